@@ -1,0 +1,10 @@
+DROP FUNCTION IF EXISTS events_append_only CASCADE;
+DROP TABLE events;
+DROP TABLE catalogue_serials;
+DROP TABLE product_certificates;
+DROP TABLE products;
+DROP TABLE suppliers;
+DROP TABLE users;
+DROP TABLE organisations;
+DROP TABLE counties;
+DROP TABLE cities;

@@ -1,0 +1,169 @@
+//! The command line: `serve`, `migrate`, `demo`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, DEFAULT_BIND, DEFAULT_DATA_DIR, Settings};
+use crate::db::{self, DatabaseUrl};
+use crate::demo;
+use crate::startup::Application;
+
+#[derive(Parser)]
+#[command(
+    name = "fupin",
+    version,
+    about = "陕西工会消费扶贫产品推荐目录 — the Shaanxi trade unions' poverty-alleviation product catalogue"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the catalogue over HTTP.
+    Serve(ServeArgs),
+    /// Bring the database schema up to date, then exit.
+    Migrate(DataArgs),
+    /// Fill the database with demo data (if it is empty) and serve it.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Clone)]
+struct DataArgs {
+    /// Folder for the SQLite file, the search index and uploaded media. DATABASE_URL=postgres://… replaces the SQLite file.
+    #[arg(long, env = "FUPIN_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
+    data_dir: PathBuf,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FUPIN_BIND", default_value = DEFAULT_BIND)]
+    bind: SocketAddr,
+    #[command(flatten)]
+    data: DataArgs,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "FUPIN_WORKERS", default_value_t = 0)]
+    workers: usize,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// How many products to generate (the plan's scale is 1,500; 100000 is national scale).
+    #[arg(long, default_value_t = demo::PLAN_PRODUCTS)]
+    products: usize,
+    /// Delete the existing database first and generate anew.
+    #[arg(long)]
+    reset: bool,
+    /// Generate the data and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+pub fn run() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Serve(args) => serve(settings_from(&args)),
+        Command::Migrate(args) => migrate(args),
+        Command::Demo(args) => run_demo(args),
+    }
+}
+
+fn settings_from(args: &ServeArgs) -> Settings {
+    let mut settings = Settings::new(args.bind, args.data.data_dir.clone());
+    settings.workers = args.workers;
+    settings
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings.clone())?;
+        let url = format!("http://{}:{}", settings.bind.ip(), app.port());
+        eprintln!("fupin 已启动：{url}  （数据库：{}）", settings.database().redacted());
+        app.run_until_stopped().await.context("服务器异常退出")
+    })
+}
+
+fn migrate(args: DataArgs) -> anyhow::Result<()> {
+    let settings = Settings::new(DEFAULT_BIND.parse().expect("default bind is valid"), args.data_dir);
+    if settings.database_url.is_none() {
+        settings.prepare_data_dir()?;
+    }
+    let url = settings.database();
+    let mut conn = url.connect()?;
+    let applied = db::migrate(&mut conn)?;
+    if applied.is_empty() {
+        println!("数据库 {} 已是最新，无需迁移。", url.redacted());
+    } else {
+        println!("数据库 {} 已迁移：{}", url.redacted(), applied.join(", "));
+    }
+    Ok(())
+}
+
+fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
+    let settings = settings_from(&args.serve);
+    settings.prepare_data_dir()?;
+    let url = settings.database();
+    if args.reset {
+        reset(&url)?;
+    }
+    let mut conn = url.connect()?;
+    db::migrate(&mut conn)?;
+    let started = Instant::now();
+    let report = demo::ensure(&mut conn, args.products, true)?;
+    let elapsed = started.elapsed();
+    let size = db::size_bytes(&mut conn)?;
+    drop(conn);
+    if report.created {
+        println!(
+            "已生成演示数据：{} 家供应商，{} 件产品，用时 {:.1} 秒，数据库 {:.1} MB（{}）。",
+            report.suppliers,
+            report.products,
+            elapsed.as_secs_f64(),
+            size as f64 / 1_048_576.0,
+            url.redacted()
+        );
+    } else {
+        println!(
+            "数据库中已有数据（{} 家供应商，{} 件产品），直接使用；要重新生成请加 --reset。",
+            report.suppliers, report.products
+        );
+    }
+    println!("\n演示账号（密码均为 {}）：", demo::DEMO_PASSWORD);
+    for login in &report.logins {
+        println!(
+            "  {:<20} 用户名 {:<16} {}",
+            login.role, login.username, login.organisation
+        );
+    }
+    println!();
+    if args.no_serve {
+        return Ok(());
+    }
+    serve(settings)
+}
+
+fn reset(url: &DatabaseUrl) -> anyhow::Result<()> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                match std::fs::remove_file(&file) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        anyhow::bail!("无法删除 {}：{}", file.display(), config::io_reason(&e))
+                    }
+                }
+            }
+        }
+        DatabaseUrl::Postgres(_) => db::drop_all_postgres(&mut url.connect()?)?,
+    }
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! Settings, from command-line flags and the environment (flags win).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use crate::db::DatabaseUrl;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// Holds the SQLite file, the search index and uploaded media.
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`: a `postgres://` URL replaces the SQLite file in the data directory.
+    pub database_url: Option<String>,
+    /// The address people reach the site at, used in QR codes and links (`FUPIN_PUBLIC_URL`).
+    pub public_url: Option<String>,
+    /// Static files (CSS, fonts, icons).
+    pub assets_dir: PathBuf,
+    /// Connections in the database pool.
+    pub db_pool_size: u32,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("数据目录 {path} 无法创建或不可写：{reason}")]
+    DataDir { path: String, reason: String },
+    #[error("静态文件目录 {0} 不存在（用 --assets-dir 或 FUPIN_ASSETS_DIR 指定）")]
+    AssetsDir(String),
+}
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "data";
+pub const SQLITE_FILE: &str = "fupin.db";
+
+impl Settings {
+    /// Settings for the given address and data directory, the rest from the environment.
+    pub fn new(bind: SocketAddr, data_dir: PathBuf) -> Self {
+        Settings {
+            bind,
+            data_dir,
+            database_url: std::env::var("DATABASE_URL").ok().filter(|s| !s.trim().is_empty()),
+            public_url: std::env::var("FUPIN_PUBLIC_URL").ok().filter(|s| !s.trim().is_empty()),
+            assets_dir: std::env::var_os("FUPIN_ASSETS_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(default_assets_dir),
+            db_pool_size: 8,
+            workers: 0,
+        }
+    }
+
+    pub fn database(&self) -> DatabaseUrl {
+        match &self.database_url {
+            Some(url) => DatabaseUrl::parse(url),
+            None => DatabaseUrl::sqlite_file(&self.data_dir.join(SQLITE_FILE)),
+        }
+    }
+
+    /// The base of absolute links, without a trailing slash.
+    pub fn public_base(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+
+    /// Creates the data directory and proves it writable, so a bad path fails at start with one line.
+    pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
+        let fail = |e: std::io::Error| ConfigError::DataDir {
+            path: self.data_dir.display().to_string(),
+            reason: io_reason(&e),
+        };
+        std::fs::create_dir_all(&self.data_dir).map_err(fail)?;
+        let probe = self.data_dir.join(".write-test");
+        std::fs::write(&probe, b"ok").map_err(fail)?;
+        std::fs::remove_file(&probe).map_err(fail)?;
+        Ok(())
+    }
+
+    pub fn check_assets_dir(&self) -> Result<(), ConfigError> {
+        if self.assets_dir.is_dir() {
+            Ok(())
+        } else {
+            Err(ConfigError::AssetsDir(self.assets_dir.display().to_string()))
+        }
+    }
+}
+
+/// `./assets` when run from the project, else the folder beside the sources the binary was built from.
+fn default_assets_dir() -> PathBuf {
+    let local = Path::new("assets");
+    if local.is_dir() {
+        local.to_path_buf()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
+    }
+}
+
+/// An I/O error in Chinese where the kind is common, with the system's wording after it.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    let kind = match e.kind() {
+        PermissionDenied => "没有权限",
+        NotFound => "路径不存在",
+        AlreadyExists => "已存在",
+        AddrInUse => "端口已被占用",
+        AddrNotAvailable => "本机没有这个地址",
+        ReadOnlyFilesystem => "文件系统只读",
+        NotADirectory => "路径中有一段不是目录",
+        _ => "",
+    };
+    if kind.is_empty() {
+        e.to_string()
+    } else {
+        format!("{kind}（{e}）")
+    }
+}

@@ -1,0 +1,137 @@
+// The database schema as diesel sees it. Written to match migrations/sqlite, the same for both
+// backends (portable column types only); regenerate with `diesel print-schema` against SQLite.
+
+diesel::table! {
+    cities (code) {
+        code -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    counties (code) {
+        code -> Text,
+        name -> Text,
+        city_code -> Text,
+        former_poverty_county -> Bool,
+        poverty_exit_year -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    organisations (id) {
+        id -> Integer,
+        name -> Text,
+        kind -> Text,
+        city_code -> Nullable<Text>,
+        county_code -> Nullable<Text>,
+        parent_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        must_change_password -> Bool,
+        created_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    suppliers (id) {
+        id -> Integer,
+        credit_code -> Text,
+        name -> Text,
+        county_code -> Text,
+        address -> Nullable<Text>,
+        contact_name -> Text,
+        contact_phone -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Integer,
+        catalogue_code -> Text,
+        name -> Text,
+        supplier_id -> Integer,
+        county_code -> Text,
+        category -> Text,
+        specification -> Text,
+        unit_price_fen -> BigInt,
+        annual_output_milli -> BigInt,
+        annual_output_unit -> Text,
+        poor_people_supported -> Integer,
+        national_catalogue_no -> Text,
+        gtin -> Nullable<Text>,
+        poverty_region_kind -> Text,
+        poverty_region_note -> Nullable<Text>,
+        description -> Text,
+        listing_status -> Text,
+        status_changed_at -> Timestamp,
+        listed_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    product_certificates (id) {
+        id -> Integer,
+        product_id -> Integer,
+        kind -> Text,
+        number -> Text,
+        valid_until -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    catalogue_serials (county_code) {
+        county_code -> Text,
+        last_serial -> Integer,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Integer,
+        entity_kind -> Text,
+        entity_id -> Integer,
+        action -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Nullable<Text>,
+        actor_user_id -> Nullable<Integer>,
+        actor_label -> Text,
+        reason -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(counties -> cities (city_code));
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(suppliers -> counties (county_code));
+diesel::joinable!(products -> suppliers (supplier_id));
+diesel::joinable!(products -> counties (county_code));
+diesel::joinable!(product_certificates -> products (product_id));
+diesel::joinable!(events -> users (actor_user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    cities,
+    counties,
+    organisations,
+    users,
+    suppliers,
+    products,
+    product_certificates,
+    catalogue_serials,
+    events,
+);

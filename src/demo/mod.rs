@@ -1,0 +1,422 @@
+//! Demo data at the scale of the Shaanxi plan: organisations for every city and county, the office,
+//! a few grassroots unions, one login per role, 575 suppliers and about 1,500 listed products built
+//! from Shaanxi's well-known specialties. Suppliers, people and phone numbers are fictional and
+//! say so (“示例”).
+
+mod catalogue;
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+use crate::auth::password::hash_password;
+use crate::db::events::NewEvent;
+use crate::db::organisations::{NewOrganisation, Organisation};
+use crate::db::products::{NewProduct, Product};
+use crate::db::schema::{events, product_certificates, products, suppliers};
+use crate::db::suppliers::NewSupplier;
+use crate::db::users::{NewUser, User};
+use crate::db::{self, DbConnection, DbError, now};
+use crate::domain::{CountyCode, CreditCode, Gtin, ListingStatus, OrgKind, PovertyRegionKind, region};
+
+/// The plan's scale (陕工发〔2020〕1号 三(二)2): 575 enterprises, 1,500-odd products.
+pub const PLAN_SUPPLIERS: usize = 575;
+pub const PLAN_PRODUCTS: usize = 1500;
+
+/// Every demo account has this password; it is printed with the logins.
+pub const DEMO_PASSWORD: &str = "fupin-demo-2020";
+
+pub const OFFICE_NAME: &str = "陕西省总工会脱贫攻坚指挥部办公室";
+
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub role: &'static str,
+    pub username: String,
+    pub organisation: String,
+}
+
+#[derive(Debug)]
+pub struct DemoReport {
+    pub created: bool,
+    pub suppliers: i64,
+    pub products: i64,
+    pub logins: Vec<DemoLogin>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("演示数据生成失败：{0}")]
+    Generate(String),
+}
+
+impl From<diesel::result::Error> for DemoError {
+    fn from(e: diesel::result::Error) -> Self {
+        DemoError::Db(DbError::Query(e))
+    }
+}
+
+/// Fills an empty database with demo data, or leaves a filled one as it is.
+pub fn ensure(conn: &mut DbConnection, products: usize, show_progress: bool) -> Result<DemoReport, DemoError> {
+    let created = if Product::count(conn)? == 0 {
+        generate(conn, products, show_progress)?;
+        true
+    } else {
+        false
+    };
+    Ok(DemoReport {
+        created,
+        suppliers: db::suppliers::Supplier::count(conn)?,
+        products: Product::count(conn)?,
+        logins: logins(conn)?,
+    })
+}
+
+fn logins(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError> {
+    let wanted = [
+        ("省总工会指挥部办公室", "office"),
+        ("市总工会（安康市）", "city-610900"),
+        ("县区总工会（紫阳县）", "county-610924"),
+        ("基层工会", "grassroots-01"),
+    ];
+    let mut out = Vec::new();
+    for (role, username) in wanted {
+        if let Some(user) = User::find_by_username(conn, username)? {
+            let org = Organisation::find(conn, user.organisation_id)?;
+            out.push(DemoLogin {
+                role,
+                username: user.username,
+                organisation: org.name,
+            });
+        }
+    }
+    Ok(out)
+}
+
+const GRASSROOTS_UNIONS: [(&str, &str); 6] = [
+    ("西安示例机床厂工会", "610113"),
+    ("宝鸡示例铁路机务段工会", "610303"),
+    ("咸阳示例纺织集团工会", "610402"),
+    ("延安示例能源公司工会", "610602"),
+    ("榆林示例煤化工公司工会", "610802"),
+    ("汉中示例航空制造厂工会", "610702"),
+];
+
+fn generate(conn: &mut DbConnection, product_count: usize, show_progress: bool) -> Result<(), DemoError> {
+    let mut rng = SmallRng::seed_from_u64(20200601);
+    let password_hash = hash_password(DEMO_PASSWORD).map_err(|e| DemoError::Generate(e.to_string()))?;
+    let office_user = conn.transaction(|conn| create_organisations(conn, &password_hash))?;
+
+    let supplier_count = (product_count * PLAN_SUPPLIERS).div_ceil(PLAN_PRODUCTS).max(1);
+    let supplier_rows = make_suppliers(&mut rng, supplier_count);
+    let progress = progress_bar(show_progress, (supplier_count + product_count) as u64);
+    progress.set_message("供应商");
+    for chunk in supplier_rows.chunks(500) {
+        conn.transaction(|conn| crate::batch_insert!(conn, suppliers::table, chunk))?;
+        progress.inc(chunk.len() as u64);
+    }
+    let supplier_ids: Vec<(i32, String)> = suppliers::table
+        .select((suppliers::id, suppliers::county_code))
+        .order(suppliers::id)
+        .load(conn)?;
+
+    progress.set_message("产品");
+    let plans = catalogue::plan_products(&mut rng, &supplier_ids, product_count);
+    let mut codes_by_county: HashMap<String, std::vec::IntoIter<crate::domain::CatalogueCode>> = HashMap::new();
+    conn.transaction(|conn| -> Result<(), DbError> {
+        let mut per_county: HashMap<&str, u32> = HashMap::new();
+        for p in &plans {
+            *per_county.entry(p.county.code).or_default() += 1;
+        }
+        for (county, n) in per_county {
+            let code = CountyCode::parse(county).expect("plans use known counties");
+            codes_by_county.insert(
+                county.to_owned(),
+                db::products::reserve_catalogue_codes(conn, &code, n)?.into_iter(),
+            );
+        }
+        Ok(())
+    })?;
+
+    for chunk in plans.chunks(400) {
+        conn.transaction(|conn| -> Result<(), DemoError> {
+            let rows: Vec<NewProduct> = chunk
+                .iter()
+                .map(|p| {
+                    let code = codes_by_county
+                        .get_mut(p.county.code)
+                        .and_then(|it| it.next())
+                        .expect("a code was reserved per product");
+                    p.to_row(code.as_str(), &mut rng)
+                })
+                .collect();
+            crate::batch_insert!(conn, products::table, &rows)?;
+            let codes: Vec<&str> = rows.iter().map(|r| r.catalogue_code.as_str()).collect();
+            let ids: HashMap<String, i32> = products::table
+                .filter(products::catalogue_code.eq_any(&codes))
+                .select((products::catalogue_code, products::id))
+                .load::<(String, i32)>(conn)?
+                .into_iter()
+                .collect();
+            let mut history = Vec::with_capacity(rows.len() + 8);
+            let mut certificates = Vec::new();
+            for (row, plan) in rows.iter().zip(chunk) {
+                let id = ids[&row.catalogue_code];
+                history.extend(listing_history(id, row, &office_user));
+                certificates.extend(plan.certificates(id, &row.catalogue_code));
+            }
+            crate::batch_insert!(conn, events::table, &history)?;
+            if !certificates.is_empty() {
+                crate::batch_insert!(conn, product_certificates::table, &certificates)?;
+            }
+            Ok(())
+        })?;
+        progress.inc(chunk.len() as u64);
+    }
+    progress.finish_with_message("完成");
+    Ok(())
+}
+
+fn progress_bar(show: bool, total: u64) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:6} [{bar:40}] {pos}/{len} {per_sec} 预计剩余 {eta}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// The acting office account, as events name it.
+struct Actor {
+    id: i32,
+    label: String,
+}
+
+fn create_organisations(conn: &mut DbConnection, password_hash: &str) -> Result<Actor, DbError> {
+    let created_at = now();
+    let add = |conn: &mut DbConnection, org: NewOrganisation, username: String| -> Result<(i32, i32), DbError> {
+        let org_id = match Organisation::find_by_name(conn, &org.name)? {
+            Some(existing) => existing.id,
+            None => org.insert(conn)?,
+        };
+        let user_id = match User::find_by_username(conn, &username)? {
+            Some(u) => u.id,
+            None => NewUser {
+                organisation_id: org_id,
+                display_name: format!("{}（演示账号）", org.name),
+                username,
+                password_hash: password_hash.to_owned(),
+                active: true,
+                must_change_password: false,
+                created_at,
+            }
+            .insert(conn)?,
+        };
+        Ok((org_id, user_id))
+    };
+    let org =
+        |name: String, kind: OrgKind, city: Option<&str>, county: Option<&str>, parent: Option<i32>| NewOrganisation {
+            name,
+            kind: kind.as_str().to_owned(),
+            city_code: city.map(str::to_owned),
+            county_code: county.map(str::to_owned),
+            parent_id: parent,
+            created_at,
+        };
+    let (office_id, office_user) = add(
+        conn,
+        org(OFFICE_NAME.to_owned(), OrgKind::Office, None, None, None),
+        "office".to_owned(),
+    )?;
+    let mut city_ids = HashMap::new();
+    for city in region::cities() {
+        let (id, _) = add(
+            conn,
+            org(
+                format!("{}总工会", city.name),
+                OrgKind::CityUnion,
+                Some(city.code),
+                None,
+                Some(office_id),
+            ),
+            format!("city-{}", city.code),
+        )?;
+        city_ids.insert(city.code, id);
+    }
+    for c in region::counties() {
+        let name = format!("{}{}总工会", c.city_name, c.name);
+        add(
+            conn,
+            org(
+                name,
+                OrgKind::CountyUnion,
+                Some(c.city_code),
+                Some(c.code),
+                Some(city_ids[c.city_code]),
+            ),
+            format!("county-{}", c.code),
+        )?;
+    }
+    for (i, (name, county)) in GRASSROOTS_UNIONS.iter().enumerate() {
+        let c = region::county(county).expect("grassroots unions sit in known counties");
+        add(
+            conn,
+            org(
+                (*name).to_owned(),
+                OrgKind::GrassrootsUnion,
+                Some(c.city_code),
+                Some(c.code),
+                Some(city_ids[c.city_code]),
+            ),
+            format!("grassroots-{:02}", i + 1),
+        )?;
+    }
+    Ok(Actor {
+        id: office_user,
+        label: format!("{OFFICE_NAME}（演示账号）"),
+    })
+}
+
+const SURNAMES: [&str; 20] = [
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "罗",
+    "梁",
+];
+const SUPPLIER_WORDS: [&str; 16] = [
+    "绿源", "秦岭", "山水", "丰禾", "金穗", "润土", "汉江", "沃野", "青山", "硒谷", "黄土", "康农", "瑞丰", "田园",
+    "云岭", "嘉禾",
+];
+const SUPPLIER_KINDS: [&str; 6] = [
+    "农业专业合作社",
+    "农产品有限公司",
+    "食品有限公司",
+    "生态农业有限公司",
+    "种养殖专业合作社",
+    "农业科技有限公司",
+];
+
+fn make_suppliers(rng: &mut SmallRng, count: usize) -> Vec<NewSupplier> {
+    let counties = catalogue::weighted_counties();
+    let created_at = now();
+    (0..count)
+        .map(|i| {
+            let county = counties[rng.random_range(0..counties.len())];
+            let word = SUPPLIER_WORDS[rng.random_range(0..SUPPLIER_WORDS.len())];
+            let kind = SUPPLIER_KINDS[rng.random_range(0..SUPPLIER_KINDS.len())];
+            // Co-operatives register as 93 (农民专业合作社), companies as 91.
+            let prefix = if kind.contains("合作社") { "93" } else { "91" };
+            let body = format!("{prefix}{}MA{:07}", county.code, i + 1);
+            let credit_code =
+                CreditCode::with_check_char(&body).expect("demo credit code bodies use the allowed characters");
+            NewSupplier {
+                credit_code: credit_code.to_string(),
+                name: format!("{}示例{word}{kind}{}", county.name, i + 1),
+                county_code: county.code.to_owned(),
+                address: Some(format!(
+                    "陕西省{}{}示例路{}号",
+                    county.city_name,
+                    county.name,
+                    rng.random_range(1..300)
+                )),
+                contact_name: format!("{}示例", SURNAMES[rng.random_range(0..SURNAMES.len())]),
+                // 1380000xxxx: a block that reads as a placeholder at a glance.
+                contact_phone: format!("1380000{:04}", i % 10_000),
+                created_at,
+                updated_at: created_at,
+            }
+        })
+        .collect()
+}
+
+/// The listing event, and for the few products that left the catalogue, the event that moved them.
+fn listing_history(product_id: i32, row: &NewProduct, office: &Actor) -> Vec<NewEvent> {
+    let event = |action: &str, from: Option<&str>, to: &str, reason: &str, at: NaiveDateTime| NewEvent {
+        entity_kind: "product".to_owned(),
+        entity_id: product_id,
+        action: action.to_owned(),
+        from_state: from.map(str::to_owned),
+        to_state: Some(to.to_owned()),
+        actor_user_id: Some(office.id),
+        actor_label: office.label.clone(),
+        reason: reason.to_owned(),
+        occurred_at: at,
+    };
+    let mut out = vec![event(
+        "list",
+        None,
+        "listed",
+        "审核通过，列入目录（演示数据）",
+        row.listed_at,
+    )];
+    let status = ListingStatus::parse(&row.listing_status).expect("demo rows carry valid statuses");
+    if status != ListingStatus::Listed {
+        out.push(event(
+            status_action(status),
+            Some("listed"),
+            status.as_str(),
+            &status_reason(status),
+            row.status_changed_at,
+        ));
+    }
+    out
+}
+
+fn status_action(status: ListingStatus) -> &'static str {
+    match status {
+        ListingStatus::Listed => "list",
+        ListingStatus::Suspended => "suspend",
+        ListingStatus::Delisted => "delist",
+        ListingStatus::Withdrawn => "withdraw",
+    }
+}
+
+pub(crate) fn status_reason(status: ListingStatus) -> String {
+    match status {
+        ListingStatus::Listed => "审核通过，列入目录".to_owned(),
+        ListingStatus::Suspended => "市场监管部门抽检通报该批次不合格，调查核实中（演示数据）".to_owned(),
+        ListingStatus::Delisted => "经查实存在严重食品安全问题，依方案清理出目录（演示数据）".to_owned(),
+        ListingStatus::Withdrawn => "供应商申请退出目录（演示数据）".to_owned(),
+    }
+}
+
+pub(crate) fn random_datetime(rng: &mut SmallRng, from: NaiveDate, to: NaiveDate) -> NaiveDateTime {
+    let days = (to - from).num_days().max(1);
+    let day = from + Duration::days(rng.random_range(0..days));
+    day.and_hms_opt(rng.random_range(1..10), rng.random_range(0..60), 0)
+        .expect("valid time")
+}
+
+pub(crate) fn random_gtin(rng: &mut SmallRng) -> String {
+    // Prefix 2 is GS1's restricted-circulation range: no real trade item carries it.
+    let body = format!("2{:011}", rng.random_range(0..100_000_000_000u64));
+    Gtin::with_check_digit(&body).expect("twelve digits").to_string()
+}
+
+pub(crate) fn poverty_link(rng: &mut SmallRng, county: &region::County) -> (PovertyRegionKind, Option<String>) {
+    if county.former_poverty_county {
+        return (PovertyRegionKind::PovertyCounty, None);
+    }
+    match rng.random_range(0..10) {
+        0..=5 => (
+            PovertyRegionKind::PovertyVillage,
+            Some(format!(
+                "{}示例镇示例{}村",
+                county.name,
+                ["东", "西", "南", "北", "前", "后"][rng.random_range(0..6)]
+            )),
+        ),
+        6..=7 => (
+            PovertyRegionKind::DesignatedSite,
+            Some("省总工会定点扶贫点（示例）".to_owned()),
+        ),
+        _ => (PovertyRegionKind::PairedRegion, Some("苏陕扶贫协作（示例）".to_owned())),
+    }
+}

@@ -1,0 +1,115 @@
+//! The listing state of a product in the catalogue (动态管理).
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingStatus {
+    /// In the catalogue and recommended.
+    Listed,
+    /// Under investigation: shown with a warning, not recommended.
+    Suspended,
+    /// Cleared from the catalogue after a verified serious quality or food-safety incident.
+    Delisted,
+    /// Withdrawn at the supplier's request.
+    Withdrawn,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListingError {
+    #[error("未知的目录状态“{0}”")]
+    Unknown(String),
+    #[error("不能从“{}”变为“{}”", .from.label(), .to.label())]
+    NotAllowed { from: ListingStatus, to: ListingStatus },
+}
+
+impl ListingStatus {
+    pub const ALL: [ListingStatus; 4] = [Self::Listed, Self::Suspended, Self::Delisted, Self::Withdrawn];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Listed => "listed",
+            Self::Suspended => "suspended",
+            Self::Delisted => "delisted",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Listed => "在目录中",
+            Self::Suspended => "暂停（调查中）",
+            Self::Delisted => "已清出目录",
+            Self::Withdrawn => "已撤回",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, ListingError> {
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| ListingError::Unknown(s.to_owned()))
+    }
+
+    /// Whether the catalogue recommends the product to buyers now.
+    pub fn is_recommended(self) -> bool {
+        self == Self::Listed
+    }
+
+    /// The allowed moves. Returning to `Listed` from anything but a suspension needs a new review,
+    /// which creates a new listing rather than moving this one.
+    pub fn can_move_to(self, to: ListingStatus) -> bool {
+        use ListingStatus::*;
+        matches!(
+            (self, to),
+            (Listed, Suspended)
+                | (Listed, Delisted)
+                | (Listed, Withdrawn)
+                | (Suspended, Listed)
+                | (Suspended, Delisted)
+                | (Suspended, Withdrawn)
+        )
+    }
+
+    pub fn move_to(self, to: ListingStatus) -> Result<ListingStatus, ListingError> {
+        if self.can_move_to(to) {
+            Ok(to)
+        } else {
+            Err(ListingError::NotAllowed { from: self, to })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ListingStatus::*;
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case(Listed, Suspended)]
+    #[case(Listed, Delisted)]
+    #[case(Suspended, Delisted)]
+    #[case(Suspended, Listed)] // investigation cleared the product
+    #[case(Listed, Withdrawn)]
+    fn allowed_moves(#[case] from: ListingStatus, #[case] to: ListingStatus) {
+        assert_eq!(from.move_to(to), Ok(to));
+    }
+
+    #[rstest]
+    #[case(Delisted, Listed)] // only a new review can bring a delisted product back
+    #[case(Withdrawn, Listed)]
+    #[case(Delisted, Suspended)]
+    #[case(Listed, Listed)]
+    fn refused_moves(#[case] from: ListingStatus, #[case] to: ListingStatus) {
+        assert!(from.move_to(to).is_err());
+    }
+
+    #[test]
+    fn statuses_round_trip_through_text() {
+        for st in ListingStatus::ALL {
+            assert_eq!(ListingStatus::parse(st.as_str()), Ok(st));
+        }
+        assert!(ListingStatus::parse("gone").is_err());
+    }
+}

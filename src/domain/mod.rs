@@ -1,0 +1,18 @@
+//! The catalogue's rules, free of web and database concerns.
+//!
+//! Every code the system accepts from outside (county, credit code, GTIN, phone, lot, catalogue code)
+//! has a type here whose only constructor validates it, so the rest of the program cannot hold an
+//! unchecked one.
+
+pub mod codes;
+pub mod listing;
+pub mod money;
+pub mod organisation;
+pub mod product;
+pub mod region;
+
+pub use codes::{CatalogueCode, CodeError, CountyCode, CreditCode, Gtin, LotCode, PhoneNumber};
+pub use listing::ListingStatus;
+pub use money::Fen;
+pub use organisation::OrgKind;
+pub use product::{Category, PovertyRegionKind, Quantity};

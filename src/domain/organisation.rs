@@ -1,0 +1,55 @@
+//! The kinds of organisation that use the catalogue; a user's rights follow their organisation.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    /// 省总工会脱贫攻坚指挥部办公室
+    Office,
+    /// 市（区）总工会
+    CityUnion,
+    /// 县（区）总工会
+    CountyUnion,
+    /// 基层工会
+    GrassrootsUnion,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 4] = [Self::Office, Self::CityUnion, Self::CountyUnion, Self::GrassrootsUnion];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Office => "office",
+            Self::CityUnion => "city_union",
+            Self::CountyUnion => "county_union",
+            Self::GrassrootsUnion => "grassroots_union",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Office => "省总工会脱贫攻坚指挥部办公室",
+            Self::CityUnion => "市总工会",
+            Self::CountyUnion => "县区总工会",
+            Self::GrassrootsUnion => "基层工会",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_text() {
+        for k in OrgKind::ALL {
+            assert_eq!(OrgKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(OrgKind::parse("admin"), None);
+    }
+}

@@ -1,0 +1,13 @@
+//! fupin-catalog: the Shaanxi trade unions' catalogue of poverty-alleviation products
+//! (全省工会消费扶贫产品推荐目录).
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

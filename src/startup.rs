@@ -1,0 +1,99 @@
+//! Builds the application from settings: data directory, database, migrations, pool, listener.
+//! Tests build it on port 0 and read back the real port.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web as aweb};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::{ConfigError, Settings, io_reason};
+use crate::db::{self, Backend, DbError, DbPool};
+use crate::web;
+
+/// What every request handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Settings,
+    pub backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("无法监听 {addr}：{reason}")]
+    Bind { addr: String, reason: String },
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(settings: Settings) -> Result<Self, StartupError> {
+        let state = prepare(settings)?;
+        let listener = TcpListener::bind(state.settings.bind).map_err(|e| StartupError::Bind {
+            addr: state.settings.bind.to_string(),
+            reason: io_reason(&e),
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartupError::Bind {
+                addr: state.settings.bind.to_string(),
+                reason: io_reason(&e),
+            })?
+            .port();
+        let workers = state.settings.workers;
+        let assets_dir = state.settings.assets_dir.clone();
+        let data = aweb::Data::new(state);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(data.clone())
+                .configure(|cfg| web::routes(cfg, &assets_dir))
+        });
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|e| StartupError::Bind {
+                addr: format!("port {port}"),
+                reason: io_reason(&e),
+            })?
+            .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Everything but the listener: checks the data directory, migrates and opens the pool.
+pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
+    settings.prepare_data_dir()?;
+    settings.check_assets_dir()?;
+    let url = settings.database();
+    let mut conn = url.connect()?;
+    let applied = db::migrate(&mut conn)?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "database migrated");
+    }
+    drop(conn);
+    let pool = db::connection::build_pool(&url, settings.db_pool_size)?;
+    tracing::info!(database = %url.redacted(), backend = url.backend().name(), "database ready");
+    Ok(AppState {
+        pool,
+        backend: url.backend(),
+        settings,
+    })
+}

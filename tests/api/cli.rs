@@ -1,0 +1,187 @@
+//! The `fupin` binary as an operator meets it: bad configuration ends with one clear line.
+
+use std::net::TcpListener;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use rstest::rstest;
+
+use crate::helpers::{PgTestDb, postgres_server_url};
+
+fn fupin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fupin"));
+    cmd.env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .env("FUPIN_ASSETS_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/assets"));
+    cmd
+}
+
+/// Runs to the end, failing the test if it takes longer than `limit`.
+fn run_with_limit(cmd: &mut Command, limit: Duration) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("fupin starts");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("fupin did not stop within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn assert_one_clear_error_line(output: &Output, expected: &[&str]) {
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let error_lines: Vec<&str> = stderr.lines().filter(|l| l.contains("错误")).collect();
+    assert_eq!(error_lines.len(), 1, "want one error line, got:\n{stderr}");
+    for word in expected {
+        assert!(
+            error_lines[0].contains(word),
+            "{:?} does not say {word}",
+            error_lines[0]
+        );
+    }
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn port_in_use_is_one_clear_line() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let data = tempfile::tempdir().unwrap();
+    let output = run_with_limit(
+        fupin().args(["serve", "--bind", &addr, "--data-dir"]).arg(data.path()),
+        Duration::from_secs(30),
+    );
+    assert_one_clear_error_line(&output, &["无法监听", &addr, "端口已被占用"]);
+}
+
+#[test]
+fn unwritable_data_directory_is_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let output = run_with_limit(
+        fupin()
+            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(file.join("data")),
+        Duration::from_secs(30),
+    );
+    assert_one_clear_error_line(&output, &["数据目录", "无法创建或不可写"]);
+}
+
+#[rstest]
+#[case::nothing_listens("postgres://postgres@127.0.0.1:1/fupin")]
+#[case::no_such_host("postgres://postgres@no-such-host.invalid:5432/fupin")]
+fn unreachable_database_is_one_clear_line(#[case] url: &str) {
+    let data = tempfile::tempdir().unwrap();
+    let output = run_with_limit(
+        fupin()
+            .env("DATABASE_URL", url)
+            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(data.path()),
+        Duration::from_secs(30),
+    );
+    assert_one_clear_error_line(&output, &["无法连接数据库"]);
+}
+
+#[test]
+fn a_malformed_bind_address_is_refused_by_name() {
+    let output = run_with_limit(fupin().args(["serve", "--bind", "localhost"]), Duration::from_secs(10));
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--bind"));
+}
+
+/// `fupin migrate` on an empty database, then `fupin demo --bind …` serves the demo data; on
+/// PostgreSQL when TEST_DATABASE_URL is set, on a SQLite file otherwise.
+#[test]
+fn migrate_then_demo_serves_the_demo_data() {
+    let data = tempfile::tempdir().unwrap();
+    let pg = postgres_server_url().map(|url| PgTestDb::create(&url));
+    let with_db = |cmd: &mut Command| {
+        if let Some(pg) = &pg {
+            cmd.env("DATABASE_URL", &pg.url);
+        }
+        cmd.arg("--data-dir").arg(data.path());
+    };
+
+    let mut migrate = fupin();
+    migrate.arg("migrate");
+    with_db(&mut migrate);
+    let out = run_with_limit(&mut migrate, Duration::from_secs(60));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("已迁移"));
+
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut demo = fupin();
+    demo.args(["demo", "--products", "60", "--bind", &format!("127.0.0.1:{port}")]);
+    with_db(&mut demo);
+    let mut child = demo.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let _guard = KillOnDrop(&mut child);
+
+    let base = format!("http://127.0.0.1:{port}");
+    let client = plain_http::Client;
+    let started = Instant::now();
+    let home = loop {
+        if let Ok(body) = client.get(&base) {
+            break body;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "demo server did not come up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        home.contains("<span class=\"stat-value\">23</span><span class=\"stat-label\">供应商"),
+        "60 products come with 23 suppliers"
+    );
+    let health = client.get(&format!("{base}/healthz")).unwrap();
+    assert!(health.contains(if pg.is_some() { "postgresql" } else { "sqlite" }));
+}
+
+struct KillOnDrop<'a>(&'a mut std::process::Child);
+
+impl Drop for KillOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A tiny blocking GET over std, so this file needs no async runtime.
+mod plain_http {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    pub struct Client;
+
+    impl Client {
+        pub fn get(&self, url: &str) -> std::io::Result<String> {
+            let rest = url.strip_prefix("http://").expect("http URL");
+            let (host, path) = rest
+                .split_once('/')
+                .map(|(h, p)| (h, format!("/{p}")))
+                .unwrap_or((rest, "/".to_owned()));
+            let mut stream = TcpStream::connect(host)?;
+            write!(
+                stream,
+                "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+            )?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response)?;
+            if !response.starts_with("HTTP/1.1 200") {
+                return Err(std::io::Error::other(response.lines().next().unwrap_or("").to_owned()));
+            }
+            Ok(response)
+        }
+    }
+}

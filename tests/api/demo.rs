@@ -1,0 +1,86 @@
+use diesel::prelude::*;
+use fupin_catalog::db::schema::{events, organisations, products};
+use fupin_catalog::demo::{self, DEMO_PASSWORD};
+use fupin_catalog::domain::{CreditCode, Gtin, PhoneNumber};
+
+use crate::helpers::test_db;
+
+#[test]
+fn demo_data_has_the_plans_scale_and_one_login_per_role() {
+    let mut t = test_db();
+    let report = demo::ensure(&mut t.conn, demo::PLAN_PRODUCTS, false).unwrap();
+    assert!(report.created);
+    assert_eq!((report.suppliers, report.products), (575, 1500));
+    let roles: Vec<&str> = report.logins.iter().map(|l| l.username.as_str()).collect();
+    assert_eq!(roles, ["office", "city-610900", "county-610924", "grassroots-01"]);
+
+    let kinds: Vec<(String, i64)> = organisations::table
+        .group_by(organisations::kind)
+        .select((organisations::kind, diesel::dsl::count_star()))
+        .order(organisations::kind)
+        .load(&mut t.conn)
+        .unwrap();
+    let count = |k: &str| kinds.iter().find(|(kind, _)| kind == k).map(|(_, n)| *n).unwrap_or(0);
+    assert_eq!(
+        (count("office"), count("city_union"), count("county_union")),
+        (1, 10, 107)
+    );
+    assert!(count("grassroots_union") >= 3);
+
+    let user = fupin_catalog::db::users::User::find_by_username(&mut t.conn, "county-610924")
+        .unwrap()
+        .unwrap();
+    assert!(fupin_catalog::auth::password::verify_password(
+        DEMO_PASSWORD,
+        &user.password_hash
+    ));
+}
+
+#[test]
+fn demo_codes_are_valid_and_every_product_has_its_listing_recorded() {
+    let mut t = test_db();
+    demo::ensure(&mut t.conn, 400, false).unwrap();
+    let rows: Vec<(i32, Option<String>, String)> = products::table
+        .select((products::id, products::gtin, products::listing_status))
+        .load(&mut t.conn)
+        .unwrap();
+    assert_eq!(rows.len(), 400);
+    for (_, gtin, _) in &rows {
+        if let Some(g) = gtin {
+            Gtin::parse(g).unwrap();
+        }
+    }
+    let listed_events: i64 = events::table
+        .filter(events::action.eq("list"))
+        .count()
+        .get_result(&mut t.conn)
+        .unwrap();
+    assert_eq!(listed_events, 400);
+    let not_listed = rows.iter().filter(|(_, _, s)| s != "listed").count() as i64;
+    let other_events: i64 = events::table
+        .filter(events::action.ne("list"))
+        .count()
+        .get_result(&mut t.conn)
+        .unwrap();
+    assert_eq!(other_events, not_listed);
+
+    use fupin_catalog::db::schema::suppliers;
+    let suppliers: Vec<(String, String, String)> = suppliers::table
+        .select((suppliers::credit_code, suppliers::contact_phone, suppliers::name))
+        .load(&mut t.conn)
+        .unwrap();
+    for (code, phone, name) in suppliers {
+        CreditCode::parse(&code).unwrap();
+        PhoneNumber::parse(&phone).unwrap();
+        assert!(name.contains("示例"), "demo supplier {name} must read as fictional");
+    }
+}
+
+#[test]
+fn running_demo_again_reuses_the_data() {
+    let mut t = test_db();
+    demo::ensure(&mut t.conn, 50, false).unwrap();
+    let again = demo::ensure(&mut t.conn, 50, false).unwrap();
+    assert!(!again.created);
+    assert_eq!(again.products, 50);
+}

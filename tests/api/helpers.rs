@@ -1,0 +1,147 @@
+//! `spawn_app()`: the real application on a random port against its own fresh database.
+
+use std::path::PathBuf;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use fupin_catalog::config::Settings;
+use fupin_catalog::db::{self, DbConnection};
+use fupin_catalog::startup::Application;
+use tempfile::TempDir;
+
+/// A PostgreSQL server for the tests, e.g. `postgres://postgres@127.0.0.1:5432/postgres`.
+pub fn postgres_server_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.trim().is_empty())
+}
+
+/// A database of its own for one test, dropped when the test ends.
+pub struct PgTestDb {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgTestDb {
+    pub fn create(admin_url: &str) -> Self {
+        let name = format!("fupin_test_{}_{}", std::process::id(), unique_suffix());
+        let mut admin = PgConnection::establish(admin_url).expect("TEST_DATABASE_URL is reachable");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("can create a test database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(base, _)| base)
+            .expect("TEST_DATABASE_URL names a database");
+        PgTestDb {
+            admin_url: admin_url.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgTestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{}_{nanos}", COUNTER.fetch_add(1, Ordering::SeqCst))
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub settings: Settings,
+    _data_dir: TempDir,
+    _pg: Option<PgTestDb>,
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body read"))
+    }
+
+    /// A direct connection to the app's database, for arranging and checking data.
+    pub fn db(&self) -> DbConnection {
+        self.settings.database().connect().expect("test database reachable")
+    }
+
+    pub fn seed_demo(&self, products: usize) -> fupin_catalog::demo::DemoReport {
+        fupin_catalog::demo::ensure(&mut self.db(), products, false).expect("demo data generated")
+    }
+
+    pub fn expects_postgres(&self) -> bool {
+        self._pg.is_some()
+    }
+}
+
+/// Settings for a test: a fresh data directory, and a fresh PostgreSQL database when asked for.
+pub fn test_settings() -> (Settings, TempDir, Option<PgTestDb>) {
+    let data_dir = tempfile::tempdir().expect("temporary data directory");
+    let pg = postgres_server_url().map(|url| PgTestDb::create(&url));
+    let mut settings = Settings::new("127.0.0.1:0".parse().unwrap(), data_dir.path().to_path_buf());
+    settings.database_url = pg.as_ref().map(|p| p.url.clone());
+    settings.public_url = None;
+    settings.assets_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets");
+    settings.workers = 2;
+    settings.db_pool_size = 4;
+    (settings, data_dir, pg)
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (settings, data_dir, pg) = test_settings();
+    let app = Application::build(settings.clone()).expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        settings,
+        _data_dir: data_dir,
+        _pg: pg,
+    }
+}
+
+/// A migrated database without a server, for tests of the database layer.
+pub struct TestDb {
+    pub conn: DbConnection,
+    _data_dir: TempDir,
+    _pg: Option<PgTestDb>,
+}
+
+pub fn test_db() -> TestDb {
+    let (settings, data_dir, pg) = test_settings();
+    let url = settings.database();
+    let mut conn = url.connect().expect("test database reachable");
+    db::migrate(&mut conn).expect("migrations run");
+    TestDb {
+        conn,
+        _data_dir: data_dir,
+        _pg: pg,
+    }
+}

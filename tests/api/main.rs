@@ -1,0 +1,10 @@
+//! Integration tests: each starts the real application on a random port against a fresh database
+//! (a temporary SQLite file, or a fresh PostgreSQL database when TEST_DATABASE_URL is set) and
+//! speaks HTTP to it. All in one binary so the crate is linked once.
+
+mod cli;
+mod database;
+mod demo;
+mod health;
+mod helpers;
+mod pages;
