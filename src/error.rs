@@ -15,7 +15,11 @@ pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
     #[error("请先登录")]
-    Unauthorized,
+    Unauthorized { next: String },
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -29,6 +33,19 @@ pub enum AppError {
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         AppError::Db(DbError::Query(e))
+    }
+}
+
+impl From<crate::db::workflow::WorkflowError> for AppError {
+    /// Workflow refusals are the user's to fix (409 with the reason); database failures are ours.
+    fn from(e: crate::db::workflow::WorkflowError) -> Self {
+        use crate::db::workflow::WorkflowError;
+        match e {
+            WorkflowError::Nomination(n) => AppError::Conflict(n.to_string()),
+            WorkflowError::Listing(l) => AppError::Conflict(l.to_string()),
+            WorkflowError::NotFound(m) => AppError::NotFound(m),
+            WorkflowError::Db(d) => AppError::Db(d),
+        }
     }
 }
 
@@ -49,7 +66,9 @@ impl AppError {
         match self {
             AppError::NotFound(_) => "找不到页面",
             AppError::BadRequest(_) => "请求有误",
-            AppError::Unauthorized => "需要登录",
+            AppError::Unauthorized { .. } => "需要登录",
+            AppError::TooManyRequests(_) => "请稍后再试",
+            AppError::PayloadTooLarge(_) => "文件太大",
             AppError::Forbidden(_) => "无权访问",
             AppError::Conflict(_) => "操作冲突",
             AppError::Db(_) | AppError::Internal(_) => "服务暂时出错",
@@ -84,7 +103,9 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Db(e) if e.is_not_found() => StatusCode::NOT_FOUND,
@@ -95,8 +116,21 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         self.log();
+        if let AppError::Unauthorized { next } = self {
+            // People reach a protected page from a link: send them to sign in, then back.
+            let query = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/login?{query}")))
+                .finish();
+        }
         let status = self.status_code();
+        // Error pages do not read the session: they show the frame as a visitor sees it.
+        let nav = crate::web::nav::Nav {
+            user: None,
+            csrf: String::new(),
+        };
         let page = ErrorPage {
+            nav,
             status: status.as_u16(),
             title: self.title(),
             message: self.public_message(),
@@ -111,6 +145,7 @@ impl ResponseError for AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    nav: crate::web::nav::Nav,
     status: u16,
     title: &'static str,
     message: String,

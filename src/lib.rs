@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod sheet;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -7,6 +7,10 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web as aweb};
 use tracing_actix_web::TracingLogger;
 
+use actix_web::cookie::Key;
+
+use crate::auth::session;
+use crate::auth::throttle::LoginThrottle;
 use crate::config::{ConfigError, Settings, io_reason};
 use crate::db::{self, Backend, DbError, DbPool};
 use crate::web;
@@ -16,6 +20,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub settings: Settings,
     pub backend: Backend,
+    pub session_key: Key,
+    pub login_throttle: LoginThrottle,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,9 +55,14 @@ impl Application {
             .port();
         let workers = state.settings.workers;
         let assets_dir = state.settings.assets_dir.clone();
+        let (key, secure) = (
+            state.session_key.clone(),
+            state.settings.public_base().starts_with("https://"),
+        );
         let data = aweb::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(session::middleware(key.clone(), secure))
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
                 .configure(|cfg| web::routes(cfg, &assets_dir))
@@ -88,6 +99,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
     }
+    let session_key = session::session_key(&mut conn)?;
     drop(conn);
     let pool = db::connection::build_pool(&url, settings.db_pool_size)?;
     tracing::info!(database = %url.redacted(), backend = url.backend().name(), "database ready");
@@ -95,5 +107,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
         pool,
         backend: url.backend(),
         settings,
+        session_key,
+        login_throttle: LoginThrottle::default(),
     })
 }

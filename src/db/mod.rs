@@ -3,12 +3,14 @@
 
 pub mod connection;
 pub mod events;
+pub mod nominations;
 pub mod organisations;
 pub mod products;
 pub mod regions;
 pub mod schema;
 pub mod suppliers;
 pub mod users;
+pub mod workflow;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection, DbPool, PooledConn};
 

@@ -124,7 +124,83 @@ diesel::joinable!(products -> counties (county_code));
 diesel::joinable!(product_certificates -> products (product_id));
 diesel::joinable!(events -> users (actor_user_id));
 
+diesel::table! {
+    app_secrets (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    nomination_batches (id) {
+        id -> Integer,
+        county_code -> Text,
+        organisation_id -> Integer,
+        title -> Text,
+        status -> Text,
+        source -> Text,
+        source_filename -> Nullable<Text>,
+        recommending_unit -> Nullable<Text>,
+        filled_by -> Nullable<Text>,
+        filled_by_phone -> Nullable<Text>,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    nomination_rows (id) {
+        id -> Integer,
+        batch_id -> Integer,
+        row_no -> Integer,
+        supplier_name -> Text,
+        credit_code -> Nullable<Text>,
+        product_name -> Text,
+        annual_output_milli -> Nullable<BigInt>,
+        annual_output_unit -> Nullable<Text>,
+        poor_people_supported -> Nullable<Integer>,
+        contact_name -> Text,
+        contact_phone -> Nullable<Text>,
+        category -> Nullable<Text>,
+        specification -> Nullable<Text>,
+        unit_price_fen -> Nullable<BigInt>,
+        national_catalogue_no -> Nullable<Text>,
+        gtin -> Nullable<Text>,
+        certificates -> Nullable<Text>,
+        poverty_region_kind -> Nullable<Text>,
+        poverty_region_note -> Nullable<Text>,
+        review_status -> Text,
+        review_reason -> Text,
+        product_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quality_incidents (id) {
+        id -> Integer,
+        product_id -> Integer,
+        lot_code -> Nullable<Text>,
+        occurred_on -> Date,
+        source -> Text,
+        description -> Text,
+        status -> Text,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        settled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(nomination_batches -> counties (county_code));
+diesel::joinable!(nomination_batches -> organisations (organisation_id));
+diesel::joinable!(nomination_rows -> nomination_batches (batch_id));
+diesel::joinable!(nomination_rows -> products (product_id));
+diesel::joinable!(quality_incidents -> products (product_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    app_secrets,
     cities,
     counties,
     organisations,
@@ -134,4 +210,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     product_certificates,
     catalogue_serials,
     events,
+    nomination_batches,
+    nomination_rows,
+    quality_incidents,
 );

@@ -54,3 +54,33 @@ impl NewUser {
             .get_result(conn)?)
     }
 }
+
+impl User {
+    pub fn find_by_id(conn: &mut DbConnection, id: i32) -> DbResult<User> {
+        Ok(users::table.find(id).select(User::as_select()).first(conn)?)
+    }
+
+    pub fn touch_login(conn: &mut DbConnection, id: i32) -> DbResult<()> {
+        diesel::update(users::table.find(id))
+            .set(users::last_login_at.eq(super::now()))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn set_password(conn: &mut DbConnection, id: i32, hash: &str, must_change: bool) -> DbResult<()> {
+        diesel::update(users::table.find(id))
+            .set((
+                users::password_hash.eq(hash),
+                users::must_change_password.eq(must_change),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn set_active(conn: &mut DbConnection, id: i32, active: bool) -> DbResult<()> {
+        diesel::update(users::table.find(id))
+            .set(users::active.eq(active))
+            .execute(conn)?;
+        Ok(())
+    }
+}

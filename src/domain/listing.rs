@@ -21,6 +21,8 @@ pub enum ListingError {
     Unknown(String),
     #[error("不能从“{}”变为“{}”", .from.label(), .to.label())]
     NotAllowed { from: ListingStatus, to: ListingStatus },
+    #[error("该质量事件已处理完毕，不能再次处理")]
+    IncidentSettled,
 }
 
 impl ListingStatus {
@@ -111,5 +113,63 @@ mod tests {
             assert_eq!(ListingStatus::parse(st.as_str()), Ok(st));
         }
         assert!(ListingStatus::parse("gone").is_err());
+    }
+}
+
+/// A quality or food-safety incident recorded against a product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    /// Recorded, under investigation.
+    Open,
+    /// Verified as serious: the product is delisted at once (一经查实立即清理出目录).
+    VerifiedSerious,
+    /// Investigated and found not serious or unfounded.
+    Dismissed,
+}
+
+impl IncidentStatus {
+    pub const ALL: [IncidentStatus; 3] = [Self::Open, Self::VerifiedSerious, Self::Dismissed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::VerifiedSerious => "verified_serious",
+            Self::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Open => "调查中",
+            Self::VerifiedSerious => "查实（严重）",
+            Self::Dismissed => "已排除",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|i| i.as_str() == s)
+    }
+
+    /// An incident is settled once; what it settled to stays in its history.
+    pub fn settle(self, to: IncidentStatus) -> Result<IncidentStatus, ListingError> {
+        match (self, to) {
+            (Self::Open, Self::VerifiedSerious | Self::Dismissed) => Ok(to),
+            _ => Err(ListingError::IncidentSettled),
+        }
+    }
+}
+
+#[cfg(test)]
+mod incident_tests {
+    use super::IncidentStatus::*;
+
+    #[test]
+    fn an_open_incident_is_settled_once() {
+        assert_eq!(Open.settle(VerifiedSerious), Ok(VerifiedSerious));
+        assert_eq!(Open.settle(Dismissed), Ok(Dismissed));
+        assert!(VerifiedSerious.settle(Dismissed).is_err());
+        assert!(Dismissed.settle(VerifiedSerious).is_err());
+        assert!(Open.settle(Open).is_err());
     }
 }

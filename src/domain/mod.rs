@@ -7,12 +7,13 @@
 pub mod codes;
 pub mod listing;
 pub mod money;
+pub mod nomination;
 pub mod organisation;
 pub mod product;
 pub mod region;
 
 pub use codes::{CatalogueCode, CodeError, CountyCode, CreditCode, Gtin, LotCode, PhoneNumber};
-pub use listing::ListingStatus;
+pub use listing::{IncidentStatus, ListingStatus};
 pub use money::Fen;
 pub use organisation::OrgKind;
 pub use product::{Category, PovertyRegionKind, Quantity};

@@ -1,6 +1,13 @@
 //! The web layer: one folder per audience, every route listed in [`routes`].
 
+pub mod auth;
+pub mod city;
+pub mod county;
+mod forms;
 pub mod health;
+pub mod nav;
+pub mod nominations;
+pub mod office;
 pub mod public;
 mod render;
 
@@ -10,16 +17,88 @@ use actix_files::Files;
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web::{self, ServiceConfig};
+use actix_web::{HttpResponse, error};
 
+use crate::error::AppError;
 use crate::startup::AppState;
 
-pub use render::render;
+pub use render::{china_time, render};
+
+pub type State = web::Data<AppState>;
+
+/// Largest form body (not uploads): a nomination row is a few hundred bytes; a bulk review of
+/// hundreds of rows a few kilobytes.
+const FORM_LIMIT: usize = 256 * 1024;
 
 /// Every route of the application.
 pub fn routes(cfg: &mut ServiceConfig, assets_dir: &Path) {
-    cfg.route("/", web::get().to(public::home::page))
+    cfg.app_data(form_config())
+        .app_data(path_config())
+        .app_data(query_config())
+        // Public
+        .route("/", web::get().to(public::home::page))
         .route("/regions", web::get().to(public::regions::page))
         .route("/healthz", web::get().to(health::check))
+        // Accounts
+        .route("/login", web::get().to(auth::login_page))
+        .route("/login", web::post().to(auth::login))
+        .route("/logout", web::post().to(auth::logout))
+        .route("/account/password", web::get().to(auth::password_page))
+        .route("/account/password", web::post().to(auth::change_password))
+        // County unions
+        .route("/county", web::get().to(county::dashboard))
+        .route("/county/batches", web::post().to(county::create_batch))
+        .route("/county/upload", web::get().to(county::upload_page))
+        .route("/county/upload", web::post().to(county::upload))
+        .route("/county/template.xlsx", web::get().to(county::template))
+        // City unions
+        .route("/city", web::get().to(city::dashboard))
+        // A nomination batch, seen by the county, its city and the office
+        .route("/nominations/{id}", web::get().to(nominations::page))
+        .route("/nominations/{id}/rows", web::post().to(nominations::add_row))
+        .route(
+            "/nominations/{id}/rows/{row}/edit",
+            web::get().to(nominations::edit_row_page),
+        )
+        .route(
+            "/nominations/{id}/rows/{row}/edit",
+            web::post().to(nominations::edit_row),
+        )
+        .route(
+            "/nominations/{id}/rows/{row}/delete",
+            web::post().to(nominations::remove_row),
+        )
+        .route("/nominations/{id}/submit", web::post().to(nominations::submit))
+        .route("/nominations/{id}/forward", web::post().to(nominations::forward))
+        .route("/nominations/{id}/return", web::post().to(nominations::return_batch))
+        // The command office
+        .route("/office", web::get().to(office::dashboard))
+        .route("/office/review", web::get().to(office::review::queue_page))
+        .route("/office/review", web::post().to(office::review::decide))
+        .route("/office/products", web::get().to(office::products::list))
+        .route("/office/products/{code}", web::get().to(office::products::page))
+        .route(
+            "/office/products/{code}/status",
+            web::post().to(office::products::change_status),
+        )
+        .route(
+            "/office/products/{code}/incidents",
+            web::post().to(office::products::open_incident),
+        )
+        .route(
+            "/office/incidents/{id}/settle",
+            web::post().to(office::products::settle_incident),
+        )
+        .route("/office/accounts", web::get().to(office::accounts::list))
+        .route("/office/accounts", web::post().to(office::accounts::create))
+        .route(
+            "/office/accounts/{id}/active",
+            web::post().to(office::accounts::set_active),
+        )
+        .route(
+            "/office/accounts/{id}/reset",
+            web::post().to(office::accounts::reset_password),
+        )
         .service(
             web::scope("/assets")
                 // Asset names do not change between releases often; a day's caching with
@@ -30,4 +109,33 @@ pub fn routes(cfg: &mut ServiceConfig, assets_dir: &Path) {
         .default_service(web::to(public::not_found));
 }
 
-pub type State = web::Data<AppState>;
+/// Sends the browser on with GET after a form was handled (POST/redirect/GET).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+fn form_config() -> web::FormConfig {
+    web::FormConfig::default().limit(FORM_LIMIT).error_handler(|err, _req| {
+        let message = match &err {
+            error::UrlencodedError::Overflow { .. } => "提交的内容太长。".to_owned(),
+            error::UrlencodedError::ContentType => {
+                "表单格式不对（应为 application/x-www-form-urlencoded）。".to_owned()
+            }
+            other => format!("表单内容有误：{other}"),
+        };
+        AppError::BadRequest(message).into()
+    })
+}
+
+fn path_config() -> web::PathConfig {
+    // A malformed id in a path is a page that does not exist.
+    web::PathConfig::default()
+        .error_handler(|_err, _req| AppError::NotFound("您要访问的页面不存在。".to_owned()).into())
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err, _req| AppError::BadRequest(format!("网址中的查询参数有误：{err}")).into())
+}

@@ -1,5 +1,6 @@
 //! The home page: what the catalogue is, who it serves, and what it holds today.
 
+use actix_session::Session;
 use actix_web::HttpResponse;
 use askama::Template;
 
@@ -9,11 +10,13 @@ use crate::db::{self, DbResult};
 use crate::domain::{ListingStatus, region};
 use crate::error::AppError;
 use crate::telemetry::spawn_blocking_in_span;
+use crate::web::nav::Nav;
 use crate::web::{State, render};
 
 #[derive(Template)]
 #[template(path = "public/home.html")]
 struct HomePage {
+    nav: Nav,
     stats: CatalogueStats,
 }
 
@@ -26,7 +29,7 @@ struct CatalogueStats {
     delisted_products: i64,
 }
 
-pub async fn page(state: State) -> Result<HttpResponse, AppError> {
+pub async fn page(state: State, session: Session) -> Result<HttpResponse, AppError> {
     let pool = state.pool.clone();
     let stats = spawn_blocking_in_span(move || -> DbResult<CatalogueStats> {
         let mut conn = db::connection::get(&pool)?;
@@ -40,5 +43,8 @@ pub async fn page(state: State) -> Result<HttpResponse, AppError> {
         })
     })
     .await??;
-    render(&HomePage { stats })
+    render(&HomePage {
+        nav: Nav::from_session(&session),
+        stats,
+    })
 }

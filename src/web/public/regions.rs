@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use actix_session::Session;
 use actix_web::HttpResponse;
 use askama::Template;
 
@@ -10,11 +11,13 @@ use crate::db::{self, DbResult};
 use crate::domain::region;
 use crate::error::AppError;
 use crate::telemetry::spawn_blocking_in_span;
+use crate::web::nav::Nav;
 use crate::web::{State, render};
 
 #[derive(Template)]
 #[template(path = "public/regions.html")]
 struct RegionsPage {
+    nav: Nav,
     cities: Vec<CityView>,
 }
 
@@ -34,7 +37,7 @@ struct CountyView {
     listed_products: i64,
 }
 
-pub async fn page(state: State) -> Result<HttpResponse, AppError> {
+pub async fn page(state: State, session: Session) -> Result<HttpResponse, AppError> {
     let pool = state.pool.clone();
     let counts: HashMap<String, i64> = spawn_blocking_in_span(move || -> DbResult<_> {
         let mut conn = db::connection::get(&pool)?;
@@ -62,5 +65,8 @@ pub async fn page(state: State) -> Result<HttpResponse, AppError> {
             }
         })
         .collect();
-    render(&RegionsPage { cities })
+    render(&RegionsPage {
+        nav: Nav::from_session(&session),
+        cities,
+    })
 }

@@ -1,0 +1,529 @@
+//! The state changes of nominations and products, each one transaction with its events.
+
+use diesel::prelude::*;
+
+use super::events::NewEvent;
+use super::nominations::{Batch, NewBatch, NewRow, Row};
+use super::products::{NewProduct, Product, reserve_catalogue_codes};
+use super::schema::{products, quality_incidents};
+use super::suppliers::{NewSupplier, Supplier};
+use super::{DbConnection, DbError, now};
+use crate::domain::listing::ListingError;
+use crate::domain::nomination::{BatchStatus, NominationError, ReviewDecision, RowStatus};
+use crate::domain::{CountyCode, IncidentStatus, ListingStatus};
+use crate::sheet::NominationInput;
+
+/// Who acts: a user, or the command line.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i32>,
+    pub label: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error(transparent)]
+    Nomination(#[from] NominationError),
+    #[error(transparent)]
+    Listing(#[from] ListingError),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for WorkflowError {
+    fn from(e: diesel::result::Error) -> Self {
+        WorkflowError::Db(DbError::Query(e))
+    }
+}
+
+type Result<T> = std::result::Result<T, WorkflowError>;
+
+fn event(
+    kind: &str,
+    id: i32,
+    action: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    reason: &str,
+    actor: &Actor,
+) -> NewEvent {
+    NewEvent {
+        entity_kind: kind.to_owned(),
+        entity_id: id,
+        action: action.to_owned(),
+        from_state: from.map(str::to_owned),
+        to_state: to.map(str::to_owned),
+        actor_user_id: actor.user_id,
+        actor_label: actor.label.clone(),
+        reason: reason.to_owned(),
+        occurred_at: now(),
+    }
+}
+
+pub struct BatchSource {
+    pub title: String,
+    pub source: &'static str,
+    pub filename: Option<String>,
+    pub recommending_unit: Option<String>,
+    pub filled_by: Option<String>,
+    pub filled_by_phone: Option<String>,
+}
+
+/// Creates a draft batch with its rows, all or nothing.
+pub fn create_batch(
+    conn: &mut DbConnection,
+    county: &CountyCode,
+    organisation_id: i32,
+    source: BatchSource,
+    rows: &[NominationInput],
+    actor: &Actor,
+) -> Result<i32> {
+    conn.transaction(|conn| {
+        let at = now();
+        let id = NewBatch {
+            county_code: county.to_string(),
+            organisation_id,
+            title: source.title,
+            status: BatchStatus::Draft.as_str().to_owned(),
+            source: source.source.to_owned(),
+            source_filename: source.filename.clone(),
+            recommending_unit: source.recommending_unit,
+            filled_by: source.filled_by,
+            filled_by_phone: source.filled_by_phone,
+            created_by: actor.user_id,
+            created_at: at,
+            updated_at: at,
+        }
+        .insert(conn)?;
+        let new_rows: Vec<NewRow> = rows.iter().map(|r| NewRow::draft(id, r)).collect();
+        super::nominations::insert_rows(conn, &new_rows)?;
+        let how = match &source.filename {
+            Some(name) => format!("上传 {name}，{} 行", rows.len()),
+            None => format!("在线填报，{} 行", rows.len()),
+        };
+        event("nomination_batch", id, "create", None, Some("draft"), &how, actor).record(conn)?;
+        Ok(id)
+    })
+}
+
+fn load_batch(conn: &mut DbConnection, id: i32) -> Result<Batch> {
+    Batch::find(conn, id)?.ok_or_else(|| WorkflowError::NotFound(format!("推荐名录 {id} 不存在")))
+}
+
+pub fn add_row(conn: &mut DbConnection, batch_id: i32, input: &NominationInput, actor: &Actor) -> Result<()> {
+    conn.transaction(|conn| {
+        let batch = load_batch(conn, batch_id)?;
+        if !batch.status().county_can_edit() {
+            return Err(NominationError::BatchNotAllowed {
+                status: batch.status(),
+                action: "添加行",
+            }
+            .into());
+        }
+        super::nominations::insert_rows(conn, &[NewRow::draft(batch_id, input)])?;
+        event(
+            "nomination_batch",
+            batch_id,
+            "add_row",
+            None,
+            None,
+            &input.product_name,
+            actor,
+        )
+        .record(conn)?;
+        Ok(())
+    })
+}
+
+/// Changes a row the county may still edit: a draft, or one the office returned.
+pub fn edit_row(conn: &mut DbConnection, row_id: i32, input: &NominationInput, actor: &Actor) -> Result<()> {
+    conn.transaction(|conn| {
+        let row = Row::find(conn, row_id)?.ok_or_else(|| WorkflowError::NotFound(format!("推荐行 {row_id} 不存在")))?;
+        let batch = load_batch(conn, row.batch_id)?;
+        let editable =
+            row.status() == RowStatus::Returned || (batch.status().county_can_edit() && row.status().county_can_edit());
+        if !editable {
+            return Err(NominationError::RowNotAllowed {
+                status: row.status(),
+                action: "修改",
+            }
+            .into());
+        }
+        Row::replace(conn, row_id, input)?;
+        event("nomination_row", row_id, "edit", None, None, "", actor).record(conn)?;
+        Ok(())
+    })
+}
+
+pub fn remove_row(conn: &mut DbConnection, row_id: i32, actor: &Actor) -> Result<()> {
+    conn.transaction(|conn| {
+        let row = Row::find(conn, row_id)?.ok_or_else(|| WorkflowError::NotFound(format!("推荐行 {row_id} 不存在")))?;
+        let batch = load_batch(conn, row.batch_id)?;
+        if !batch.status().county_can_edit() || row.status() != RowStatus::Draft {
+            return Err(NominationError::RowNotAllowed {
+                status: row.status(),
+                action: "删除",
+            }
+            .into());
+        }
+        Row::delete(conn, row_id)?;
+        event(
+            "nomination_batch",
+            row.batch_id,
+            "remove_row",
+            None,
+            None,
+            &row.product_name,
+            actor,
+        )
+        .record(conn)?;
+        Ok(())
+    })
+}
+
+/// The county submits its batch to the city union. Every row still with the county must be complete.
+pub fn submit_batch(conn: &mut DbConnection, batch_id: i32, actor: &Actor) -> Result<()> {
+    conn.transaction(|conn| {
+        let batch = load_batch(conn, batch_id)?;
+        let rows = Row::of_batch(conn, batch_id)?;
+        let returned: Vec<&Row> = rows.iter().filter(|r| r.status() == RowStatus::Returned).collect();
+        let to = batch.status().submit(!returned.is_empty())?;
+        let with_county: Vec<&Row> = rows.iter().filter(|r| r.status().county_can_edit()).collect();
+        if with_county.is_empty() {
+            return Err(NominationError::NothingToSubmit.into());
+        }
+        for row in &with_county {
+            let missing = row.to_input(&batch.county_code).missing_for_submission();
+            if !missing.is_empty() {
+                return Err(NominationError::Incomplete {
+                    row_no: row.row_no,
+                    missing,
+                }
+                .into());
+            }
+        }
+        for row in returned {
+            Row::set_status(conn, row.id, RowStatus::Draft, "")?;
+        }
+        Batch::set_status(conn, batch_id, to)?;
+        event(
+            "nomination_batch",
+            batch_id,
+            "submit",
+            Some(batch.status().as_str()),
+            Some(to.as_str()),
+            "",
+            actor,
+        )
+        .record(conn)?;
+        Ok(())
+    })
+}
+
+/// The city union forwards a submitted batch to the office: its draft rows await review.
+pub fn forward_batch(conn: &mut DbConnection, batch_id: i32, actor: &Actor) -> Result<()> {
+    conn.transaction(|conn| {
+        let batch = load_batch(conn, batch_id)?;
+        let to = batch.status().forward()?;
+        for row in Row::of_batch(conn, batch_id)?
+            .iter()
+            .filter(|r| r.status() == RowStatus::Draft)
+        {
+            Row::set_status(conn, row.id, RowStatus::Pending, "")?;
+        }
+        Batch::set_status(conn, batch_id, to)?;
+        event(
+            "nomination_batch",
+            batch_id,
+            "forward",
+            Some(batch.status().as_str()),
+            Some(to.as_str()),
+            "",
+            actor,
+        )
+        .record(conn)?;
+        Ok(())
+    })
+}
+
+pub fn return_batch(conn: &mut DbConnection, batch_id: i32, reason: &str, actor: &Actor) -> Result<()> {
+    conn.transaction(|conn| {
+        let batch = load_batch(conn, batch_id)?;
+        let to = batch.status().return_to_county(reason)?;
+        Batch::set_status(conn, batch_id, to)?;
+        event(
+            "nomination_batch",
+            batch_id,
+            "return",
+            Some(batch.status().as_str()),
+            Some(to.as_str()),
+            reason,
+            actor,
+        )
+        .record(conn)?;
+        Ok(())
+    })
+}
+
+/// The office decides many rows at once; all or none. Approved rows become listed products.
+/// Returns the catalogue codes given to approved rows.
+pub fn decide_rows(
+    conn: &mut DbConnection,
+    row_ids: &[i32],
+    decision: ReviewDecision,
+    reason: &str,
+    actor: &Actor,
+) -> Result<Vec<String>> {
+    conn.transaction(|conn| {
+        let mut codes = Vec::new();
+        for &row_id in row_ids {
+            let row =
+                Row::find(conn, row_id)?.ok_or_else(|| WorkflowError::NotFound(format!("推荐行 {row_id} 不存在")))?;
+            let to = row.status().decide(decision, reason)?;
+            Row::set_status(conn, row_id, to, reason.trim())?;
+            event(
+                "nomination_row",
+                row_id,
+                decision.as_str(),
+                Some(row.status().as_str()),
+                Some(to.as_str()),
+                reason.trim(),
+                actor,
+            )
+            .record(conn)?;
+            if decision == ReviewDecision::Approve {
+                let batch = load_batch(conn, row.batch_id)?;
+                let (product_id, code) = list_product(conn, &row, &batch, actor)?;
+                Row::link_product(conn, row_id, product_id)?;
+                codes.push(code);
+            }
+        }
+        Ok(codes)
+    })
+}
+
+/// Creates the listed product for an approved row, reusing the supplier with the same credit code.
+fn list_product(conn: &mut DbConnection, row: &Row, batch: &Batch, actor: &Actor) -> Result<(i32, String)> {
+    let input = row.to_input(&batch.county_code);
+    let missing = input.missing_for_submission();
+    if !missing.is_empty() {
+        return Err(NominationError::Incomplete {
+            row_no: row.row_no,
+            missing,
+        }
+        .into());
+    }
+    let county = CountyCode::parse(&batch.county_code).map_err(|e| WorkflowError::NotFound(e.to_string()))?;
+    let credit_code = input
+        .credit_code
+        .as_ref()
+        .expect("complete rows carry a credit code")
+        .to_string();
+    let at = now();
+    let supplier_id = match Supplier::find_by_credit_code(conn, &credit_code)? {
+        Some(s) => s.id,
+        None => NewSupplier {
+            credit_code,
+            name: input.supplier_name.clone(),
+            county_code: county.to_string(),
+            address: None,
+            contact_name: input.contact_name.clone(),
+            contact_phone: input.contact_phone.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            created_at: at,
+            updated_at: at,
+        }
+        .insert(conn)?,
+    };
+    let code = reserve_catalogue_codes(conn, &county, 1)?.remove(0);
+    let output = input.annual_output.clone().expect("complete rows carry an output");
+    let product_id = NewProduct {
+        catalogue_code: code.to_string(),
+        name: input.product_name.clone(),
+        supplier_id,
+        county_code: county.to_string(),
+        category: input.category.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+        specification: input.specification.clone().unwrap_or_default(),
+        unit_price_fen: input.unit_price.map(|f| f.0).unwrap_or(0),
+        annual_output_milli: output.milli,
+        annual_output_unit: output.unit,
+        poor_people_supported: input.poor_people_supported.unwrap_or(0) as i32,
+        national_catalogue_no: input.national_catalogue_no.clone().unwrap_or_default(),
+        gtin: input.gtin.as_ref().map(|g| g.to_string()),
+        poverty_region_kind: input
+            .poverty_region
+            .map(|k| k.as_str())
+            .unwrap_or("poverty_county")
+            .to_owned(),
+        poverty_region_note: input.poverty_region_note.clone(),
+        description: input
+            .certificates
+            .clone()
+            .map(|c| format!("认证：{c}"))
+            .unwrap_or_default(),
+        listing_status: ListingStatus::Listed.as_str().to_owned(),
+        status_changed_at: at,
+        listed_at: at,
+        created_at: at,
+        updated_at: at,
+    }
+    .insert(conn)?;
+    event(
+        "product",
+        product_id,
+        "list",
+        None,
+        Some("listed"),
+        &format!("推荐行 {} 审核通过", row.id),
+        actor,
+    )
+    .record(conn)?;
+    Ok((product_id, code.to_string()))
+}
+
+/// Moves a product between listing states (suspend, withdraw, clear a suspension, delist).
+pub fn change_listing(
+    conn: &mut DbConnection,
+    product_id: i32,
+    to: ListingStatus,
+    reason: &str,
+    actor: &Actor,
+) -> Result<()> {
+    if reason.trim().is_empty() {
+        return Err(NominationError::ReasonRequired.into());
+    }
+    conn.transaction(|conn| set_listing(conn, product_id, to, reason.trim(), actor))
+}
+
+fn set_listing(conn: &mut DbConnection, product_id: i32, to: ListingStatus, reason: &str, actor: &Actor) -> Result<()> {
+    let product = products::table
+        .find(product_id)
+        .select(Product::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| WorkflowError::NotFound(format!("产品 {product_id} 不存在")))?;
+    let from = ListingStatus::parse(&product.listing_status)?;
+    from.move_to(to)?;
+    let at = now();
+    diesel::update(products::table.find(product_id))
+        .set((
+            products::listing_status.eq(to.as_str()),
+            products::status_changed_at.eq(at),
+            products::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    event(
+        "product",
+        product_id,
+        listing_action(to),
+        Some(from.as_str()),
+        Some(to.as_str()),
+        reason,
+        actor,
+    )
+    .record(conn)?;
+    Ok(())
+}
+
+fn listing_action(to: ListingStatus) -> &'static str {
+    match to {
+        ListingStatus::Listed => "relist",
+        ListingStatus::Suspended => "suspend",
+        ListingStatus::Delisted => "delist",
+        ListingStatus::Withdrawn => "withdraw",
+    }
+}
+
+pub struct NewIncident {
+    pub product_id: i32,
+    pub lot_code: Option<String>,
+    pub occurred_on: chrono::NaiveDate,
+    pub source: String,
+    pub description: String,
+}
+
+/// Records an incident against a product; `suspend` also suspends it while it is investigated.
+pub fn open_incident(conn: &mut DbConnection, incident: NewIncident, suspend: bool, actor: &Actor) -> Result<i32> {
+    conn.transaction(|conn| {
+        let id: i32 = diesel::insert_into(quality_incidents::table)
+            .values((
+                quality_incidents::product_id.eq(incident.product_id),
+                quality_incidents::lot_code.eq(&incident.lot_code),
+                quality_incidents::occurred_on.eq(incident.occurred_on),
+                quality_incidents::source.eq(&incident.source),
+                quality_incidents::description.eq(&incident.description),
+                quality_incidents::status.eq(IncidentStatus::Open.as_str()),
+                quality_incidents::created_by.eq(actor.user_id),
+                quality_incidents::created_at.eq(now()),
+            ))
+            .returning(quality_incidents::id)
+            .get_result(conn)?;
+        event("incident", id, "open", None, Some("open"), &incident.description, actor).record(conn)?;
+        if suspend {
+            set_listing(
+                conn,
+                incident.product_id,
+                ListingStatus::Suspended,
+                &format!("质量事件 {id}：{}", incident.source),
+                actor,
+            )?;
+        }
+        Ok(id)
+    })
+}
+
+/// Settles an incident. Verified serious delists the product in the same transaction.
+pub fn settle_incident(
+    conn: &mut DbConnection,
+    incident_id: i32,
+    to: IncidentStatus,
+    reason: &str,
+    actor: &Actor,
+) -> Result<()> {
+    if reason.trim().is_empty() {
+        return Err(NominationError::ReasonRequired.into());
+    }
+    conn.transaction(|conn| {
+        let (product_id, status): (i32, String) = quality_incidents::table
+            .find(incident_id)
+            .select((quality_incidents::product_id, quality_incidents::status))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| WorkflowError::NotFound(format!("质量事件 {incident_id} 不存在")))?;
+        let from = IncidentStatus::parse(&status).unwrap_or(IncidentStatus::Open);
+        let to = from.settle(to)?;
+        diesel::update(quality_incidents::table.find(incident_id))
+            .set((
+                quality_incidents::status.eq(to.as_str()),
+                quality_incidents::settled_at.eq(now()),
+            ))
+            .execute(conn)?;
+        event(
+            "incident",
+            incident_id,
+            "settle",
+            Some(from.as_str()),
+            Some(to.as_str()),
+            reason.trim(),
+            actor,
+        )
+        .record(conn)?;
+        if to == IncidentStatus::VerifiedSerious {
+            let current: String = products::table
+                .find(product_id)
+                .select(products::listing_status)
+                .first(conn)?;
+            if current != ListingStatus::Delisted.as_str() {
+                set_listing(
+                    conn,
+                    product_id,
+                    ListingStatus::Delisted,
+                    &format!("质量事件 {incident_id} 查实：{}", reason.trim()),
+                    actor,
+                )?;
+            }
+        }
+        Ok(())
+    })
+}

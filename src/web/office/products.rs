@@ -1,0 +1,367 @@
+//! The catalogue's dynamic management: a product's state, its history, quality incidents.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::auth::{CurrentUser, csrf};
+use crate::db::events;
+use crate::db::products::Product;
+use crate::db::schema::{products, quality_incidents, suppliers};
+use crate::db::workflow::{self, NewIncident};
+use crate::db::{self, DbConnection};
+use crate::domain::{CatalogueCode, Fen, IncidentStatus, ListingStatus, LotCode, OrgKind, PovertyRegionKind, region};
+use crate::error::AppError;
+use crate::telemetry::spawn_blocking_in_span;
+use crate::web::nav::Nav;
+use crate::web::nominations::HistoryLine;
+use crate::web::{State, china_time, render, see_other};
+
+const LIST_LIMIT: i64 = 200;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    status: String,
+    county: String,
+    q: String,
+}
+
+pub struct ProductLine {
+    pub code: String,
+    pub name: String,
+    pub county_name: String,
+    pub category: String,
+    pub price: String,
+    pub status: ListingStatus,
+}
+
+#[derive(Template)]
+#[template(path = "office/products.html")]
+struct ListPage {
+    nav: Nav,
+    products: Vec<ProductLine>,
+    query: ListQuery,
+    statuses: Vec<(&'static str, &'static str)>,
+    limit: i64,
+}
+
+pub async fn list(
+    state: State,
+    user: CurrentUser,
+    session: Session,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require(OrgKind::Office)?;
+    let query = query.into_inner();
+    let status = match query.status.trim() {
+        "" => None,
+        s => Some(ListingStatus::parse(s).map_err(|e| AppError::BadRequest(e.to_string()))?),
+    };
+    let (county, q) = (query.county.trim().to_owned(), query.q.trim().to_owned());
+    let pool = state.pool.clone();
+    let rows = spawn_blocking_in_span(move || -> Result<Vec<Product>, AppError> {
+        let mut conn = db::connection::get(&pool)?;
+        let mut sql = products::table
+            .select(Product::as_select())
+            .order(products::catalogue_code)
+            .limit(LIST_LIMIT)
+            .into_boxed();
+        if let Some(s) = status {
+            sql = sql.filter(products::listing_status.eq(s.as_str()));
+        }
+        if !county.is_empty() {
+            sql = sql.filter(products::county_code.eq(county));
+        }
+        if !q.is_empty() {
+            let pattern = format!("%{}%", q.replace(['%', '_'], ""));
+            sql = sql.filter(
+                products::name
+                    .like(pattern.clone())
+                    .or(products::catalogue_code.like(pattern)),
+            );
+        }
+        Ok(sql.load(&mut conn)?)
+    })
+    .await??;
+    let products = rows
+        .into_iter()
+        .map(|p| ProductLine {
+            county_name: region::county(&p.county_code).map(|c| c.name).unwrap_or("").to_owned(),
+            status: ListingStatus::parse(&p.listing_status).unwrap_or(ListingStatus::Listed),
+            price: Fen(p.unit_price_fen).to_string(),
+            code: p.catalogue_code,
+            name: p.name,
+            category: p.category,
+        })
+        .collect();
+    render(&ListPage {
+        nav: Nav::from_session(&session),
+        products,
+        query,
+        statuses: ListingStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+        limit: LIST_LIMIT,
+    })
+}
+
+pub struct IncidentView {
+    pub id: i32,
+    pub occurred_on: String,
+    pub lot: String,
+    pub source: String,
+    pub description: String,
+    pub status: IncidentStatus,
+}
+
+#[derive(Template)]
+#[template(path = "office/product.html")]
+struct ProductPage {
+    nav: Nav,
+    product: Product,
+    status: ListingStatus,
+    supplier_name: String,
+    supplier_credit_code: String,
+    county_name: String,
+    county_note: String,
+    poverty_label: String,
+    price: String,
+    output: String,
+    history: Vec<HistoryLine>,
+    incidents: Vec<IncidentView>,
+    moves: Vec<(&'static str, &'static str)>,
+    today: String,
+}
+
+fn find_product(conn: &mut DbConnection, code: &str) -> Result<Product, AppError> {
+    let code = CatalogueCode::parse(code).map_err(|_| AppError::NotFound(format!("目录编号“{code}”不存在。")))?;
+    Product::find_by_catalogue_code(conn, &code)?.ok_or_else(|| AppError::NotFound(format!("目录编号“{code}”不存在。")))
+}
+
+pub async fn page(
+    state: State,
+    user: CurrentUser,
+    session: Session,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    user.require(OrgKind::Office)?;
+    let code = path.into_inner();
+    let pool = state.pool.clone();
+    let (product, supplier, history, incidents) = spawn_blocking_in_span(move || -> Result<_, AppError> {
+        let mut conn = db::connection::get(&pool)?;
+        let product = find_product(&mut conn, &code)?;
+        let supplier: (String, String) = suppliers::table
+            .find(product.supplier_id)
+            .select((suppliers::name, suppliers::credit_code))
+            .first(&mut conn)?;
+        let history = events::history(&mut conn, "product", product.id)?;
+        let incidents: Vec<(i32, NaiveDate, Option<String>, String, String, String)> = quality_incidents::table
+            .filter(quality_incidents::product_id.eq(product.id))
+            .order(quality_incidents::id.desc())
+            .select((
+                quality_incidents::id,
+                quality_incidents::occurred_on,
+                quality_incidents::lot_code,
+                quality_incidents::source,
+                quality_incidents::description,
+                quality_incidents::status,
+            ))
+            .load(&mut conn)?;
+        Ok((product, supplier, history, incidents))
+    })
+    .await??;
+    let status = ListingStatus::parse(&product.listing_status).unwrap_or(ListingStatus::Listed);
+    let county = region::county(&product.county_code);
+    let moves = ListingStatus::ALL
+        .iter()
+        .filter(|to| status.can_move_to(**to))
+        .map(|to| (to.as_str(), to.label()))
+        .collect();
+    render(&ProductPage {
+        nav: Nav::from_session(&session),
+        status,
+        supplier_name: supplier.0,
+        supplier_credit_code: supplier.1,
+        county_name: county.map(|c| format!("{}{}", c.city_name, c.name)).unwrap_or_default(),
+        county_note: county
+            .filter(|c| c.former_poverty_county)
+            .map(|c| format!("贫困县，{} 年摘帽", c.poverty_exit_year.unwrap_or_default()))
+            .unwrap_or_default(),
+        poverty_label: PovertyRegionKind::parse(&product.poverty_region_kind)
+            .map(|k| k.label())
+            .unwrap_or("")
+            .to_owned(),
+        price: Fen(product.unit_price_fen).to_string(),
+        output: crate::domain::Quantity {
+            milli: product.annual_output_milli,
+            unit: product.annual_output_unit.clone(),
+        }
+        .to_string(),
+        history: history
+            .iter()
+            .map(|e| HistoryLine {
+                at: china_time(e.occurred_at),
+                who: e.actor_label.clone(),
+                what: listing_event_label(&e.action).to_owned(),
+                reason: e.reason.clone(),
+            })
+            .collect(),
+        incidents: incidents
+            .into_iter()
+            .map(|(id, on, lot, source, description, status)| IncidentView {
+                id,
+                occurred_on: on.to_string(),
+                lot: lot.unwrap_or_default(),
+                source,
+                description,
+                status: IncidentStatus::parse(&status).unwrap_or(IncidentStatus::Open),
+            })
+            .collect(),
+        moves,
+        today: chrono::Utc::now().date_naive().to_string(),
+        product,
+    })
+}
+
+fn listing_event_label(action: &str) -> &'static str {
+    match action {
+        "list" => "审核通过，列入目录",
+        "relist" => "恢复（调查结束）",
+        "suspend" => "暂停（调查中）",
+        "delist" => "清出目录",
+        "withdraw" => "撤回",
+        _ => "变更",
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    csrf_token: String,
+    to: String,
+    reason: String,
+}
+
+pub async fn change_status(
+    state: State,
+    user: CurrentUser,
+    session: Session,
+    path: web::Path<String>,
+    form: web::Form<StatusForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf::verify(&session, &form.csrf_token)?;
+    user.require(OrgKind::Office)?;
+    let to = ListingStatus::parse(&form.to).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let code = path.into_inner();
+    let pool = state.pool.clone();
+    let back = format!("/office/products/{code}");
+    spawn_blocking_in_span(move || -> Result<(), AppError> {
+        let mut conn = db::connection::get(&pool)?;
+        let product = find_product(&mut conn, &code)?;
+        Ok(workflow::change_listing(
+            &mut conn,
+            product.id,
+            to,
+            &form.reason,
+            &user.actor(),
+        )?)
+    })
+    .await??;
+    Ok(see_other(&back))
+}
+
+#[derive(Deserialize)]
+pub struct IncidentForm {
+    csrf_token: String,
+    occurred_on: String,
+    #[serde(default)]
+    lot: String,
+    source: String,
+    description: String,
+    #[serde(default)]
+    suspend: Option<String>,
+}
+
+pub async fn open_incident(
+    state: State,
+    user: CurrentUser,
+    session: Session,
+    path: web::Path<String>,
+    form: web::Form<IncidentForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf::verify(&session, &form.csrf_token)?;
+    user.require(OrgKind::Office)?;
+    let form = form.into_inner();
+    let occurred_on = NaiveDate::parse_from_str(form.occurred_on.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::BadRequest(format!(
+            "日期“{}”无效，应为 2020-09-01 这样的格式。",
+            form.occurred_on.trim()
+        ))
+    })?;
+    let lot = match form.lot.trim() {
+        "" => None,
+        s => Some(
+            LotCode::parse(s)
+                .map_err(|e| AppError::BadRequest(e.to_string()))?
+                .to_string(),
+        ),
+    };
+    if form.source.trim().is_empty() || form.description.trim().is_empty() {
+        return Err(AppError::BadRequest("请填写事件来源和情况说明。".to_owned()));
+    }
+    let code = path.into_inner();
+    let back = format!("/office/products/{code}");
+    let pool = state.pool.clone();
+    spawn_blocking_in_span(move || -> Result<i32, AppError> {
+        let mut conn = db::connection::get(&pool)?;
+        let product = find_product(&mut conn, &code)?;
+        let incident = NewIncident {
+            product_id: product.id,
+            lot_code: lot,
+            occurred_on,
+            source: form.source.trim().to_owned(),
+            description: form.description.trim().to_owned(),
+        };
+        let suspend = form.suspend.is_some() && product.listing_status == ListingStatus::Listed.as_str();
+        Ok(workflow::open_incident(&mut conn, incident, suspend, &user.actor())?)
+    })
+    .await??;
+    Ok(see_other(&back))
+}
+
+#[derive(Deserialize)]
+pub struct SettleForm {
+    csrf_token: String,
+    to: String,
+    reason: String,
+}
+
+pub async fn settle_incident(
+    state: State,
+    user: CurrentUser,
+    session: Session,
+    path: web::Path<i32>,
+    form: web::Form<SettleForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf::verify(&session, &form.csrf_token)?;
+    user.require(OrgKind::Office)?;
+    let to =
+        IncidentStatus::parse(&form.to).ok_or_else(|| AppError::BadRequest(format!("处理结论“{}”无效", form.to)))?;
+    let id = path.into_inner();
+    let pool = state.pool.clone();
+    let code = spawn_blocking_in_span(move || -> Result<String, AppError> {
+        let mut conn = db::connection::get(&pool)?;
+        workflow::settle_incident(&mut conn, id, to, &form.reason, &user.actor())?;
+        let product_id: i32 = quality_incidents::table
+            .find(id)
+            .select(quality_incidents::product_id)
+            .first(&mut conn)?;
+        Ok(products::table
+            .find(product_id)
+            .select(products::catalogue_code)
+            .first(&mut conn)?)
+    })
+    .await??;
+    Ok(see_other(&format!("/office/products/{code}")))
+}
