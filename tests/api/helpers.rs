@@ -145,3 +145,109 @@ pub fn test_db() -> TestDb {
         _pg: pg,
     }
 }
+
+/// One person's browser: its own cookie jar, so several roles can act in one test.
+pub struct Browser {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        Browser {
+            address: self.address.clone(),
+            client,
+        }
+    }
+
+    /// A browser signed in as a demo account (the demo data must be seeded).
+    pub async fn signed_in(&self, username: &str) -> Browser {
+        let b = self.browser();
+        let response = b.login(username, fupin_catalog::demo::DEMO_PASSWORD).await;
+        assert_eq!(response.status().as_u16(), 303, "login as {username} failed");
+        b
+    }
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap())
+    }
+
+    /// The session's CSRF token, read from the sign-in form like a browser would.
+    pub async fn csrf(&self) -> String {
+        let (_, body) = self.get_text("/login").await;
+        csrf_from(&body).expect("the page carries a CSRF token")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        let token = self.csrf().await;
+        self.post_raw(
+            "/login",
+            &[("username", username), ("password", password), ("csrf_token", &token)],
+        )
+        .await
+    }
+
+    pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let body = serde_urlencoded::to_string(form).unwrap();
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Posts a form with this session's CSRF token added.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("csrf_token", &token));
+        self.post_raw(path, &fields).await
+    }
+
+    pub async fn upload(&self, path: &str, filename: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let token = self.csrf().await;
+        let form = reqwest::multipart::Form::new().text("csrf_token", token).part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()),
+        );
+        self.client
+            .post(format!("{}{path}", self.address))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+pub fn csrf_from(html: &str) -> Option<String> {
+    let start = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}

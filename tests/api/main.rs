@@ -2,9 +2,11 @@
 //! (a temporary SQLite file, or a fresh PostgreSQL database when TEST_DATABASE_URL is set) and
 //! speaks HTTP to it. All in one binary so the crate is linked once.
 
+mod auth;
 mod cli;
 mod database;
 mod demo;
 mod health;
 mod helpers;
+mod nominations;
 mod pages;
