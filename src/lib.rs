@@ -8,6 +8,8 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod media;
+pub mod qr;
 pub mod sheet;
 pub mod startup;
 pub mod telemetry;

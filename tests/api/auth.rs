@@ -177,6 +177,9 @@ async fn the_office_resets_a_password_and_the_user_must_choose_a_new_one() {
     );
 }
 
+/// A form post, its fields, and the status each role gets (0: allowed, tested elsewhere).
+type ExpectedPost<'a> = (String, Vec<(&'a str, &'a str)>, [u16; 7]);
+
 /// Who may reach which page: 200 for those with the right, 403 for signed-in users without it,
 /// a redirect to sign in for visitors.
 #[tokio::test]
@@ -213,7 +216,7 @@ async fn every_protected_route_checks_who_is_calling() {
         }
     }
     // Changing data: each refused to those without the right, and nothing changes.
-    let posts: Vec<(String, Vec<(&str, &str)>, [u16; 7])> = vec![
+    let posts: Vec<ExpectedPost> = vec![
         (
             format!("{batch_page}/forward"),
             vec![],

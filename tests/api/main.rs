@@ -10,3 +10,4 @@ mod health;
 mod helpers;
 mod nominations;
 mod pages;
+mod upload;
