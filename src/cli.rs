@@ -31,6 +31,30 @@ enum Command {
     Migrate(DataArgs),
     /// Fill the database with demo data (if it is empty) and serve it.
     Demo(DemoArgs),
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A county's nomination spreadsheet (.xlsx, .xls, .csv) as a draft batch. Nothing is written
+    /// unless the whole sheet is valid.
+    Nominations(ImportNominationsArgs),
+}
+
+#[derive(Args)]
+struct ImportNominationsArgs {
+    /// The county the nominations are for (GB/T 2260 code, e.g. 610924).
+    #[arg(long)]
+    county: String,
+    /// Only check the sheet and report what is wrong; write nothing.
+    #[arg(long)]
+    check: bool,
+    /// The spreadsheet.
+    file: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 #[derive(Args, Clone)]
@@ -72,6 +96,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Serve(args) => serve(settings_from(&args)),
         Command::Migrate(args) => migrate(args),
         Command::Demo(args) => run_demo(args),
+        Command::Import(ImportCommand::Nominations(args)) => import_nominations(args),
     }
 }
 
@@ -165,5 +190,98 @@ fn reset(url: &DatabaseUrl) -> anyhow::Result<()> {
         }
         DatabaseUrl::Postgres(_) => db::drop_all_postgres(&mut url.connect()?)?,
     }
+    Ok(())
+}
+
+fn import_nominations(args: ImportNominationsArgs) -> anyhow::Result<()> {
+    use crate::db::workflow::{self, Actor, BatchSource};
+    use crate::domain::{CountyCode, OrgKind};
+
+    let county = CountyCode::parse(&args.county)?;
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("无法读取 {}：{}", args.file.display(), "请检查路径和权限"))?;
+    let filename = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parsed = match crate::sheet::parse_nomination_sheet(&bytes, &filename) {
+        Ok(p) => p,
+        Err(e) => {
+            for line in e.lines() {
+                eprintln!("{line}");
+            }
+            anyhow::bail!("{} 未导入：请修改以上问题后重试", args.file.display());
+        }
+    };
+    let foreign: Vec<String> = parsed
+        .rows
+        .iter()
+        .filter(|(_, r)| r.county.as_ref().is_some_and(|c| c != &county))
+        .map(|(n, r)| {
+            format!(
+                "第 {n} 行：贫困县为“{}”，不是 {}",
+                r.county.as_ref().map(|c| c.county().name).unwrap_or(""),
+                county.county().name
+            )
+        })
+        .collect();
+    if !foreign.is_empty() {
+        for line in &foreign {
+            eprintln!("{line}");
+        }
+        anyhow::bail!("{} 未导入：表中有其他县区的行", args.file.display());
+    }
+    for warning in &parsed.warnings {
+        eprintln!("提示：{warning}");
+    }
+    let incomplete = parsed
+        .rows
+        .iter()
+        .filter(|(_, r)| !r.missing_for_submission().is_empty())
+        .count();
+    if args.check {
+        println!(
+            "检查通过：{} 行，其中 {incomplete} 行待补全后才能提交。未写入任何数据（--check）。",
+            parsed.rows.len()
+        );
+        return Ok(());
+    }
+    let settings = Settings::new(DEFAULT_BIND.parse().expect("default bind is valid"), args.data.data_dir);
+    if settings.database_url.is_none() {
+        settings.prepare_data_dir()?;
+    }
+    let mut conn = settings.database().connect()?;
+    db::migrate(&mut conn)?;
+    let org = {
+        use crate::db::schema::organisations;
+        use diesel::prelude::*;
+        organisations::table
+            .filter(organisations::kind.eq(OrgKind::CountyUnion.as_str()))
+            .filter(organisations::county_code.eq(county.as_str()))
+            .select(organisations::id)
+            .first::<i32>(&mut conn)
+            .optional()?
+            .with_context(|| format!("数据库中没有{}总工会，请先创建该单位", county.county().name))?
+    };
+    let rows: Vec<_> = parsed.rows.into_iter().map(|(_, r)| r).collect();
+    let source = BatchSource {
+        title: format!("{}推荐名录（{} 导入）", county.county().name, filename),
+        source: "cli",
+        filename: Some(filename),
+        recommending_unit: parsed.form_meta.recommending_unit,
+        filled_by: parsed.form_meta.filled_by,
+        filled_by_phone: parsed.form_meta.contact,
+    };
+    let actor = Actor {
+        user_id: None,
+        label: "命令行导入".to_owned(),
+    };
+    let id =
+        workflow::create_batch(&mut conn, &county, org, source, &rows, &actor).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "已导入推荐名录 {id}：{} 行，其中 {incomplete} 行待补全后才能提交。",
+        rows.len()
+    );
     Ok(())
 }

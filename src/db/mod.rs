@@ -8,6 +8,7 @@ pub mod organisations;
 pub mod products;
 pub mod regions;
 pub mod schema;
+pub mod search_changes;
 pub mod suppliers;
 pub mod users;
 pub mod workflow;

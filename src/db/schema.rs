@@ -193,6 +193,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    search_changes (id) {
+        id -> Integer,
+        product_id -> Integer,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(search_changes -> products (product_id));
 diesel::joinable!(nomination_batches -> counties (county_code));
 diesel::joinable!(nomination_batches -> organisations (organisation_id));
 diesel::joinable!(nomination_rows -> nomination_batches (batch_id));
@@ -213,4 +222,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     nomination_batches,
     nomination_rows,
     quality_incidents,
+    search_changes,
 );

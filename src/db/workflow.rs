@@ -379,6 +379,7 @@ fn list_product(conn: &mut DbConnection, row: &Row, batch: &Batch, actor: &Actor
         actor,
     )
     .record(conn)?;
+    super::search_changes::record(conn, product_id)?;
     Ok((product_id, code.to_string()))
 }
 
@@ -423,6 +424,7 @@ fn set_listing(conn: &mut DbConnection, product_id: i32, to: ListingStatus, reas
         actor,
     )
     .record(conn)?;
+    super::search_changes::record(conn, product_id)?;
     Ok(())
 }
 

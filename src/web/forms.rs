@@ -31,7 +31,12 @@ pub struct NominationForm {
 /// The field's value, or `None` with its problem noted.
 fn take<T>(errors: &mut Vec<String>, label: &str, result: Result<Option<T>, String>) -> Option<T> {
     result.unwrap_or_else(|e| {
-        errors.push(format!("{label}：{e}"));
+        // Domain messages often name the field already; do not say it twice.
+        errors.push(if e.starts_with(label) {
+            e
+        } else {
+            format!("{label}：{e}")
+        });
         None
     })
 }

@@ -1,0 +1,88 @@
+//! The change log that keeps every server's search index in step with the database.
+
+use diesel::prelude::*;
+
+use super::schema::{counties, products, search_changes, suppliers};
+use super::{DbConnection, DbResult, now};
+
+/// Notes that a product changed in a way search must see. Call inside the changing transaction.
+pub fn record(conn: &mut DbConnection, product_id: i32) -> DbResult<()> {
+    diesel::insert_into(search_changes::table)
+        .values((
+            search_changes::product_id.eq(product_id),
+            search_changes::changed_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Changes after `after`, oldest first: (change id, product id).
+pub fn since(conn: &mut DbConnection, after: i32, limit: i64) -> DbResult<Vec<(i32, i32)>> {
+    Ok(search_changes::table
+        .filter(search_changes::id.gt(after))
+        .order(search_changes::id)
+        .limit(limit)
+        .select((search_changes::id, search_changes::product_id))
+        .load(conn)?)
+}
+
+/// The newest change id, or 0 when there is none.
+pub fn latest(conn: &mut DbConnection) -> DbResult<i32> {
+    Ok(search_changes::table
+        .select(diesel::dsl::max(search_changes::id))
+        .first::<Option<i32>>(conn)?
+        .unwrap_or(0))
+}
+
+/// What the search index needs of a product, joined from its supplier and county.
+#[derive(Debug, Clone, Queryable)]
+pub struct SearchRow {
+    pub id: i32,
+    pub catalogue_code: String,
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub poverty_region_kind: String,
+    pub listing_status: String,
+    pub unit_price_fen: i64,
+    pub listed_at: chrono::NaiveDateTime,
+    pub county_code: String,
+    pub county_name: String,
+    pub city_code: String,
+    pub supplier_name: String,
+}
+
+#[diesel::dsl::auto_type]
+fn search_rows() -> _ {
+    products::table
+        .inner_join(suppliers::table)
+        .inner_join(counties::table)
+        .select((
+            products::id,
+            products::catalogue_code,
+            products::name,
+            products::description,
+            products::category,
+            products::poverty_region_kind,
+            products::listing_status,
+            products::unit_price_fen,
+            products::listed_at,
+            products::county_code,
+            counties::name,
+            counties::city_code,
+            suppliers::name,
+        ))
+}
+
+pub fn rows_for(conn: &mut DbConnection, ids: &[i32]) -> DbResult<Vec<SearchRow>> {
+    Ok(search_rows().filter(products::id.eq_any(ids)).load(conn)?)
+}
+
+/// All products in id order, a page at a time, for a full rebuild.
+pub fn rows_after(conn: &mut DbConnection, after_id: i32, limit: i64) -> DbResult<Vec<SearchRow>> {
+    Ok(search_rows()
+        .filter(products::id.gt(after_id))
+        .order(products::id)
+        .limit(limit)
+        .load(conn)?)
+}
