@@ -21,7 +21,7 @@ use crate::sheet;
 use crate::telemetry::spawn_blocking_in_span;
 
 /// Spreadsheets larger than this are refused before they are read.
-pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_UPLOAD_BYTES: usize = sheet::MAX_UPLOAD_BYTES;
 
 #[derive(Template)]
 #[template(path = "county/dashboard.html")]

@@ -1,0 +1,312 @@
+//! Turns uploaded bytes into a grid of cells, whatever program saved them: Excel or WPS (.xlsx,
+//! .xls), LibreOffice (.xlsx, .ods) or a text export (CSV or tab-separated, UTF-8 or GBK).
+
+use std::io::Cursor;
+
+use calamine::{Data, Ods, Range, Reader, Xls, Xlsx, open_workbook_from_rs};
+use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
+
+use super::SheetError;
+
+/// One cell as read. Numbers stay numbers so each column can decide how to read them (a phone
+/// number stored as 13800000000.0 is fine, a 带贫人数 of 12.5 is not).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    /// A formula error such as #REF! or #N/A.
+    Error(String),
+}
+
+impl Cell {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => s.trim().is_empty(),
+            Cell::Number(_) | Cell::Error(_) => false,
+        }
+    }
+
+    /// The cell as the user would read it, for messages and free-text columns.
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.trim().to_owned(),
+            Cell::Number(n) => number_text(*n),
+            Cell::Error(e) => e.clone(),
+        }
+    }
+}
+
+/// A float as its shortest exact decimal: 120.0 → "120", 38.5 → "38.5". Rust never switches to
+/// exponent notation here, so the digits can be parsed again.
+pub fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// The first non-empty worksheet, as rows of cells.
+#[derive(Debug)]
+pub struct Grid {
+    pub rows: Vec<Vec<Cell>>,
+    /// The 1-based sheet row number of `rows[0]` (a used range need not start at row 1).
+    pub first_row: u32,
+    pub warnings: Vec<String>,
+}
+
+impl Grid {
+    pub fn sheet_row(&self, index: usize) -> u32 {
+        self.first_row + index as u32
+    }
+}
+
+enum Format {
+    Zip,
+    Ole,
+    Text,
+}
+
+fn detect_format(bytes: &[u8]) -> Format {
+    if bytes.starts_with(b"PK\x03\x04") {
+        Format::Zip
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        Format::Ole
+    } else {
+        Format::Text
+    }
+}
+
+pub fn read_grid(bytes: &[u8], filename: &str) -> Result<Grid, SheetError> {
+    let not_a_sheet = |reason: String| SheetError::NotASpreadsheet {
+        filename: filename.to_owned(),
+        reason,
+    };
+    match detect_format(bytes) {
+        Format::Zip => read_zip_workbook(bytes).map_err(not_a_sheet),
+        Format::Ole => read_workbook::<Xls<_>>(bytes)
+            .map_err(|e| not_a_sheet(format!("文件是旧版 Office 格式，但不是可读取的 Excel 工作簿（{e}）"))),
+        Format::Text => read_text(bytes).map_err(not_a_sheet),
+    }
+}
+
+/// Excel and WPS write .xlsx, LibreOffice may write .ods; both are zip archives.
+fn read_zip_workbook(bytes: &[u8]) -> Result<Grid, String> {
+    read_workbook::<Xlsx<_>>(bytes)
+        .or_else(|_| read_workbook::<Ods<_>>(bytes))
+        .map_err(|_| {
+            "文件是 ZIP 压缩包，但里面没有 Excel 工作簿（可能是 Word 文档、普通压缩包或已损坏的 .xlsx）".to_owned()
+        })
+}
+
+fn read_workbook<'a, R>(bytes: &'a [u8]) -> Result<Grid, String>
+where
+    R: Reader<Cursor<&'a [u8]>>,
+    R::Error: std::fmt::Display,
+{
+    let mut workbook: R = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: R::Error| e.to_string())?;
+    let mut chosen: Option<(String, Range<Data>)> = None;
+    let mut others = Vec::new();
+    for name in workbook.sheet_names() {
+        let range = workbook.worksheet_range(&name).map_err(|e| e.to_string())?;
+        if range.used_cells().all(|(_, _, data)| is_blank(data)) {
+            continue;
+        }
+        if chosen.is_none() {
+            chosen = Some((name, range));
+        } else {
+            others.push(name);
+        }
+    }
+    let Some((name, range)) = chosen else {
+        // A workbook with no content reads as an empty sheet; the header search then says so.
+        return Ok(Grid {
+            rows: Vec::new(),
+            first_row: 1,
+            warnings: Vec::new(),
+        });
+    };
+    let mut warnings = Vec::new();
+    if !others.is_empty() {
+        warnings.push(format!(
+            "工作簿有多个有内容的工作表，只读取了第一个“{name}”，未读取：{}",
+            others.iter().map(|n| format!("“{n}”")).collect::<Vec<_>>().join("、")
+        ));
+    }
+    let first_row = range.start().map_or(1, |(row, _)| row + 1);
+    let rows = range
+        .rows()
+        .map(|row| row.iter().map(cell_from_data).collect())
+        .collect();
+    Ok(Grid {
+        rows,
+        first_row,
+        warnings,
+    })
+}
+
+fn is_blank(data: &Data) -> bool {
+    match data {
+        Data::Empty => true,
+        Data::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+fn cell_from_data(data: &Data) -> Cell {
+    match data {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.to_owned()),
+        Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => Cell::Text(data.to_string()),
+        Data::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+/// CSV or tab-separated text, in whichever encoding Excel, WPS or a text editor used.
+fn read_text(bytes: &[u8]) -> Result<Grid, String> {
+    if let Some(kind) = binary_kind(bytes) {
+        return Err(format!("文件内容是{kind}，不是表格"));
+    }
+    let text = decode_text(bytes)?;
+    let delimiter = sniff_delimiter(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    // The csv reader drops blank lines, but Excel shows them as rows, so each record's row is
+    // worked out from the line breaks before it, less those inside quoted fields (a cell with a
+    // line break spans two lines but is one row).
+    let mut scanned_to = 0;
+    let mut line_breaks_before = 0;
+    let mut breaks_inside_fields = 0;
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("CSV 格式有误（{e}）"))?;
+        // The reported position is where the reader resumed, before the blank lines it skipped.
+        let resumed_at = record.position().map_or(scanned_to, |p| p.byte() as usize);
+        let start = resumed_at
+            + text.as_bytes()[resumed_at..]
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+        line_breaks_before += text.as_bytes()[scanned_to..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        scanned_to = start;
+        let row_index = line_breaks_before - breaks_inside_fields;
+        rows.resize(row_index.max(rows.len()), Vec::new());
+        rows.push(record.iter().map(text_cell).collect());
+        breaks_inside_fields += record.iter().map(|f| f.matches('\n').count()).sum::<usize>();
+    }
+    Ok(Grid {
+        rows,
+        first_row: 1,
+        warnings: Vec::new(),
+    })
+}
+
+fn text_cell(s: &str) -> Cell {
+    if s.trim().is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(s.to_owned())
+    }
+}
+
+/// Names files that are clearly not text, so the user learns what they actually uploaded.
+fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
+    const SIGNATURES: [(&[u8], &str); 7] = [
+        (b"\x89PNG", " PNG 图片"),
+        (b"\xFF\xD8\xFF", " JPEG 图片"),
+        (b"GIF8", " GIF 图片"),
+        (b"%PDF", " PDF 文档"),
+        (b"Rar!", " RAR 压缩包"),
+        (b"7z\xBC\xAF", " 7z 压缩包"),
+        (b"\x1F\x8B", " gzip 压缩包"),
+    ];
+    if let Some((_, kind)) = SIGNATURES.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+        return Some(kind);
+    }
+    let is_utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    (!is_utf16 && bytes.contains(&0)).then_some("二进制数据")
+}
+
+/// UTF-8 is tried strictly first, since GBK would also "decode" most UTF-8 bytes into nonsense.
+/// Excel's “Unicode 文本” export is UTF-16 with a byte-order mark.
+fn decode_text(bytes: &[u8]) -> Result<String, String> {
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return Ok(UTF_16LE.decode_without_bom_handling(rest).0.into_owned());
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return Ok(UTF_16BE.decode_without_bom_handling(rest).0.into_owned());
+    }
+    let without_bom = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(without_bom) {
+        return Ok(text.to_owned());
+    }
+    GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|text| text.into_owned())
+        .ok_or_else(|| "文本既不是 UTF-8 也不是 GBK/GB18030 编码".to_owned())
+}
+
+/// Tab when the first lines hold more tabs than commas (Excel's “文本文件（制表符分隔）”),
+/// otherwise comma. Full-width commas in Chinese text are a different character and do not count.
+fn sniff_delimiter(text: &str) -> u8 {
+    let head = text.lines().take(30);
+    let (tabs, commas) = head.fold((0, 0), |(t, c), line| {
+        (t + line.matches('\t').count(), c + line.matches(',').count())
+    });
+    if tabs > commas { b'\t' } else { b',' }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case(120.0, "120")]
+    #[case(13_800_000_001.0, "13800000001")]
+    #[case(2_012_345_678_905.0, "2012345678905")]
+    #[case(38.5, "38.5")]
+    #[case(0.1, "0.1")]
+    fn numbers_read_back_as_their_digits(#[case] n: f64, #[case] text: &str) {
+        assert_eq!(number_text(n), text);
+    }
+
+    #[test]
+    fn gbk_text_is_decoded_when_it_is_not_utf8() {
+        let (gbk, _, _) = GB18030.encode("序号,贫困县\n1,紫阳县\n");
+        assert!(std::str::from_utf8(&gbk).is_err());
+        assert_eq!(decode_text(&gbk).unwrap(), "序号,贫困县\n1,紫阳县\n");
+    }
+
+    #[test]
+    fn utf8_bom_is_dropped() {
+        assert_eq!(decode_text("\u{FEFF}序号".as_bytes()).unwrap(), "序号");
+    }
+
+    #[test]
+    fn utf16_text_export_is_decoded() {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend("序号\t贫困县".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(decode_text(&bytes).unwrap(), "序号\t贫困县");
+    }
+
+    #[rstest]
+    #[case("序号\t贫困县\t商品名称\n1\t紫阳县\t富硒茶，特级\n", b'\t')]
+    #[case("序号,贫困县,商品名称\n1,紫阳县,\"富硒茶\t特级\"\n", b',')]
+    #[case("只有一列\n", b',')]
+    fn delimiter_is_sniffed(#[case] text: &str, #[case] expected: u8) {
+        assert_eq!(sniff_delimiter(text), expected);
+    }
+}
