@@ -31,6 +31,8 @@ enum Command {
     Migrate(DataArgs),
     /// Fill the database with demo data (if it is empty) and serve it.
     Demo(DemoArgs),
+    /// Rebuild the search index from the database (the server also rebuilds a missing or broken one).
+    Reindex(DataArgs),
     /// Import data from files.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -97,6 +99,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Migrate(args) => migrate(args),
         Command::Demo(args) => run_demo(args),
         Command::Import(ImportCommand::Nominations(args)) => import_nominations(args),
+        Command::Reindex(args) => reindex(args),
     }
 }
 
@@ -282,6 +285,29 @@ fn import_nominations(args: ImportNominationsArgs) -> anyhow::Result<()> {
     println!(
         "已导入推荐名录 {id}：{} 行，其中 {incomplete} 行待补全后才能提交。",
         rows.len()
+    );
+    Ok(())
+}
+
+fn reindex(args: DataArgs) -> anyhow::Result<()> {
+    let settings = Settings::new(DEFAULT_BIND.parse().expect("default bind is valid"), args.data_dir);
+    settings.prepare_data_dir()?;
+    let mut conn = settings.database().connect()?;
+    db::migrate(&mut conn)?;
+    let total = db::products::Product::count(&mut conn)?;
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("索引 [{bar:40}] {pos}/{len} {per_sec} 预计剩余 {eta}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    let index = crate::indexer::CatalogueIndex::open_for_rebuild(&settings.data_dir)?;
+    let count = index.rebuild(&mut conn, |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    println!(
+        "已重建搜索索引：{count} 件产品，用时 {:.1} 秒。",
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -9,10 +9,13 @@ use tracing_actix_web::TracingLogger;
 
 use actix_web::cookie::Key;
 
+use std::sync::Arc;
+
 use crate::auth::session;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::{ConfigError, Settings, io_reason};
 use crate::db::{self, Backend, DbError, DbPool};
+use crate::indexer::{self, CatalogueIndex, IndexerError};
 use crate::web;
 
 /// What every request handler can reach.
@@ -22,6 +25,7 @@ pub struct AppState {
     pub backend: Backend,
     pub session_key: Key,
     pub login_throttle: LoginThrottle,
+    pub search: Arc<CatalogueIndex>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +34,8 @@ pub enum StartupError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error("搜索索引无法打开：{0}")]
+    Search(#[from] IndexerError),
     #[error("无法监听 {addr}：{reason}")]
     Bind { addr: String, reason: String },
 }
@@ -54,6 +60,7 @@ impl Application {
             })?
             .port();
         let workers = state.settings.workers;
+        indexer::spawn_tailer(state.search.clone(), state.pool.clone());
         let assets_dir = state.settings.assets_dir.clone();
         let (key, secure) = (
             state.session_key.clone(),
@@ -100,6 +107,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
         tracing::info!(migrations = ?applied, "database migrated");
     }
     let session_key = session::session_key(&mut conn)?;
+    let search = Arc::new(CatalogueIndex::open(&settings.data_dir, &mut conn, |_| {})?);
     drop(conn);
     let pool = db::connection::build_pool(&url, settings.db_pool_size)?;
     tracing::info!(database = %url.redacted(), backend = url.backend().name(), "database ready");
@@ -109,5 +117,6 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
         settings,
         session_key,
         login_throttle: LoginThrottle::default(),
+        search,
     })
 }

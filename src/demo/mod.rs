@@ -17,7 +17,7 @@ use crate::auth::password::hash_password;
 use crate::db::events::NewEvent;
 use crate::db::organisations::{NewOrganisation, Organisation};
 use crate::db::products::{NewProduct, Product};
-use crate::db::schema::{events, product_certificates, products, suppliers};
+use crate::db::schema::{events, product_certificates, products, search_changes, suppliers};
 use crate::db::suppliers::NewSupplier;
 use crate::db::users::{NewUser, User};
 use crate::db::{self, DbConnection, DbError, now};
@@ -171,6 +171,12 @@ fn generate(conn: &mut DbConnection, product_count: usize, show_progress: bool) 
                 certificates.extend(plan.certificates(id, &row.catalogue_code));
             }
             crate::batch_insert!(conn, events::table, &history)?;
+            // Like every product change, the demo's is logged for the search index in the same transaction.
+            let changes: Vec<_> = ids
+                .values()
+                .map(|id| (search_changes::product_id.eq(*id), search_changes::changed_at.eq(now())))
+                .collect();
+            crate::batch_insert!(conn, search_changes::table, &changes)?;
             if !certificates.is_empty() {
                 crate::batch_insert!(conn, product_certificates::table, &certificates)?;
             }

@@ -1,6 +1,8 @@
 //! The web layer: one folder per audience, every route listed in [`routes`].
 
+pub mod api;
 pub mod auth;
+mod catalogue_query;
 pub mod city;
 pub mod county;
 mod forms;
@@ -38,6 +40,18 @@ pub fn routes(cfg: &mut ServiceConfig, assets_dir: &Path) {
         // Public
         .route("/", web::get().to(public::home::page))
         .route("/regions", web::get().to(public::regions::page))
+        .route("/search", web::get().to(public::search::page))
+        .route("/categories", web::get().to(public::search::categories))
+        .route("/products/{code}", web::get().to(public::search::product))
+        // The JSON API
+        .service(
+            web::scope("/api/v1")
+                .route("/products", web::get().to(api::products))
+                .route("/products/{code}", web::get().to(api::product))
+                .route("/suggest", web::get().to(api::suggest))
+                .route("/openapi.json", web::get().to(api::openapi))
+                .default_service(web::to(api::not_found)),
+        )
         .route("/healthz", web::get().to(health::check))
         // Accounts
         .route("/login", web::get().to(auth::login_page))
@@ -107,6 +121,15 @@ pub fn routes(cfg: &mut ServiceConfig, assets_dir: &Path) {
                 .service(Files::new("", assets_dir).use_etag(true).use_last_modified(true)),
         )
         .default_service(web::to(public::not_found));
+}
+
+/// Applies the change log to this server's search index right after a write, so the very next
+/// request sees it. The write has committed either way; if this fails, the background tailer
+/// retries, so it is logged rather than shown.
+pub fn refresh_search(state: &AppState, conn: &mut crate::db::DbConnection) {
+    if let Err(e) = state.search.catch_up(conn) {
+        tracing::warn!(error = %e, "search index not refreshed after a write");
+    }
 }
 
 /// Sends the browser on with GET after a form was handled (POST/redirect/GET).

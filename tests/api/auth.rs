@@ -6,7 +6,7 @@ use crate::helpers::{TestApp, location, spawn_app};
 
 async fn app_with_demo() -> TestApp {
     let app = spawn_app().await;
-    app.seed_demo(40);
+    app.seed_demo(40).await;
     app
 }
 

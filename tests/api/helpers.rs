@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use fupin_catalog::config::Settings;
-use fupin_catalog::db::{self, DbConnection};
+use fupin_catalog::db::{self, DatabaseUrl, DbConnection};
 use fupin_catalog::startup::Application;
 use tempfile::TempDir;
 
@@ -86,8 +86,31 @@ impl TestApp {
         self.settings.database().connect().expect("test database reachable")
     }
 
-    pub fn seed_demo(&self, products: usize) -> fupin_catalog::demo::DemoReport {
-        fupin_catalog::demo::ensure(&mut self.db(), products, false).expect("demo data generated")
+    /// Demo data, written behind the running server's back as another server would; waits until
+    /// this server's search index has caught up with it.
+    pub async fn seed_demo(&self, products: usize) -> fupin_catalog::demo::DemoReport {
+        let report = fupin_catalog::demo::ensure(&mut self.db(), products, false).expect("demo data generated");
+        let listed: i64 = {
+            use diesel::prelude::*;
+            use fupin_catalog::db::schema::products;
+            products::table
+                .filter(products::listing_status.eq("listed"))
+                .count()
+                .get_result(&mut self.db())
+                .unwrap()
+        };
+        let started = std::time::Instant::now();
+        loop {
+            let body: serde_json::Value = self.get("/api/v1/products?per_page=1").await.json().await.unwrap();
+            if body["total"].as_i64() == Some(listed) {
+                return report;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the search index did not catch up"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     pub fn expects_postgres(&self) -> bool {
@@ -250,4 +273,31 @@ pub fn location(response: &reqwest::Response) -> String {
         .get("location")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default()
+}
+
+/// A second server on the same database, with its own data directory (and so its own search
+/// index), as when several app servers share one PostgreSQL.
+pub async fn spawn_second_server(first: &TestApp) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temporary data directory");
+    let mut settings = first.settings.clone();
+    settings.data_dir = data_dir.path().to_path_buf();
+    settings.database_url = Some(match first.settings.database() {
+        DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+        DatabaseUrl::Postgres(url) => url,
+    });
+    let app = Application::build(settings.clone()).expect("second server builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        settings,
+        _data_dir: data_dir,
+        _pg: None,
+    }
 }

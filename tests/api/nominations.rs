@@ -65,7 +65,7 @@ fn valid(code: &str) -> &'static str {
 #[tokio::test]
 async fn a_nomination_goes_from_county_to_catalogue_and_a_verified_incident_delists_it() {
     let app = spawn_app().await;
-    app.seed_demo(40);
+    app.seed_demo(40).await;
     let county = app.signed_in("county-610924").await;
     let city = app.signed_in("city-610900").await;
     let office = app.signed_in("office").await;
@@ -208,7 +208,7 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
 #[tokio::test]
 async fn an_incomplete_row_cannot_be_submitted_and_the_page_says_what_is_missing() {
     let app = spawn_app().await;
-    app.seed_demo(10);
+    app.seed_demo(10).await;
     let county = app.signed_in("county-610924").await;
     let id = new_batch(&county).await;
     let eight_columns = [
@@ -237,7 +237,7 @@ async fn an_incomplete_row_cannot_be_submitted_and_the_page_says_what_is_missing
 #[tokio::test]
 async fn bad_fields_are_named_and_nothing_is_saved() {
     let app = spawn_app().await;
-    app.seed_demo(10);
+    app.seed_demo(10).await;
     let county = app.signed_in("county-610924").await;
     let id = new_batch(&county).await;
     let mut row = complete_row("1", "紫阳富硒茶", "91350100M000100Y44");
@@ -259,7 +259,7 @@ async fn bad_fields_are_named_and_nothing_is_saved() {
 #[tokio::test]
 async fn user_text_is_shown_escaped() {
     let app = spawn_app().await;
-    app.seed_demo(10);
+    app.seed_demo(10).await;
     let county = app.signed_in("county-610924").await;
     let id = new_batch(&county).await;
     let mut row = complete_row("1", "<script>alert(1)</script>", valid(CREDIT_A));
@@ -285,7 +285,7 @@ async fn user_text_is_shown_escaped() {
 #[tokio::test]
 async fn the_city_returns_a_batch_with_a_reason_and_the_county_submits_again() {
     let app = spawn_app().await;
-    app.seed_demo(10);
+    app.seed_demo(10).await;
     let county = app.signed_in("county-610924").await;
     let city = app.signed_in("city-610900").await;
     let id = submitted_batch(&county).await;

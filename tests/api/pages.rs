@@ -5,7 +5,7 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn home_page_says_what_the_catalogue_is_and_counts_what_it_holds() {
     let app = spawn_app().await;
-    let report = app.seed_demo(300);
+    let report = app.seed_demo(300).await;
     let (status, body) = app.get_text("/").await;
     assert_eq!(status, 200);
     assert!(body.contains("全省工会消费扶贫产品推荐目录"));

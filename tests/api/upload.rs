@@ -5,7 +5,7 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn an_empty_upload_is_refused_with_a_message() {
     let app = spawn_app().await;
-    app.seed_demo(10);
+    app.seed_demo(10).await;
     let county = app.signed_in("county-610924").await;
     let response = county.upload("/county/upload", "推荐名录.xlsx", Vec::new()).await;
     assert_eq!(response.status().as_u16(), 400);
@@ -16,7 +16,7 @@ async fn an_empty_upload_is_refused_with_a_message() {
 #[tokio::test]
 async fn a_file_over_the_limit_is_refused_before_it_is_read() {
     let app = spawn_app().await;
-    app.seed_demo(10);
+    app.seed_demo(10).await;
     let county = app.signed_in("county-610924").await;
     let fifty_mb = vec![b'x'; 50 * 1024 * 1024];
     let response = county.upload("/county/upload", "big.xlsx", fifty_mb).await;
@@ -28,7 +28,7 @@ async fn a_file_over_the_limit_is_refused_before_it_is_read() {
 #[tokio::test]
 async fn only_county_unions_upload() {
     let app = spawn_app().await;
-    app.seed_demo(10);
+    app.seed_demo(10).await;
     let city = app.signed_in("city-610900").await;
     assert_eq!(
         city.upload("/county/upload", "a.csv", b"a,b".to_vec())
@@ -52,7 +52,7 @@ fn fixture(name: &str) -> Vec<u8> {
 #[tokio::test]
 async fn a_county_clerk_uploads_the_sheet_she_already_has(#[case] file: &str, #[case] account: &str) {
     let app = spawn_app().await;
-    app.seed_demo(10);
+    app.seed_demo(10).await;
     let county = app.signed_in(account).await;
     let response = county.upload("/county/upload", file, fixture(file)).await;
     assert_eq!(response.status().as_u16(), 303, "{}", response.text().await.unwrap());
@@ -81,7 +81,7 @@ async fn a_county_clerk_uploads_the_sheet_she_already_has(#[case] file: &str, #[
 #[tokio::test]
 async fn a_malformed_sheet_gets_its_own_message_and_changes_nothing(#[case] file: &str, #[case] says: &str) {
     let app = spawn_app().await;
-    app.seed_demo(10);
+    app.seed_demo(10).await;
     let county = app.signed_in("county-610924").await;
     let response = county.upload("/county/upload", file, fixture(file)).await;
     assert_eq!(response.status().as_u16(), 400);
@@ -106,7 +106,7 @@ fn error_text(page: &str) -> &str {
 #[tokio::test]
 async fn a_county_cannot_upload_another_countys_rows() {
     let app = spawn_app().await;
-    app.seed_demo(10);
+    app.seed_demo(10).await;
     let county = app.signed_in("county-610924").await;
     let response = county
         .upload("/county/upload", "x.xlsx", fixture("nominations_libreoffice.xlsx"))
@@ -118,7 +118,7 @@ async fn a_county_cannot_upload_another_countys_rows() {
 #[tokio::test]
 async fn the_blank_template_downloads_and_reads_back() {
     let app = spawn_app().await;
-    app.seed_demo(10);
+    app.seed_demo(10).await;
     let county = app.signed_in("county-610924").await;
     let response = county.get("/county/template.xlsx").await;
     assert_eq!(response.status().as_u16(), 200);

@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::telemetry::spawn_blocking_in_span;
 use crate::web::nav::Nav;
 use crate::web::nominations::HistoryLine;
-use crate::web::{State, china_time, render, see_other};
+use crate::web::{State, china_time, refresh_search, render, see_other};
 
 const LIST_LIMIT: i64 = 200;
 
@@ -255,17 +255,14 @@ pub async fn change_status(
     let to = ListingStatus::parse(&form.to).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let code = path.into_inner();
     let pool = state.pool.clone();
+    let app = state.clone();
     let back = format!("/office/products/{code}");
     spawn_blocking_in_span(move || -> Result<(), AppError> {
         let mut conn = db::connection::get(&pool)?;
         let product = find_product(&mut conn, &code)?;
-        Ok(workflow::change_listing(
-            &mut conn,
-            product.id,
-            to,
-            &form.reason,
-            &user.actor(),
-        )?)
+        workflow::change_listing(&mut conn, product.id, to, &form.reason, &user.actor())?;
+        refresh_search(&app, &mut conn);
+        Ok(())
     })
     .await??;
     Ok(see_other(&back))
@@ -313,6 +310,7 @@ pub async fn open_incident(
     let code = path.into_inner();
     let back = format!("/office/products/{code}");
     let pool = state.pool.clone();
+    let app = state.clone();
     spawn_blocking_in_span(move || -> Result<i32, AppError> {
         let mut conn = db::connection::get(&pool)?;
         let product = find_product(&mut conn, &code)?;
@@ -324,7 +322,9 @@ pub async fn open_incident(
             description: form.description.trim().to_owned(),
         };
         let suspend = form.suspend.is_some() && product.listing_status == ListingStatus::Listed.as_str();
-        Ok(workflow::open_incident(&mut conn, incident, suspend, &user.actor())?)
+        let result = workflow::open_incident(&mut conn, incident, suspend, &user.actor())?;
+        refresh_search(&app, &mut conn);
+        Ok(result)
     })
     .await??;
     Ok(see_other(&back))
@@ -350,9 +350,11 @@ pub async fn settle_incident(
         IncidentStatus::parse(&form.to).ok_or_else(|| AppError::BadRequest(format!("处理结论“{}”无效", form.to)))?;
     let id = path.into_inner();
     let pool = state.pool.clone();
+    let app = state.clone();
     let code = spawn_blocking_in_span(move || -> Result<String, AppError> {
         let mut conn = db::connection::get(&pool)?;
         workflow::settle_incident(&mut conn, id, to, &form.reason, &user.actor())?;
+        refresh_search(&app, &mut conn);
         let product_id: i32 = quality_incidents::table
             .find(id)
             .select(quality_incidents::product_id)

@@ -14,7 +14,7 @@ use crate::domain::{OrgKind, region};
 use crate::error::AppError;
 use crate::telemetry::spawn_blocking_in_span;
 use crate::web::nav::Nav;
-use crate::web::{State, render, see_other};
+use crate::web::{State, refresh_search, render, see_other};
 
 /// Rows shown at once; the office narrows by city, county or category beyond that.
 const QUEUE_LIMIT: i64 = 500;
@@ -153,16 +153,13 @@ pub async fn decide(
         return Err(AppError::BadRequest("请先勾选要处理的行。".to_owned()));
     }
     let pool = state.pool.clone();
+    let app = state.clone();
     let (ids, reason) = (form.row_ids.clone(), form.reason.clone());
     spawn_blocking_in_span(move || -> Result<Vec<String>, AppError> {
         let mut conn = db::connection::get(&pool)?;
-        Ok(workflow::decide_rows(
-            &mut conn,
-            &ids,
-            decision,
-            &reason,
-            &user.actor(),
-        )?)
+        let result = workflow::decide_rows(&mut conn, &ids, decision, &reason, &user.actor())?;
+        refresh_search(&app, &mut conn);
+        Ok(result)
     })
     .await??;
     let back = if form.back.starts_with("/nominations/") || form.back.starts_with("/office/") {

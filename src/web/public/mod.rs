@@ -2,6 +2,7 @@
 
 pub mod home;
 pub mod regions;
+pub mod search;
 
 use actix_web::HttpResponse;
 

@@ -1,0 +1,63 @@
+//! What the app hands the index for one product.
+
+use chrono::NaiveDateTime;
+use tantivy::TantivyDocument;
+
+use super::schema::Fields;
+use crate::domain::{ListingStatus, PovertyRegionKind};
+
+/// One product as the search index sees it; the app fills it from the database.
+///
+/// Codes (`county_code`, `city_code`) are what filters and facets use; names are what text search
+/// matches. `category` is one of [`crate::domain::product::CATEGORIES`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductDoc {
+    /// The product's database id: the only thing a hit returns to look the product up by.
+    pub id: i32,
+    pub catalogue_code: String,
+    pub name: String,
+    pub description: String,
+    pub supplier_name: String,
+    pub county_code: String,
+    pub county_name: String,
+    pub city_code: String,
+    pub city_name: String,
+    pub category: String,
+    pub poverty_region_kind: PovertyRegionKind,
+    pub listing_status: ListingStatus,
+    pub unit_price_fen: i64,
+    /// When the product was listed, in UTC.
+    pub listed_at: NaiveDateTime,
+}
+
+impl ProductDoc {
+    pub(crate) fn to_document(&self, f: &Fields) -> TantivyDocument {
+        let mut doc = TantivyDocument::new();
+        doc.add_i64(f.id, i64::from(self.id));
+        doc.add_text(f.catalogue_code, &self.catalogue_code);
+        // The name goes into seven fields, each cut differently.
+        let name_fields = [
+            f.name,
+            f.name_chars,
+            f.name_bigrams,
+            f.name_pinyin,
+            f.name_pinyin_pairs,
+            f.name_initials,
+            f.name_initial_pairs,
+        ];
+        for field in name_fields {
+            doc.add_text(field, &self.name);
+        }
+        doc.add_text(f.description, &self.description);
+        doc.add_text(f.supplier, &self.supplier_name);
+        doc.add_text(f.place, format!("{} {}", self.county_name, self.city_name));
+        doc.add_text(f.city, &self.city_code);
+        doc.add_text(f.county, &self.county_code);
+        doc.add_text(f.category, &self.category);
+        doc.add_text(f.poverty, self.poverty_region_kind.as_str());
+        doc.add_text(f.status, self.listing_status.as_str());
+        doc.add_i64(f.price, self.unit_price_fen);
+        doc.add_i64(f.listed_at, self.listed_at.and_utc().timestamp());
+        doc
+    }
+}

@@ -1,0 +1,452 @@
+//! The index itself: opening (and recreating when unusable), writing, and searching.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::Query;
+use tantivy::schema::Value;
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
+
+use super::document::ProductDoc;
+use super::facets::{FacetCollector, FacetFruit, Facets};
+use super::query::{QueryBuilder, QueryTerm, SearchQuery, Sort, parse_text};
+use super::schema::{self, Fields, SCHEMA_VERSION, VERSION_FILE};
+use super::snippet::Highlighter;
+use super::{SearchError, tokenizer};
+
+/// Writer heap per indexing thread (tantivy's minimum is 15 MB); a bigger heap means fewer segments.
+const WRITER_HEAP_PER_THREAD: usize = 64 * 1024 * 1024;
+/// The most suggestions returned, whatever the caller asks.
+const MAX_SUGGESTIONS: usize = 20;
+/// Suggestions are for a search box; longer input is not a prefix anyone types.
+const MAX_SUGGEST_CHARS: usize = 50;
+/// Stored fields are read in blocks; small blocks make fetching a page's 20 documents cheap.
+const DOCSTORE_BLOCK_BYTES: usize = 4096;
+/// Decompressed doc-store blocks kept in memory (× 4 KiB).
+const DOCSTORE_CACHE_BLOCKS: usize = 400;
+/// Browse results kept (see [`SearchIndex::browse_cache`]); the cache is emptied when full.
+const BROWSE_CACHE_ENTRIES: usize = 1024;
+
+/// What [`SearchIndex::open_or_create`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenOutcome {
+    /// An index of the current schema was opened; it holds what was last committed.
+    Opened,
+    /// A new, empty index was created; the caller must [`SearchIndex::rebuild`] it from the database.
+    Created(RebuildReason),
+}
+
+impl OpenOutcome {
+    pub fn needs_rebuild(&self) -> bool {
+        matches!(self, Self::Created(_))
+    }
+}
+
+/// Why the index was created anew.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RebuildReason {
+    /// There was no index in the directory.
+    Missing,
+    /// The index was written with another schema version (`found` is `None` if the marker was
+    /// missing or unreadable).
+    SchemaChanged { found: Option<u32>, expected: u32 },
+    /// The index could not be opened or its files failed their checksums.
+    Corrupt(String),
+}
+
+/// One hit of a search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// The product's database id.
+    pub id: i32,
+    /// Relevance score (0 when sorted by something else and no text was given).
+    pub score: f32,
+    /// Escaped HTML: the name with matches in `<mark>`, then ` — ` and the best description
+    /// fragment when the description matched.
+    pub snippet_html: String,
+}
+
+/// One page of hits, the number of all matches and the facet counts over all matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// Empty when the query asked for no facets.
+    pub facets: Facets,
+}
+
+/// The product search index. Cheap to share (`Arc<SearchIndex>`); every method takes `&self`.
+pub struct SearchIndex {
+    index: Index,
+    fields: Fields,
+    /// Tantivy allows one writer per index; writes are serialised here.
+    writer: Mutex<IndexWriter>,
+    /// Reloaded by hand after each commit, so a committed change shows in the very next search.
+    reader: IndexReader,
+    /// Results of searches without text (browsing by filters: the catalogue's landing page), which
+    /// must visit every listed product to count facets and are asked for over and over. Each entry
+    /// carries the searcher generation it was computed on and is ignored once a commit replaced it.
+    browse_cache: Mutex<HashMap<SearchQuery, (u64, SearchResults)>>,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, or creates an empty one there when it is missing, unreadable or of
+    /// another schema version (wiping whatever was in `dir`, which the index owns).
+    pub fn open_or_create(dir: &Path) -> Result<(SearchIndex, OpenOutcome), SearchError> {
+        fs::create_dir_all(dir)?;
+        let problem = match check_existing(dir) {
+            Ok(index) => {
+                let search = Self::from_index(index, writer_threads())?;
+                return Ok((search, OpenOutcome::Opened));
+            }
+            Err(reason) => reason,
+        };
+        tracing::warn!(dir = %dir.display(), reason = ?problem, "搜索索引不可用，重新建立空索引");
+        wipe(dir)?;
+        let index = Index::builder()
+            .schema(schema::build().0)
+            .settings(index_settings())
+            .create_in_dir(dir)?;
+        fs::write(dir.join(VERSION_FILE), SCHEMA_VERSION.to_string())?;
+        let search = Self::from_index(index, writer_threads())?;
+        Ok((search, OpenOutcome::Created(problem)))
+    }
+
+    /// An empty index in memory, for tests.
+    pub fn in_memory() -> Result<SearchIndex, SearchError> {
+        let index = Index::builder()
+            .schema(schema::build().0)
+            .settings(index_settings())
+            .create_in_ram()?;
+        Self::from_index(index, 1)
+    }
+
+    fn from_index(index: Index, threads: usize) -> Result<SearchIndex, SearchError> {
+        tokenizer::register(&index);
+        tokenizer::warm_up();
+        let fields = fields_of(&index)?;
+        let writer = index.writer_with_num_threads(threads, threads * WRITER_HEAP_PER_THREAD)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(DOCSTORE_CACHE_BLOCKS)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            fields,
+            writer: Mutex::new(writer),
+            reader,
+            browse_cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn writer(&self) -> MutexGuard<'_, IndexWriter> {
+        // A panic while holding the lock leaves the writer usable: tantivy rolls back on error.
+        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds `doc`, replacing any product with the same id. Visible after [`Self::commit`].
+    pub fn upsert(&self, doc: &ProductDoc) -> Result<(), SearchError> {
+        let writer = self.writer();
+        writer.delete_term(self.id_term(doc.id));
+        writer.add_document(doc.to_document(&self.fields))?;
+        Ok(())
+    }
+
+    /// Removes the product `id`. Visible after [`Self::commit`].
+    pub fn delete(&self, id: i32) -> Result<(), SearchError> {
+        self.writer().delete_term(self.id_term(id));
+        Ok(())
+    }
+
+    /// Makes every change so far durable and visible to the next search.
+    pub fn commit(&self) -> Result<(), SearchError> {
+        self.writer().commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Replaces the whole index with `docs` and commits. `on_progress` gets the number of products
+    /// added so far, every 1,000 products and at the end.
+    pub fn rebuild(
+        &self,
+        docs: impl Iterator<Item = ProductDoc>,
+        mut on_progress: impl FnMut(u64),
+    ) -> Result<u64, SearchError> {
+        let mut writer = self.writer();
+        writer.delete_all_documents()?;
+        let mut added = 0u64;
+        for doc in docs {
+            writer.add_document(doc.to_document(&self.fields))?;
+            added += 1;
+            if added.is_multiple_of(1000) {
+                on_progress(added);
+            }
+        }
+        writer.commit()?;
+        on_progress(added);
+        // One segment searches fastest; a rebuild is the moment to pay for the merge.
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+        }
+        drop(writer);
+        self.reader.reload()?;
+        Ok(added)
+    }
+
+    /// How many products the index holds (every status).
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Runs `q`. Refuses malformed requests with [`SearchError::InvalidQuery`].
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        q.validate()?;
+        let terms = parse_text(&q.text)?;
+        let searcher = self.reader.searcher();
+        if !terms.is_empty() {
+            return self.run_search(&searcher, &terms, q);
+        }
+        let generation = searcher.generation().generation_id();
+        if let Some(results) = self.cached_browse(q, generation) {
+            return Ok(results);
+        }
+        let results = self.run_search(&searcher, &terms, q)?;
+        self.cache_browse(q, generation, &results);
+        Ok(results)
+    }
+
+    fn run_search(
+        &self,
+        searcher: &Searcher,
+        terms: &[QueryTerm],
+        q: &SearchQuery,
+    ) -> Result<SearchResults, SearchError> {
+        let query = QueryBuilder { fields: &self.fields }.search(terms, q);
+        let has_text = terms.iter().any(|t| !t.excluded);
+        let (ranked, fruit) = self.collect(searcher, &*query, q, has_text)?;
+        let hits = self.hits(searcher, terms, ranked)?;
+        let total = fruit.total as usize;
+        let facets = if q.facets {
+            fruit.into_facets()
+        } else {
+            Facets::default()
+        };
+        Ok(SearchResults { total, hits, facets })
+    }
+
+    fn browse_cache(&self) -> MutexGuard<'_, HashMap<SearchQuery, (u64, SearchResults)>> {
+        self.browse_cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn cached_browse(&self, q: &SearchQuery, generation: u64) -> Option<SearchResults> {
+        let cache = self.browse_cache();
+        let (entry_generation, results) = cache.get(q)?;
+        (*entry_generation == generation).then(|| results.clone())
+    }
+
+    fn cache_browse(&self, q: &SearchQuery, generation: u64, results: &SearchResults) {
+        let mut cache = self.browse_cache();
+        // Entries of an older generation are dead; so is everything when the cache is full.
+        let stale = cache.values().next().is_some_and(|(g, _)| *g != generation);
+        if stale || cache.len() >= BROWSE_CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(q.clone(), (generation, results.clone()));
+    }
+
+    /// The page's documents with their scores, and the match count (with facets if asked).
+    fn collect(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        q: &SearchQuery,
+        has_text: bool,
+    ) -> Result<(Vec<(f32, DocAddress)>, FacetFruit), SearchError> {
+        let page = || TopDocs::with_limit(q.per_page as usize).and_offset(q.offset());
+        // With no text every score is 0, so "relevance" would be index order: show newest instead.
+        let sort = match q.sort {
+            Sort::Relevance if !has_text => Sort::Newest,
+            other => other,
+        };
+        let by_field = |field: &'static str, order: Order| page().order_by_fast_field::<i64>(field, order);
+        let (ranked, fruit) = match sort {
+            Sort::Relevance => self.run(searcher, query, page().order_by_score(), q.facets, |s| s)?,
+            Sort::PriceAsc => self.run(searcher, query, by_field(schema::PRICE, Order::Asc), q.facets, zero)?,
+            Sort::PriceDesc => self.run(searcher, query, by_field(schema::PRICE, Order::Desc), q.facets, zero)?,
+            Sort::Newest => self.run(
+                searcher,
+                query,
+                by_field(schema::LISTED_AT, Order::Desc),
+                q.facets,
+                zero,
+            )?,
+        };
+        Ok((ranked, fruit))
+    }
+
+    /// Runs one top-docs collector together with the facet (or plain count) collector.
+    fn run<K: 'static + Send + Sync>(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        top: impl tantivy::collector::Collector<Fruit = Vec<(K, DocAddress)>>,
+        facets: bool,
+        score_of: impl Fn(K) -> f32,
+    ) -> Result<(Vec<(f32, DocAddress)>, FacetFruit), SearchError> {
+        let (ranked, fruit) = if facets {
+            searcher.search(query, &(top, FacetCollector))?
+        } else {
+            let (ranked, total) = searcher.search(query, &(top, Count))?;
+            (ranked, FacetFruit::count_only(total as u64))
+        };
+        let ranked = ranked.into_iter().map(|(key, addr)| (score_of(key), addr)).collect();
+        Ok((ranked, fruit))
+    }
+
+    /// Loads the page's stored fields and builds the hits.
+    fn hits(
+        &self,
+        searcher: &Searcher,
+        terms: &[QueryTerm],
+        ranked: Vec<(f32, DocAddress)>,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let highlighter = Highlighter::new(terms, &self.fields);
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (score, address) in ranked {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let id = doc
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_i64())
+                .unwrap_or_default();
+            let name = text_of(&doc, self.fields.name);
+            let description = text_of(&doc, self.fields.description);
+            hits.push(Hit {
+                id: id as i32,
+                score,
+                snippet_html: highlighter.html(name, description),
+            });
+        }
+        Ok(hits)
+    }
+
+    /// Up to `limit` product names for a search box's as-you-type list. `prefix` is Chinese or pinyin
+    /// (full, initials, or with the last syllable half-typed: `luochuanp`). Listed products only.
+    /// Never fails: a malformed prefix or an index error gives no suggestions.
+    pub fn suggest(&self, prefix: &str, limit: usize) -> Vec<String> {
+        match self.try_suggest(prefix, limit) {
+            Ok(names) => names,
+            Err(err) => {
+                tracing::debug!(%err, prefix, "no suggestions");
+                Vec::new()
+            }
+        }
+    }
+
+    fn try_suggest(&self, prefix: &str, limit: usize) -> Result<Vec<String>, SearchError> {
+        let limit = limit.min(MAX_SUGGESTIONS);
+        if prefix.trim().is_empty() || limit == 0 || prefix.chars().count() > MAX_SUGGEST_CHARS {
+            return Ok(Vec::new());
+        }
+        let terms = parse_text(prefix)?;
+        let query = QueryBuilder { fields: &self.fields }.suggest(&terms);
+        let searcher = self.reader.searcher();
+        // Several products share a name (the same tea from different suppliers): fetch extra.
+        let top = searcher.search(&*query, &TopDocs::with_limit(limit * 3).order_by_score())?;
+        let mut names: Vec<String> = Vec::with_capacity(limit);
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let name = text_of(&doc, self.fields.name);
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+            if names.len() == limit {
+                break;
+            }
+        }
+        Ok(names)
+    }
+
+    fn id_term(&self, id: i32) -> Term {
+        Term::from_field_i64(self.fields.id, i64::from(id))
+    }
+}
+
+fn index_settings() -> IndexSettings {
+    IndexSettings {
+        docstore_blocksize: DOCSTORE_BLOCK_BYTES,
+        ..IndexSettings::default()
+    }
+}
+
+fn zero<K>(_: K) -> f32 {
+    0.0
+}
+
+fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> &str {
+    doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default()
+}
+
+fn writer_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(4)
+}
+
+/// The schema's fields as found in `index` (the same as [`schema::build`] gives for a fresh schema).
+fn fields_of(index: &Index) -> Result<Fields, SearchError> {
+    let (expected, fields) = schema::build();
+    if index.schema() != expected {
+        return Err(SearchError::Corrupt("索引的字段与程序不一致".into()));
+    }
+    Ok(fields)
+}
+
+/// Opens the index in `dir` if it is of the current schema version and sound.
+fn check_existing(dir: &Path) -> Result<Index, RebuildReason> {
+    if !dir.join("meta.json").exists() {
+        return Err(RebuildReason::Missing);
+    }
+    let found = fs::read_to_string(dir.join(VERSION_FILE))
+        .ok()
+        .and_then(|text| text.trim().parse::<u32>().ok());
+    if found != Some(SCHEMA_VERSION) {
+        return Err(RebuildReason::SchemaChanged {
+            found,
+            expected: SCHEMA_VERSION,
+        });
+    }
+    let corrupt = |err: &dyn std::fmt::Display| RebuildReason::Corrupt(err.to_string());
+    let index = Index::open_in_dir(dir).map_err(|e| corrupt(&e))?;
+    if index.schema() != schema::build().0 {
+        return Err(RebuildReason::Corrupt("索引的字段与程序不一致".into()));
+    }
+    let damaged = index.validate_checksum().map_err(|e| corrupt(&e))?;
+    if !damaged.is_empty() {
+        return Err(RebuildReason::Corrupt(format!("校验失败的文件：{damaged:?}")));
+    }
+    // Opening every segment catches what a checksum cannot (a truncated or missing file).
+    tokenizer::register(&index);
+    let reader = index.reader().map_err(|e| corrupt(&e))?;
+    drop(reader);
+    Ok(index)
+}
+
+/// Removes everything in `dir` (the index's own directory).
+fn wipe(dir: &Path) -> Result<(), SearchError> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            fs::remove_dir_all(&path)?;
+        } else {
+            fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}

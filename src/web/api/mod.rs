@@ -1,0 +1,255 @@
+//! The JSON API (`/api/v1`): catalogue search with facet counts, one product, suggestions.
+//! Described by `/api/v1/openapi.json`. Errors are JSON and name the bad parameter.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::db::{self, DbResult};
+use crate::domain::{ListingStatus, PovertyRegionKind, region};
+use crate::error::{ApiError, AppError};
+use crate::search::FacetCount;
+use crate::telemetry::spawn_blocking_in_span;
+use crate::web::State;
+use crate::web::catalogue_query::CatalogueParams;
+use crate::web::public::search::{city_name, load_product, run_search};
+
+const OPENAPI: &str = include_str!("openapi.json");
+
+#[derive(Serialize)]
+struct ProductItem {
+    catalogue_code: String,
+    name: String,
+    snippet_html: String,
+    unit_price_fen: i64,
+    unit_price_yuan: String,
+    category: String,
+    city_code: String,
+    city_name: String,
+    county_code: String,
+    county_name: String,
+    supplier_name: String,
+    poverty_region_kind: String,
+    listing_status: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Facet {
+    value: String,
+    label: String,
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct FacetsJson {
+    city: Vec<Facet>,
+    county: Vec<Facet>,
+    category: Vec<Facet>,
+    poverty: Vec<Facet>,
+    status: Vec<Facet>,
+}
+
+#[derive(Serialize)]
+struct ProductList {
+    total: usize,
+    page: u32,
+    per_page: u32,
+    items: Vec<ProductItem>,
+    facets: FacetsJson,
+}
+
+fn facets(counts: &[FacetCount], label: impl Fn(&str) -> String) -> Vec<Facet> {
+    counts
+        .iter()
+        .map(|c| Facet {
+            value: c.value.clone(),
+            label: label(&c.value),
+            count: c.count,
+        })
+        .collect()
+}
+
+/// Every parameter the list accepts; anything else is named in a 400.
+const KNOWN: [&str; 11] = [
+    "q",
+    "city",
+    "county",
+    "category",
+    "poverty",
+    "status",
+    "min_price",
+    "max_price",
+    "sort",
+    "page",
+    "per_page",
+];
+
+fn parse_params(query: &str) -> Result<CatalogueParams, AppError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query).map_err(|e| AppError::BadRequest(format!("查询参数无法解析：{e}")))?;
+    if let Some((unknown, _)) = pairs.iter().find(|(k, _)| !KNOWN.contains(&k.as_str())) {
+        return Err(AppError::BadRequest(format!(
+            "参数 {unknown}：不认识这个参数（可用：{}）",
+            KNOWN.join("、")
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some((dup, _)) = pairs.iter().find(|(k, _)| !seen.insert(k.clone())) {
+        return Err(AppError::BadRequest(format!("参数 {dup}：只能出现一次")));
+    }
+    serde_urlencoded::from_str(query).map_err(|e| AppError::BadRequest(format!("查询参数无法解析：{e}")))
+}
+
+pub async fn products(state: State, session: Session, req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    let params = parse_params(req.query_string())?;
+    let office = crate::auth::SessionUser::from_session(&session).is_some_and(|u| u.kind == "office");
+    let query = params
+        .to_query(office)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let app = state.clone();
+    let q = query.clone();
+    let (results, rows) = spawn_blocking_in_span(move || run_search(&app, &q))
+        .await
+        .map_err(AppError::from)??;
+    let f = &results.facets;
+    let body = ProductList {
+        total: results.total,
+        page: query.page,
+        per_page: query.per_page,
+        items: rows
+            .into_iter()
+            .map(|(r, snippet)| ProductItem {
+                url: format!("/products/{}", r.catalogue_code),
+                unit_price_yuan: crate::domain::Fen(r.unit_price_fen).to_string(),
+                city_name: city_name(&r.city_code),
+                catalogue_code: r.catalogue_code,
+                name: r.name,
+                snippet_html: snippet,
+                unit_price_fen: r.unit_price_fen,
+                category: r.category,
+                city_code: r.city_code,
+                county_code: r.county_code,
+                county_name: r.county_name,
+                supplier_name: r.supplier_name,
+                poverty_region_kind: r.poverty_region_kind,
+                listing_status: r.listing_status,
+            })
+            .collect(),
+        facets: FacetsJson {
+            city: facets(&f.city, city_name),
+            county: facets(&f.county, |c| {
+                region::county(c).map(|c| c.name.to_owned()).unwrap_or_default()
+            }),
+            category: facets(&f.category, str::to_owned),
+            poverty: facets(&f.poverty, |k| {
+                PovertyRegionKind::parse(k)
+                    .map(|k| k.label().to_owned())
+                    .unwrap_or_default()
+            }),
+            status: facets(&f.status, |s| {
+                ListingStatus::parse(s)
+                    .map(|s| s.label().to_owned())
+                    .unwrap_or_default()
+            }),
+        },
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Serialize)]
+struct ProductJson {
+    catalogue_code: String,
+    name: String,
+    supplier_name: String,
+    city_name: String,
+    county_name: String,
+    former_poverty_county: bool,
+    poverty_exit_year: Option<i32>,
+    poverty_region: String,
+    poverty_region_note: String,
+    category: String,
+    specification: String,
+    unit_price_yuan: String,
+    annual_output: String,
+    poor_people_supported: i32,
+    national_catalogue_no: String,
+    gtin: Option<String>,
+    certificates: Vec<Certificate>,
+    listing_status: String,
+    listing_status_label: String,
+    status_changed_at: String,
+    status_reason: String,
+}
+
+#[derive(Serialize)]
+struct Certificate {
+    kind: String,
+    number: String,
+}
+
+pub async fn product(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner();
+    let pool = state.pool.clone();
+    let view = spawn_blocking_in_span(move || -> DbResult<_> {
+        let mut conn = db::connection::get(&pool)?;
+        load_product(&mut conn, &code)
+    })
+    .await
+    .map_err(AppError::from)?
+    .map_err(AppError::from)?;
+    let p = view.ok_or_else(|| AppError::NotFound("目录中没有这个编号的产品".to_owned()))?;
+    Ok(HttpResponse::Ok().json(ProductJson {
+        catalogue_code: p.code,
+        name: p.name,
+        supplier_name: p.supplier_name,
+        city_name: p.city_name,
+        county_name: p.county_name,
+        former_poverty_county: p.poverty_county.is_some(),
+        poverty_exit_year: p.poverty_county,
+        poverty_region: p.poverty_label.to_owned(),
+        poverty_region_note: p.poverty_note,
+        category: p.category,
+        specification: p.specification,
+        unit_price_yuan: p.price,
+        annual_output: p.output,
+        poor_people_supported: p.poor_people,
+        national_catalogue_no: p.national_catalogue_no,
+        gtin: (!p.gtin.is_empty()).then_some(p.gtin),
+        certificates: p
+            .certificates
+            .into_iter()
+            .map(|(kind, number)| Certificate { kind, number })
+            .collect(),
+        listing_status: p.status.as_str().to_owned(),
+        listing_status_label: p.status.label().to_owned(),
+        status_changed_at: p.status_changed,
+        status_reason: p.status_reason,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct SuggestQuery {
+    #[serde(default)]
+    q: String,
+}
+
+pub async fn suggest(state: State, query: web::Query<SuggestQuery>) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner().q;
+    if q.chars().count() > crate::search::MAX_TEXT_CHARS {
+        return Err(AppError::BadRequest("参数 q：太长".to_owned()).into());
+    }
+    let app = state.clone();
+    let suggestions = spawn_blocking_in_span(move || app.search.index().suggest(q.trim(), 8))
+        .await
+        .map_err(AppError::from)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "suggestions": suggestions })))
+}
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(OPENAPI)
+}
+
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(AppError::NotFound("没有这个接口".to_owned()).into())
+}

@@ -1,0 +1,423 @@
+//! The public catalogue: search with facets, categories, and the product page.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::auth::SessionUser;
+use crate::db::search_changes::{self, SearchRow};
+use crate::db::{self, DbResult};
+use crate::domain::product::CATEGORIES;
+use crate::domain::{Fen, ListingStatus, OrgKind, PovertyRegionKind, region};
+use crate::error::AppError;
+use crate::search::{FacetCount, SearchQuery, SearchResults};
+use crate::telemetry::spawn_blocking_in_span;
+use crate::web::catalogue_query::CatalogueParams;
+use crate::web::nav::Nav;
+use crate::web::{State, render};
+
+/// One result as listed: the row from the database, the snippet from the index.
+pub struct ResultItem {
+    pub code: String,
+    pub snippet_html: String,
+    pub price: String,
+    pub category: String,
+    pub county_name: String,
+    pub city_name: String,
+    pub supplier_name: String,
+    pub poverty_label: &'static str,
+    pub status: ListingStatus,
+}
+
+pub struct FacetLink {
+    pub label: String,
+    pub count: u64,
+    pub href: String,
+    pub active: bool,
+}
+
+pub struct FacetGroup {
+    pub title: &'static str,
+    pub clear_href: Option<String>,
+    pub links: Vec<FacetLink>,
+}
+
+#[derive(Template)]
+#[template(path = "public/search.html")]
+struct SearchPage {
+    nav: Nav,
+    q: String,
+    total: usize,
+    items: Vec<ResultItem>,
+    facets: Vec<FacetGroup>,
+    sort: String,
+    sorts: Vec<(&'static str, &'static str, String)>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    page: u32,
+    pages: usize,
+    min_price: String,
+    max_price: String,
+    hidden: Vec<(&'static str, String)>,
+    error: Option<String>,
+}
+
+pub fn city_name(code: &str) -> String {
+    region::cities()
+        .into_iter()
+        .find(|c| c.code == code)
+        .map(|c| c.name.to_owned())
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// Runs a search and loads the page's products from the database, in the index's order.
+pub fn run_search(state: &State, query: &SearchQuery) -> Result<(SearchResults, Vec<(SearchRow, String)>), AppError> {
+    let results = state.search.index().search(query).map_err(|e| match e {
+        crate::search::SearchError::InvalidQuery(m) => AppError::BadRequest(m),
+        other => AppError::Internal(other.to_string()),
+    })?;
+    let ids: Vec<i32> = results.hits.iter().map(|h| h.id).collect();
+    let mut conn = db::connection::get(&state.pool)?;
+    let rows = search_changes::rows_for(&mut conn, &ids)?;
+    let ordered = results
+        .hits
+        .iter()
+        .filter_map(|h| {
+            rows.iter()
+                .find(|r| r.id == h.id)
+                .map(|r| (r.clone(), h.snippet_html.clone()))
+        })
+        .collect();
+    Ok((results, ordered))
+}
+
+pub fn item(row: &SearchRow, snippet_html: String) -> ResultItem {
+    ResultItem {
+        code: row.catalogue_code.clone(),
+        snippet_html,
+        price: Fen(row.unit_price_fen).to_string(),
+        category: row.category.clone(),
+        county_name: row.county_name.clone(),
+        city_name: city_name(&row.city_code),
+        supplier_name: row.supplier_name.clone(),
+        poverty_label: PovertyRegionKind::parse(&row.poverty_region_kind)
+            .map(|k| k.label())
+            .unwrap_or(""),
+        status: ListingStatus::parse(&row.listing_status).unwrap_or(ListingStatus::Listed),
+    }
+}
+
+/// The current parameters as pairs, without empty ones and without `page`.
+fn pairs(p: &CatalogueParams) -> Vec<(&'static str, String)> {
+    let all = [
+        ("q", &p.q),
+        ("city", &p.city),
+        ("county", &p.county),
+        ("category", &p.category),
+        ("poverty", &p.poverty),
+        ("status", &p.status),
+        ("min_price", &p.min_price),
+        ("max_price", &p.max_price),
+        ("sort", &p.sort),
+    ];
+    all.into_iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| (k, s.to_owned()))
+        })
+        .collect()
+}
+
+fn href(pairs: &[(&'static str, String)]) -> String {
+    format!("/search?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+}
+
+fn with(p: &CatalogueParams, key: &'static str, value: Option<&str>) -> String {
+    let mut list: Vec<_> = pairs(p).into_iter().filter(|(k, _)| *k != key).collect();
+    if let Some(v) = value {
+        list.push((key, v.to_owned()));
+    }
+    href(&list)
+}
+
+fn facet_group(
+    p: &CatalogueParams,
+    title: &'static str,
+    key: &'static str,
+    counts: &[FacetCount],
+    label: impl Fn(&str) -> String,
+) -> FacetGroup {
+    let current = pairs(p).into_iter().find(|(k, _)| *k == key).map(|(_, v)| v);
+    FacetGroup {
+        title,
+        clear_href: current.as_ref().map(|_| with(p, key, None)),
+        links: counts
+            .iter()
+            .map(|c| FacetLink {
+                label: label(&c.value),
+                count: c.count,
+                href: with(p, key, Some(&c.value)),
+                active: current.as_deref() == Some(c.value.as_str()),
+            })
+            .collect(),
+    }
+}
+
+fn is_office(session: &Session) -> bool {
+    SessionUser::from_session(session).is_some_and(|u| u.kind == OrgKind::Office.as_str())
+}
+
+pub async fn page(
+    state: State,
+    session: Session,
+    params: web::Query<CatalogueParams>,
+) -> Result<HttpResponse, AppError> {
+    let params = params.into_inner();
+    let nav = Nav::from_session(&session);
+    let query = match params.to_query(is_office(&session)) {
+        Ok(q) => q,
+        Err(e) => {
+            let page = empty_page(nav, &params, Some(e.to_string()));
+            return Ok(HttpResponse::BadRequest()
+                .content_type("text/html; charset=utf-8")
+                .body(page.render()?));
+        }
+    };
+    let app = state.clone();
+    let q = query.clone();
+    let outcome = spawn_blocking_in_span(move || run_search(&app, &q)).await?;
+    let (results, rows) = match outcome {
+        Ok(r) => r,
+        Err(AppError::BadRequest(message)) => {
+            let page = empty_page(nav, &params, Some(message));
+            return Ok(HttpResponse::BadRequest()
+                .content_type("text/html; charset=utf-8")
+                .body(page.render()?));
+        }
+        Err(e) => return Err(e),
+    };
+    let pages = results.total.div_ceil(query.per_page as usize).max(1);
+    let page_href = |n: u32| {
+        let mut list = pairs(&params);
+        list.push(("page", n.to_string()));
+        href(&list)
+    };
+    let f = &results.facets;
+    let facets = vec![
+        facet_group(&params, "市", "city", &f.city, city_name),
+        facet_group(&params, "县区", "county", &f.county, |c| {
+            region::county(c)
+                .map(|c| c.name.to_owned())
+                .unwrap_or_else(|| c.to_owned())
+        }),
+        facet_group(&params, "品类", "category", &f.category, str::to_owned),
+        facet_group(&params, "扶贫地区类型", "poverty", &f.poverty, |k| {
+            PovertyRegionKind::parse(k)
+                .map(|k| k.label().to_owned())
+                .unwrap_or_else(|| k.to_owned())
+        }),
+        facet_group(&params, "目录状态", "status", &f.status, |s| {
+            ListingStatus::parse(s)
+                .map(|s| s.label().to_owned())
+                .unwrap_or_else(|_| s.to_owned())
+        }),
+    ];
+    let sort = params.sort.clone().unwrap_or_default();
+    let page = SearchPage {
+        nav,
+        q: query.text.clone(),
+        total: results.total,
+        items: rows.into_iter().map(|(row, snippet)| item(&row, snippet)).collect(),
+        facets,
+        sorts: [
+            ("relevance", "相关度"),
+            ("price_asc", "价格从低到高"),
+            ("price_desc", "价格从高到低"),
+            ("newest", "最新列入"),
+        ]
+        .into_iter()
+        .map(|(k, label)| (k, label, with(&params, "sort", Some(k))))
+        .collect(),
+        sort,
+        prev_href: (query.page > 1).then(|| page_href(query.page - 1)),
+        next_href: ((query.page as usize) < pages).then(|| page_href(query.page + 1)),
+        page: query.page,
+        pages,
+        min_price: params.min_price.clone().unwrap_or_default(),
+        max_price: params.max_price.clone().unwrap_or_default(),
+        hidden: pairs(&params)
+            .into_iter()
+            .filter(|(k, _)| !matches!(*k, "q" | "min_price" | "max_price"))
+            .collect(),
+        error: None,
+    };
+    render(&page)
+}
+
+fn empty_page(nav: Nav, params: &CatalogueParams, error: Option<String>) -> SearchPage {
+    SearchPage {
+        nav,
+        q: params.q.clone().unwrap_or_default(),
+        total: 0,
+        items: Vec::new(),
+        facets: Vec::new(),
+        sort: String::new(),
+        sorts: Vec::new(),
+        prev_href: None,
+        next_href: None,
+        page: 1,
+        pages: 1,
+        min_price: params.min_price.clone().unwrap_or_default(),
+        max_price: params.max_price.clone().unwrap_or_default(),
+        hidden: Vec::new(),
+        error,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/categories.html")]
+struct CategoriesPage {
+    nav: Nav,
+    categories: Vec<(String, u64)>,
+}
+
+/// Browse by category, with how many listed products each holds.
+pub async fn categories(state: State, session: Session) -> Result<HttpResponse, AppError> {
+    let app = state.clone();
+    let counts = spawn_blocking_in_span(move || -> Result<Vec<FacetCount>, AppError> {
+        let q = SearchQuery {
+            per_page: 1,
+            ..SearchQuery::default()
+        };
+        Ok(app
+            .search
+            .index()
+            .search(&q)
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .facets
+            .category)
+    })
+    .await??;
+    let categories = CATEGORIES
+        .iter()
+        .map(|c| {
+            (
+                (*c).to_owned(),
+                counts.iter().find(|f| f.value == *c).map(|f| f.count).unwrap_or(0),
+            )
+        })
+        .collect();
+    render(&CategoriesPage {
+        nav: Nav::from_session(&session),
+        categories,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "public/product.html")]
+struct ProductPage {
+    nav: Nav,
+    p: ProductView,
+}
+
+pub struct ProductView {
+    pub code: String,
+    pub name: String,
+    pub supplier_name: String,
+    pub county_name: String,
+    pub city_name: String,
+    pub poverty_county: Option<i32>,
+    pub poverty_label: &'static str,
+    pub poverty_note: String,
+    pub category: String,
+    pub specification: String,
+    pub price: String,
+    pub output: String,
+    pub poor_people: i32,
+    pub national_catalogue_no: String,
+    pub gtin: String,
+    pub status: ListingStatus,
+    pub status_changed: String,
+    pub status_reason: String,
+    pub certificates: Vec<(String, String)>,
+}
+
+/// Loads a product as the public sees it, or None when the code is unknown.
+pub fn load_product(conn: &mut db::DbConnection, code: &str) -> DbResult<Option<ProductView>> {
+    use crate::db::products::Product;
+    use crate::db::schema::{events, product_certificates, suppliers};
+    use diesel::prelude::*;
+    let Ok(code) = crate::domain::CatalogueCode::parse(code) else {
+        return Ok(None);
+    };
+    let Some(p) = Product::find_by_catalogue_code(conn, &code)? else {
+        return Ok(None);
+    };
+    let supplier: String = suppliers::table
+        .find(p.supplier_id)
+        .select(suppliers::name)
+        .first(conn)?;
+    let certificates = product_certificates::table
+        .filter(product_certificates::product_id.eq(p.id))
+        .select((product_certificates::kind, product_certificates::number))
+        .load(conn)?;
+    let status = ListingStatus::parse(&p.listing_status).unwrap_or(ListingStatus::Listed);
+    let reason: Option<String> = events::table
+        .filter(events::entity_kind.eq("product"))
+        .filter(events::entity_id.eq(p.id))
+        .order(events::id.desc())
+        .select(events::reason)
+        .first(conn)
+        .optional()?;
+    let county = region::county(&p.county_code);
+    Ok(Some(ProductView {
+        code: p.catalogue_code.clone(),
+        name: p.name.clone(),
+        supplier_name: supplier,
+        county_name: county.map(|c| c.name).unwrap_or("").to_owned(),
+        city_name: county.map(|c| c.city_name).unwrap_or("").to_owned(),
+        poverty_county: county
+            .filter(|c| c.former_poverty_county)
+            .and_then(|c| c.poverty_exit_year),
+        poverty_label: PovertyRegionKind::parse(&p.poverty_region_kind)
+            .map(|k| k.label())
+            .unwrap_or(""),
+        poverty_note: p.poverty_region_note.clone().unwrap_or_default(),
+        category: p.category.clone(),
+        specification: p.specification.clone(),
+        price: Fen(p.unit_price_fen).to_string(),
+        output: crate::domain::Quantity {
+            milli: p.annual_output_milli,
+            unit: p.annual_output_unit.clone(),
+        }
+        .to_string(),
+        poor_people: p.poor_people_supported,
+        national_catalogue_no: p.national_catalogue_no.clone(),
+        gtin: p.gtin.clone().unwrap_or_default(),
+        status,
+        status_changed: crate::web::china_time(p.status_changed_at),
+        status_reason: if status == ListingStatus::Listed {
+            String::new()
+        } else {
+            reason.unwrap_or_default()
+        },
+        certificates,
+    }))
+}
+
+pub async fn product(state: State, session: Session, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let code = path.into_inner();
+    let pool = state.pool.clone();
+    let view = spawn_blocking_in_span(move || -> DbResult<_> {
+        let mut conn = db::connection::get(&pool)?;
+        load_product(&mut conn, &code)
+    })
+    .await??;
+    let p = view.ok_or_else(|| AppError::NotFound("目录中没有这个编号的产品。".to_owned()))?;
+    render(&ProductPage {
+        nav: Nav::from_session(&session),
+        p,
+    })
+}

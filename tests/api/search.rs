@@ -1,0 +1,251 @@
+//! Searching the catalogue over HTTP, and the index kept in step with the database.
+
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use fupin_catalog::db::schema::products;
+use rstest::rstest;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, spawn_app, spawn_second_server};
+
+async fn api(app: &TestApp, query: &str) -> (u16, Value) {
+    let response = app.get(&format!("/api/v1/products?{query}")).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+fn codes(body: &Value) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["catalogue_code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Listed products whose name contains every one of `words`, by scanning the database.
+fn names_containing(app: &TestApp, words: &[&str]) -> usize {
+    let names: Vec<String> = products::table
+        .filter(products::listing_status.eq("listed"))
+        .select(products::name)
+        .load(&mut app.db())
+        .unwrap();
+    names.iter().filter(|n| words.iter().all(|w| n.contains(w))).count()
+}
+
+#[rstest]
+#[case::word_inside_a_compound("富硒", &["富硒"])]
+#[case::fruit("猕猴桃", &["猕猴桃"])]
+#[case::single_character_tea("茶", &["茶"])]
+#[case::single_character_date("枣", &["枣"])]
+#[case::single_character_honey("蜜", &["蜜"])]
+#[case::two_words("洛川 苹果", &["洛川", "苹果"])]
+#[tokio::test]
+async fn every_product_whose_name_holds_the_words_is_found(#[case] q: &str, #[case] words: &[&str]) {
+    let app = spawn_app().await;
+    app.seed_demo(1500).await;
+    let expected = names_containing(&app, words);
+    assert!(expected > 0, "the demo data holds {q}");
+    let (status, body) = api(
+        &app,
+        &serde_urlencoded::to_string([("q", q), ("per_page", "100")]).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        body["total"].as_u64().unwrap() as usize >= expected,
+        "{q}: found {} of {expected}",
+        body["total"]
+    );
+}
+
+#[rstest]
+#[case::full_pinyin("luochuan pingguo", "洛川")]
+#[case::joined_pinyin("luochuanpingguo", "洛川")]
+#[case::initials("lcpg", "洛川")]
+#[tokio::test]
+async fn pinyin_and_initials_find_the_same_products_as_characters(#[case] q: &str, #[case] name_part: &str) {
+    let app = spawn_app().await;
+    app.seed_demo(1500).await;
+    let (_, by_chars) = api(
+        &app,
+        &serde_urlencoded::to_string([("q", "洛川 苹果"), ("per_page", "100")]).unwrap(),
+    )
+    .await;
+    let (_, by_pinyin) = api(
+        &app,
+        &serde_urlencoded::to_string([("q", q), ("per_page", "100")]).unwrap(),
+    )
+    .await;
+    let mut a = codes(&by_chars);
+    let mut b = codes(&by_pinyin);
+    a.sort();
+    b.sort();
+    assert!(!a.is_empty());
+    assert_eq!(a, b, "{q} finds what 洛川 苹果 finds");
+    assert!(by_pinyin["items"][0]["name"].as_str().unwrap().contains(name_part));
+}
+
+#[tokio::test]
+async fn facet_counts_add_up_to_the_total_and_filters_narrow() {
+    let app = spawn_app().await;
+    app.seed_demo(1500).await;
+    let (_, all) = api(&app, "per_page=1").await;
+    let total = all["total"].as_u64().unwrap();
+    for facet in ["city", "category", "poverty", "status"] {
+        let sum: u64 = all["facets"][facet]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum, total, "{facet} counts add up");
+    }
+    let tea = all["facets"]["category"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["value"] == "茶叶")
+        .unwrap()["count"]
+        .as_u64()
+        .unwrap();
+    let (_, filtered) = api(
+        &app,
+        &serde_urlencoded::to_string([("category", "茶叶"), ("per_page", "1")]).unwrap(),
+    )
+    .await;
+    assert_eq!(filtered["total"].as_u64().unwrap(), tea);
+    let (_, cheap) = api(&app, "max_price=50&sort=price_desc&per_page=5").await;
+    let prices: Vec<i64> = cheap["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["unit_price_fen"].as_i64().unwrap())
+        .collect();
+    assert!(prices.iter().all(|p| *p <= 5000));
+    assert!(
+        prices.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by price, highest first"
+    );
+}
+
+#[rstest]
+#[case("county=999999", "county")]
+#[case("city=610124", "city")]
+#[case("category=%E7%94%B5%E5%99%A8", "category")]
+#[case("poverty=rich", "poverty")]
+#[case("min_price=abc", "min_price")]
+#[case("min_price=100&max_price=50", "max_price")]
+#[case("sort=random", "sort")]
+#[case("page=0", "page")]
+#[case("per_page=1000", "per_page")]
+#[case("status=delisted", "status")]
+#[case("colour=red", "colour")]
+#[case("q=%22%E5%AF%8C%E7%A1%92", "q")]
+#[tokio::test]
+async fn a_bad_parameter_gets_a_400_naming_it(#[case] query: &str, #[case] param: &str) {
+    let app = spawn_app().await;
+    let (status, body) = api(&app, query).await;
+    assert_eq!(status, 400, "{query}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(param) || (param == "q" && message.contains("引号")),
+        "{query}: {message}"
+    );
+}
+
+#[tokio::test]
+async fn the_search_page_works_without_script_and_escapes_what_it_shows() {
+    let app = spawn_app().await;
+    app.seed_demo(300).await;
+    let (status, page) = app.get_text("/search?q=%E8%8C%B6").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<mark>"));
+    assert!(
+        page.contains("href=\"/search?q=%E8%8C%B6&amp;category=") || page.contains("category="),
+        "facets are links"
+    );
+    let (status, bad) = app.get_text("/search?county=1").await;
+    assert_eq!(status, 400);
+    assert!(bad.contains("参数 county"));
+    let (status, _) = app.get_text("/products/610924-99999").await;
+    assert_eq!(status, 404);
+}
+
+async fn first_listed(app: &TestApp) -> String {
+    let (_, body) = api(app, "q=%E8%8C%B6&per_page=1").await;
+    codes(&body).remove(0)
+}
+
+#[tokio::test]
+async fn a_delisted_product_vanishes_from_results_at_the_next_request() {
+    let app = spawn_app().await;
+    app.seed_demo(300).await;
+    let code = first_listed(&app).await;
+    let office = app.signed_in("office").await;
+    let response = office
+        .post(
+            &format!("/office/products/{code}/status"),
+            &[("to", "delisted"), ("reason", "抽检不合格，查实")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, body) = api(&app, "q=%E8%8C%B6&per_page=100").await;
+    assert!(!codes(&body).contains(&code), "gone from the public results");
+    let (_, office_view) = {
+        let r = office
+            .get(&format!("/api/v1/products?status=delisted&per_page=100"))
+            .await;
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    assert!(codes(&office_view).contains(&code), "the office still finds it");
+    let (_, product) = app.get_text(&format!("/products/{code}")).await;
+    assert!(product.contains("banner-danger") && product.contains("抽检不合格"));
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_database_sees_a_change_within_a_second() {
+    let app = spawn_app().await;
+    app.seed_demo(300).await;
+    let second = spawn_second_server(&app).await;
+    let code = first_listed(&second).await;
+    let office = app.signed_in("office").await;
+    office
+        .post(
+            &format!("/office/products/{code}/status"),
+            &[("to", "suspended"), ("reason", "调查中")],
+        )
+        .await;
+    let started = Instant::now();
+    loop {
+        let (_, body) = api(&second, "q=%E8%8C%B6&per_page=100").await;
+        if !codes(&body).contains(&code) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the second server did not catch up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!("second server caught up in {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn the_api_is_described_by_openapi() {
+    let app = spawn_app().await;
+    let (status, body) = app.get_text("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    assert!(
+        doc["paths"]["/api/v1/products"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 11
+    );
+    let (status, _) = app.get_text("/api/v1/nothing").await;
+    assert_eq!(status, 404);
+}
