@@ -194,9 +194,7 @@ async fn a_delisted_product_vanishes_from_results_at_the_next_request() {
     let (_, body) = api(&app, "q=%E8%8C%B6&per_page=100").await;
     assert!(!codes(&body).contains(&code), "gone from the public results");
     let (_, office_view) = {
-        let r = office
-            .get(&format!("/api/v1/products?status=delisted&per_page=100"))
-            .await;
+        let r = office.get("/api/v1/products?status=delisted&per_page=100").await;
         (r.status().as_u16(), r.json::<Value>().await.unwrap())
     };
     assert!(codes(&office_view).contains(&code), "the office still finds it");
