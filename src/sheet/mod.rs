@@ -5,6 +5,7 @@
 //! problem found in the file, each naming the row and column as the user sees them in Excel. Nothing
 //! here touches the database or the web layer.
 
+mod catalogue;
 mod columns;
 mod import;
 mod read;
@@ -19,6 +20,7 @@ use std::fmt;
 
 use crate::domain::{Category, CountyCode, CreditCode, Fen, Gtin, PhoneNumber, PovertyRegionKind, Quantity};
 
+pub use catalogue::{CATALOGUE_TITLE, CatalogueLine, catalogue_csv, catalogue_xlsx};
 pub use columns::{Column, EXTRA_COLUMNS, FORM_COLUMNS};
 pub use import::parse_nomination_sheet;
 pub use values::parse_quantity;

@@ -18,6 +18,7 @@ use crate::telemetry::spawn_blocking_in_span;
 struct DashboardPage {
     nav: Nav,
     city_name: String,
+    city_code: String,
     batches: Vec<BatchSummary>,
 }
 
@@ -39,6 +40,7 @@ pub async fn dashboard(state: State, user: CurrentUser, session: Session) -> Res
     render(&DashboardPage {
         nav: Nav::from_session(&session),
         city_name,
+        city_code: user.city_code.clone().unwrap_or_default(),
         batches,
     })
 }

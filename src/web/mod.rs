@@ -103,6 +103,14 @@ pub fn routes(cfg: &mut ServiceConfig, assets_dir: &Path) {
             "/office/incidents/{id}/settle",
             web::post().to(office::products::settle_incident),
         )
+        .route(
+            "/office/export/catalogue.{ext}",
+            web::get().to(office::export::catalogue),
+        )
+        .route(
+            "/office/export/nominations.{ext}",
+            web::get().to(office::export::nominations),
+        )
         .route("/office/accounts", web::get().to(office::accounts::list))
         .route("/office/accounts", web::post().to(office::accounts::create))
         .route(

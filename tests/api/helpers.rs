@@ -136,11 +136,7 @@ pub async fn spawn_app() -> TestApp {
     let app = Application::build(settings.clone()).expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let client = test_client();
     TestApp {
         address,
         client,
@@ -177,11 +173,7 @@ pub struct Browser {
 
 impl TestApp {
     pub fn browser(&self) -> Browser {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap();
+        let client = test_client();
         Browser {
             address: self.address.clone(),
             client,
@@ -288,11 +280,7 @@ pub async fn spawn_second_server(first: &TestApp) -> TestApp {
     let app = Application::build(settings.clone()).expect("second server builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let client = test_client();
     TestApp {
         address,
         client,
@@ -300,4 +288,15 @@ pub async fn spawn_second_server(first: &TestApp) -> TestApp {
         _data_dir: data_dir,
         _pg: None,
     }
+}
+
+/// A client that follows no redirects (tests look at them) and keeps no idle connections: the
+/// server may close an idle keep-alive connection just as a slow test reuses it.
+fn test_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
 }

@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod database;
 mod demo;
+mod export;
 mod health;
 mod helpers;
 mod nominations;

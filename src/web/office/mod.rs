@@ -1,6 +1,7 @@
 //! The provincial command office: review, the catalogue's dynamic management, accounts.
 
 pub mod accounts;
+pub mod export;
 pub mod products;
 pub mod review;
 
@@ -28,6 +29,7 @@ struct DashboardPage {
     listed: i64,
     suspended: i64,
     delisted: i64,
+    cities: Vec<(&'static str, &'static str)>,
 }
 
 pub async fn dashboard(state: State, user: CurrentUser, session: Session) -> Result<HttpResponse, AppError> {
@@ -52,6 +54,10 @@ pub async fn dashboard(state: State, user: CurrentUser, session: Session) -> Res
             listed: Product::count_with_status(&mut conn, ListingStatus::Listed)?,
             suspended: Product::count_with_status(&mut conn, ListingStatus::Suspended)?,
             delisted: Product::count_with_status(&mut conn, ListingStatus::Delisted)?,
+            cities: crate::domain::region::cities()
+                .into_iter()
+                .map(|c| (c.code, c.name))
+                .collect(),
         })
     })
     .await??;
