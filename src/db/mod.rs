@@ -9,6 +9,7 @@ pub mod products;
 pub mod regions;
 pub mod schema;
 pub mod suppliers;
+pub mod trace;
 pub mod users;
 pub mod workflow;
 
