@@ -10,4 +10,5 @@ mod health;
 mod helpers;
 mod nominations;
 mod pages;
+mod trace;
 mod upload;
