@@ -15,6 +15,7 @@ use crate::auth::session;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::{ConfigError, Settings, io_reason};
 use crate::db::{self, Backend, DbError, DbPool};
+use crate::telemetry::RequestSpans;
 use crate::web;
 use crate::web::scans::{ScanCounter, ScanPages};
 
@@ -95,7 +96,7 @@ impl Application {
                     }
                 })
                 .wrap(session::middleware(key.clone(), secure))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpans>::new())
                 .app_data(data.clone())
                 .configure(|cfg| web::routes(cfg, &assets_dir))
         });

@@ -137,6 +137,7 @@ pub fn not_in_catalogue(code: &str) -> HttpResponse {
 
 pub struct Banner {
     pub title: &'static str,
+    pub advice: &'static str,
     pub at: String,
     pub reason: String,
 }
@@ -309,11 +310,17 @@ impl ScanPage {
 }
 
 fn banner(status: ListingStatus, r: &TraceRecord) -> Option<Banner> {
-    let title = match status {
+    let (title, advice) = match status {
         ListingStatus::Listed => return None,
-        ListingStatus::Suspended => "该产品已暂停推荐（正在调查）",
-        ListingStatus::Delisted => "该产品已被清出目录",
-        ListingStatus::Withdrawn => "该产品已撤出目录",
+        ListingStatus::Suspended => (
+            "该产品已暂停推荐（正在调查）",
+            "调查期间请暂缓采购，核查结果将在本页公布。",
+        ),
+        ListingStatus::Delisted => (
+            "该产品已被清出目录",
+            "请勿再采购；已购入的产品请停止食用，保留包装和购买凭证，向所在单位工会反映。",
+        ),
+        ListingStatus::Withdrawn => ("该产品已撤出目录", "供应商已退出目录，本页信息仅供查询。"),
     };
     let (at, reason) = match &r.status_event {
         Some(e) => (e.occurred_at, e.reason.clone()),
@@ -321,6 +328,7 @@ fn banner(status: ListingStatus, r: &TraceRecord) -> Option<Banner> {
     };
     Some(Banner {
         title,
+        advice,
         at: china_time(at),
         reason,
     })
