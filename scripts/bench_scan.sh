@@ -43,6 +43,10 @@ events { worker_connections 1024; }
 http {
   access_log off;
   default_type text/html;
+  # A fair ceiling: wrk keeps its connections, so nginx must not close them every 1000 requests.
+  keepalive_requests 10000000;
+  sendfile on;
+  open_file_cache max=16;
   client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
   uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
   server { listen 127.0.0.1:$nginx_port; root $work/www; }
