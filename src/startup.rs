@@ -2,21 +2,23 @@
 //! Tests build it on port 0 and read back the real port.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, Service};
+use actix_web::http::Method;
 use actix_web::{App, HttpServer, web as aweb};
 use tracing_actix_web::TracingLogger;
 
 use actix_web::cookie::Key;
-
-use std::sync::Arc;
 
 use crate::auth::session;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::{ConfigError, Settings, io_reason};
 use crate::db::{self, Backend, DbError, DbPool};
 use crate::indexer::{self, CatalogueIndex, IndexerError};
+use crate::telemetry::RequestSpans;
 use crate::web;
+use crate::web::scans::{ScanCounter, ScanPages};
 
 /// What every request handler can reach.
 pub struct AppState {
@@ -26,6 +28,10 @@ pub struct AppState {
     pub session_key: Key,
     pub login_throttle: LoginThrottle,
     pub search: Arc<CatalogueIndex>,
+    /// Rendered scan pages, dropped on every write.
+    pub scan_pages: Arc<ScanPages>,
+    /// Scans counted in memory, written to the database every few seconds.
+    pub scan_counter: Arc<ScanCounter>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +65,14 @@ impl Application {
                 reason: io_reason(&e),
             })?
             .port();
+        let mut state = state;
+        // Bound to "any free port" (tests) with no public address configured: links and QR codes
+        // carry the port actually bound, so they lead somewhere.
+        if state.settings.public_url.is_none() && state.settings.bind.port() == 0 {
+            let mut addr = state.settings.bind;
+            addr.set_port(port);
+            state.settings.public_url = Some(format!("http://{addr}"));
+        }
         let workers = state.settings.workers;
         indexer::spawn_tailer(state.search.clone(), state.pool.clone());
         let assets_dir = state.settings.assets_dir.clone();
@@ -66,11 +80,28 @@ impl Application {
             state.session_key.clone(),
             state.settings.public_base().starts_with("https://"),
         );
+        ScanCounter::start_flushing(&state.scan_counter, state.pool.clone());
+        let scan_pages = state.scan_pages.clone();
         let data = aweb::Data::new(state);
         let mut server = HttpServer::new(move || {
+            let scan_pages = scan_pages.clone();
             App::new()
+                // Any write may change what a scan page shows (a delisting, a new batch), so the
+                // cached pages go once it is done: the next scan sees it.
+                .wrap_fn(move |req, srv| {
+                    let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
+                    let scan_pages = scan_pages.clone();
+                    let response = srv.call(req);
+                    async move {
+                        let response = response.await;
+                        if writes {
+                            scan_pages.clear();
+                        }
+                        response
+                    }
+                })
                 .wrap(session::middleware(key.clone(), secure))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpans>::new())
                 .app_data(data.clone())
                 .configure(|cfg| web::routes(cfg, &assets_dir))
         });
@@ -118,5 +149,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
         session_key,
         login_throttle: LoginThrottle::default(),
         search,
+        scan_pages: Arc::default(),
+        scan_counter: Arc::default(),
     })
 }

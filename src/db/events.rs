@@ -51,3 +51,15 @@ pub fn history(conn: &mut DbConnection, entity_kind: &str, entity_id: i32) -> Db
         .select(Event::as_select())
         .load(conn)?)
 }
+
+/// The latest event of one entity with one of these actions.
+pub fn latest(conn: &mut DbConnection, entity_kind: &str, entity_id: i32, actions: &[&str]) -> DbResult<Option<Event>> {
+    Ok(events::table
+        .filter(events::entity_kind.eq(entity_kind))
+        .filter(events::entity_id.eq(entity_id))
+        .filter(events::action.eq_any(actions))
+        .order((events::occurred_at.desc(), events::id.desc()))
+        .select(Event::as_select())
+        .first(conn)
+        .optional()?)
+}

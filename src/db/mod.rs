@@ -10,6 +10,7 @@ pub mod regions;
 pub mod schema;
 pub mod search_changes;
 pub mod suppliers;
+pub mod trace;
 pub mod users;
 pub mod workflow;
 

@@ -42,6 +42,17 @@ impl Product {
             .optional()?)
     }
 
+    /// The product whose GTIN, in any of its lengths, is this 14-digit GTIN (as a GS1 Digital
+    /// Link carries it). Where several products share a GTIN, the earliest listed.
+    pub fn find_by_gtin14(conn: &mut DbConnection, gtin14: &str) -> DbResult<Option<Product>> {
+        Ok(products::table
+            .filter(products::gtin.eq_any(gtin_spellings(gtin14)))
+            .order(products::id)
+            .select(Product::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
     pub fn count(conn: &mut DbConnection) -> DbResult<i64> {
         Ok(products::table.count().get_result(conn)?)
     }
@@ -137,4 +148,29 @@ pub fn listed_count_by_county(conn: &mut DbConnection) -> DbResult<Vec<(String, 
         .group_by(products::county_code)
         .select((products::county_code, diesel::dsl::count_star()))
         .load(conn)?)
+}
+
+/// The ways a GTIN may be stored: GTIN-8, -12 and -13 are the 14-digit form without its leading
+/// zeros.
+fn gtin_spellings(gtin14: &str) -> Vec<&str> {
+    [14, 13, 12, 8]
+        .into_iter()
+        .filter(|len| gtin14.len() >= *len && gtin14[..gtin14.len() - len].bytes().all(|b| b == b'0'))
+        .map(|len| &gtin14[gtin14.len() - len..])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gtin_spellings;
+
+    #[test]
+    fn a_gtin14_with_leading_zeros_matches_the_shorter_forms() {
+        assert_eq!(gtin_spellings("06901234567892"), ["06901234567892", "6901234567892"]);
+        assert_eq!(
+            gtin_spellings("00000096385074"),
+            ["00000096385074", "0000096385074", "000096385074", "96385074"]
+        );
+        assert_eq!(gtin_spellings("10614141000415"), ["10614141000415"]);
+    }
 }

@@ -208,6 +208,78 @@ diesel::joinable!(nomination_rows -> nomination_batches (batch_id));
 diesel::joinable!(nomination_rows -> products (product_id));
 diesel::joinable!(quality_incidents -> products (product_id));
 
+diesel::table! {
+    production_sites (id) {
+        id -> Integer,
+        product_id -> Integer,
+        name -> Text,
+        place -> Text,
+        altitude_m -> Nullable<Integer>,
+        description -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    product_batches (id) {
+        id -> Integer,
+        product_id -> Integer,
+        lot_code -> Text,
+        produced_on -> Nullable<Date>,
+        packed_on -> Nullable<Date>,
+        quantity_milli -> Nullable<BigInt>,
+        quantity_unit -> Nullable<Text>,
+        origin -> Text,
+        inspection_result -> Text,
+        inspection_note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    trace_steps (id) {
+        id -> Integer,
+        product_id -> Integer,
+        batch_id -> Nullable<Integer>,
+        occurred_on -> Date,
+        stage -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    trace_media (id) {
+        id -> Integer,
+        product_id -> Integer,
+        owner_kind -> Text,
+        owner_id -> Integer,
+        kind -> Text,
+        path -> Text,
+        thumb_path -> Nullable<Text>,
+        thumb_width -> Nullable<Integer>,
+        thumb_height -> Nullable<Integer>,
+        caption -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scan_counts (product_id, batch_id, day) {
+        product_id -> Integer,
+        batch_id -> Integer,
+        day -> Date,
+        scans -> BigInt,
+    }
+}
+
+diesel::joinable!(production_sites -> products (product_id));
+diesel::joinable!(product_batches -> products (product_id));
+diesel::joinable!(trace_steps -> products (product_id));
+diesel::joinable!(trace_steps -> product_batches (batch_id));
+diesel::joinable!(trace_media -> products (product_id));
+diesel::joinable!(scan_counts -> products (product_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     app_secrets,
     cities,
@@ -223,4 +295,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     nomination_rows,
     quality_incidents,
     search_changes,
+    production_sites,
+    product_batches,
+    trace_steps,
+    trace_media,
+    scan_counts,
 );

@@ -40,7 +40,7 @@ impl From<diesel::result::Error> for WorkflowError {
 
 type Result<T> = std::result::Result<T, WorkflowError>;
 
-fn event(
+pub(super) fn event(
     kind: &str,
     id: i32,
     action: &str,

@@ -264,11 +264,11 @@ pub struct ProductPlan {
     pub county: &'static region::County,
     supplier_id: i32,
     name: String,
-    category: &'static str,
+    pub category: &'static str,
     specification: &'static str,
     price_range: (i64, i64),
     output_unit: &'static str,
-    specialty: bool,
+    pub specialty: bool,
 }
 
 /// Spreads `count` products over the suppliers: every supplier gets at least one, a county's

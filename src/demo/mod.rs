@@ -4,6 +4,7 @@
 //! say so (“示例”).
 
 mod catalogue;
+mod trace;
 
 use std::collections::HashMap;
 
@@ -17,7 +18,9 @@ use crate::auth::password::hash_password;
 use crate::db::events::NewEvent;
 use crate::db::organisations::{NewOrganisation, Organisation};
 use crate::db::products::{NewProduct, Product};
-use crate::db::schema::{events, product_certificates, products, search_changes, suppliers};
+use crate::db::schema::{
+    events, product_batches, product_certificates, production_sites, products, search_changes, suppliers, trace_steps,
+};
 use crate::db::suppliers::NewSupplier;
 use crate::db::users::{NewUser, User};
 use crate::db::{self, DbConnection, DbError, now};
@@ -143,7 +146,7 @@ fn generate(conn: &mut DbConnection, product_count: usize, show_progress: bool) 
         Ok(())
     })?;
 
-    for chunk in plans.chunks(400) {
+    for (chunk_no, chunk) in plans.chunks(400).enumerate() {
         conn.transaction(|conn| -> Result<(), DemoError> {
             let rows: Vec<NewProduct> = chunk
                 .iter()
@@ -165,10 +168,17 @@ fn generate(conn: &mut DbConnection, product_count: usize, show_progress: bool) 
                 .collect();
             let mut history = Vec::with_capacity(rows.len() + 8);
             let mut certificates = Vec::new();
-            for (row, plan) in rows.iter().zip(chunk) {
+            let mut records = Vec::new();
+            for (j, (row, plan)) in rows.iter().zip(chunk).enumerate() {
                 let id = ids[&row.catalogue_code];
                 history.extend(listing_history(id, row, &office_user));
                 certificates.extend(plan.certificates(id, &row.catalogue_code));
+                if trace::has_record(chunk_no * 400 + j, plan) {
+                    let status = ListingStatus::parse(&row.listing_status).expect("demo rows carry valid statuses");
+                    // A generator of its own per product, so adding records leaves the products as they were.
+                    let mut trace_rng = SmallRng::seed_from_u64(id as u64);
+                    records.push(trace::plan_record(&mut trace_rng, id, plan, status));
+                }
             }
             crate::batch_insert!(conn, events::table, &history)?;
             // Like every product change, the demo's is logged for the search index in the same transaction.
@@ -180,11 +190,46 @@ fn generate(conn: &mut DbConnection, product_count: usize, show_progress: bool) 
             if !certificates.is_empty() {
                 crate::batch_insert!(conn, product_certificates::table, &certificates)?;
             }
+            insert_trace_records(conn, records)?;
             Ok(())
         })?;
         progress.inc(chunk.len() as u64);
     }
     progress.finish_with_message("完成");
+    Ok(())
+}
+
+/// Stores the records of one chunk of products: sites and batches first, then the timeline steps,
+/// whose batch ids are read back by lot code.
+fn insert_trace_records(conn: &mut DbConnection, records: Vec<trace::TracePlan>) -> Result<(), DbError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let sites: Vec<_> = records.iter().map(|r| r.site.clone()).collect();
+    let batches: Vec<_> = records.iter().flat_map(|r| r.batches.iter().cloned()).collect();
+    crate::batch_insert!(conn, production_sites::table, &sites)?;
+    crate::batch_insert!(conn, product_batches::table, &batches)?;
+    let product_ids: Vec<i32> = sites.iter().map(|s| s.product_id).collect();
+    let batch_ids: HashMap<(i32, String), i32> = product_batches::table
+        .filter(product_batches::product_id.eq_any(&product_ids))
+        .select((
+            product_batches::product_id,
+            product_batches::lot_code,
+            product_batches::id,
+        ))
+        .load::<(i32, String, i32)>(conn)?
+        .into_iter()
+        .map(|(product, lot, id)| ((product, lot), id))
+        .collect();
+    let mut steps = Vec::new();
+    for r in records {
+        steps.extend(r.product_steps);
+        for (lot, mut step) in r.batch_steps {
+            step.batch_id = batch_ids.get(&(step.product_id, lot)).copied();
+            steps.push(step);
+        }
+    }
+    crate::batch_insert!(conn, trace_steps::table, &steps)?;
     Ok(())
 }
 

@@ -11,9 +11,11 @@ pub mod nomination;
 pub mod organisation;
 pub mod product;
 pub mod region;
+pub mod trace;
 
 pub use codes::{CatalogueCode, CodeError, CountyCode, CreditCode, Gtin, LotCode, PhoneNumber};
 pub use listing::{IncidentStatus, ListingStatus};
 pub use money::Fen;
 pub use organisation::OrgKind;
 pub use product::{Category, PovertyRegionKind, Quantity};
+pub use trace::{InspectionResult, TraceStage};

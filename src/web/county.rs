@@ -6,11 +6,11 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::nav::Nav;
 use super::nominations::BatchSummary;
+use super::upload;
 use super::{State, render, see_other};
 use crate::auth::{CurrentUser, csrf};
 use crate::db::workflow::{self, BatchSource};
@@ -112,39 +112,6 @@ pub async fn upload_page(user: CurrentUser, session: Session) -> Result<HttpResp
     })
 }
 
-/// Reads the uploaded file and the CSRF token from the multipart body, refusing oversized files
-/// as soon as they pass the limit.
-async fn read_upload(mut body: Multipart) -> Result<(String, String, Vec<u8>), AppError> {
-    let mut token = String::new();
-    let mut filename = String::new();
-    let mut bytes = Vec::new();
-    while let Some(field) = body.next().await {
-        let mut field = field.map_err(|e| AppError::BadRequest(format!("上传的内容不完整：{e}")))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("上传的内容不完整：{e}")))?;
-            if data.len() + chunk.len() > MAX_UPLOAD_BYTES {
-                return Err(too_large());
-            }
-            data.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "csrf_token" => token = String::from_utf8_lossy(&data).into_owned(),
-            "file" => {
-                filename = field
-                    .content_disposition()
-                    .and_then(|cd| cd.get_filename())
-                    .unwrap_or_default()
-                    .to_owned();
-                bytes = data;
-            }
-            _ => {}
-        }
-    }
-    Ok((token, filename, bytes))
-}
-
 fn too_large() -> AppError {
     AppError::PayloadTooLarge(format!(
         "文件超过 {} MB，请拆分后分批上传。",
@@ -160,15 +127,9 @@ pub async fn upload(
     body: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let county = own_county(&user)?;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_UPLOAD_BYTES + 64 * 1024) {
-        return Err(too_large());
-    }
-    let (token, filename, bytes) = read_upload(body).await?;
+    upload::refuse_declared_length(&req, MAX_UPLOAD_BYTES, too_large)?;
+    let form = upload::read_upload(body, MAX_UPLOAD_BYTES, too_large).await?;
+    let (token, filename, bytes) = (form.field("csrf_token").to_owned(), form.filename, form.file);
     csrf::verify(&session, &token)?;
     let refuse = |errors: Vec<String>| -> Result<HttpResponse, AppError> {
         let page = UploadPage {

@@ -7,11 +7,15 @@ pub mod city;
 pub mod county;
 mod forms;
 pub mod health;
+pub mod media;
 pub mod nav;
 pub mod nominations;
 pub mod office;
 pub mod public;
 mod render;
+pub mod scans;
+pub mod trace;
+mod upload;
 
 use std::path::Path;
 
@@ -53,6 +57,17 @@ pub fn routes(cfg: &mut ServiceConfig, assets_dir: &Path) {
                 .default_service(web::to(api::not_found)),
         )
         .route("/healthz", web::get().to(health::check))
+        // Traceability: the pages QR codes open, the codes themselves, stored photos and reports.
+        // The QR image routes come before `/t/{code}/{lot}`, which would otherwise claim them.
+        .route("/t/{code}/qr.png", web::get().to(public::qr::product_png))
+        .route("/t/{code}/qr.svg", web::get().to(public::qr::product_svg))
+        .route("/t/{code}/{lot}/qr.png", web::get().to(public::qr::lot_png))
+        .route("/t/{code}/{lot}/qr.svg", web::get().to(public::qr::lot_svg))
+        .route("/t/{code}", web::get().to(public::scan::short))
+        .route("/t/{code}/{lot}", web::get().to(public::scan::short_lot))
+        .route("/01/{gtin}", web::get().to(public::scan::digital_link))
+        .route("/01/{gtin}/10/{lot}", web::get().to(public::scan::digital_link_lot))
+        .route("/media/{dir}/{file}", web::get().to(media::file))
         // Accounts
         .route("/login", web::get().to(auth::login_page))
         .route("/login", web::post().to(auth::login))
@@ -65,6 +80,14 @@ pub fn routes(cfg: &mut ServiceConfig, assets_dir: &Path) {
         .route("/county/upload", web::get().to(county::upload_page))
         .route("/county/upload", web::post().to(county::upload))
         .route("/county/template.xlsx", web::get().to(county::template))
+        .route("/county/products", web::get().to(trace::county_products))
+        // A product's traceability record, kept by the office or the product's county union
+        .route("/products/{code}/trace", web::get().to(trace::page))
+        .route("/products/{code}/trace/sites", web::post().to(trace::add_site))
+        .route("/products/{code}/trace/batches", web::post().to(trace::add_batch))
+        .route("/products/{code}/trace/steps", web::post().to(trace::add_step))
+        .route("/products/{code}/trace/media", web::post().to(trace::upload_media))
+        .route("/products/{code}/labels", web::get().to(trace::labels))
         // City unions
         .route("/city", web::get().to(city::dashboard))
         // A nomination batch, seen by the county, its city and the office
@@ -111,6 +134,7 @@ pub fn routes(cfg: &mut ServiceConfig, assets_dir: &Path) {
             "/office/export/nominations.{ext}",
             web::get().to(office::export::nominations),
         )
+        .route("/office/scans", web::get().to(office::scans::report))
         .route("/office/accounts", web::get().to(office::accounts::list))
         .route("/office/accounts", web::post().to(office::accounts::create))
         .route(

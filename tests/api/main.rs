@@ -12,4 +12,5 @@ mod helpers;
 mod nominations;
 mod pages;
 mod search;
+mod trace;
 mod upload;

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod export;
 pub mod products;
 pub mod review;
+pub mod scans;
 
 use actix_session::Session;
 use actix_web::HttpResponse;

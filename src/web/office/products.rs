@@ -133,6 +133,7 @@ struct ProductPage {
     incidents: Vec<IncidentView>,
     moves: Vec<(&'static str, &'static str)>,
     today: String,
+    scans_30d: i64,
 }
 
 fn find_product(conn: &mut DbConnection, code: &str) -> Result<Product, AppError> {
@@ -149,9 +150,18 @@ pub async fn page(
     user.require(OrgKind::Office)?;
     let code = path.into_inner();
     let pool = state.pool.clone();
-    let (product, supplier, history, incidents) = spawn_blocking_in_span(move || -> Result<_, AppError> {
+    let counter = state.scan_counter.clone();
+    let (product, supplier, history, incidents, scans_30d) = spawn_blocking_in_span(move || -> Result<_, AppError> {
+        if let Err(e) = counter.flush(&pool) {
+            tracing::warn!(error = %e, "scan counts not written before reading them");
+        }
         let mut conn = db::connection::get(&pool)?;
         let product = find_product(&mut conn, &code)?;
+        let since = crate::web::scans::china_today() - chrono::Duration::days(29);
+        let scans_30d: i64 = crate::db::trace::scans_of_product(&mut conn, product.id, since)?
+            .iter()
+            .map(|(_, _, n)| n)
+            .sum();
         let supplier: (String, String) = suppliers::table
             .find(product.supplier_id)
             .select((suppliers::name, suppliers::credit_code))
@@ -169,7 +179,7 @@ pub async fn page(
                 quality_incidents::status,
             ))
             .load(&mut conn)?;
-        Ok((product, supplier, history, incidents))
+        Ok((product, supplier, history, incidents, scans_30d))
     })
     .await??;
     let status = ListingStatus::parse(&product.listing_status).unwrap_or(ListingStatus::Listed);
@@ -221,6 +231,7 @@ pub async fn page(
             .collect(),
         moves,
         today: chrono::Utc::now().date_naive().to_string(),
+        scans_30d,
         product,
     })
 }

@@ -1,7 +1,9 @@
 //! Pages anyone may see: the home page, the regions, and the not-found page.
 
 pub mod home;
+pub mod qr;
 pub mod regions;
+pub mod scan;
 pub mod search;
 
 use actix_web::HttpResponse;

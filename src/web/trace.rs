@@ -1,0 +1,697 @@
+//! Keeping a product's traceability record: production sites, batches (lots), the growth-process
+//! timeline, photos and inspection reports, the QR label sheet, and how often its codes are
+//! scanned. The office keeps every product's record; a county union its own county's.
+
+use actix_multipart::Multipart;
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+
+use super::nav::Nav;
+use super::public::qr::code_url;
+use super::public::scan::media_url;
+use super::scans::china_today;
+use super::{State, render, see_other, upload};
+use crate::auth::{CurrentUser, csrf};
+use crate::db::products::Product;
+use crate::db::trace::{
+    self, MediaOwner, NewProductBatch, NewSite, NewTraceMedia, NewTraceStep, ProductBatch, Site, TraceMedia, TraceStep,
+};
+use crate::db::{self, DbConnection, now};
+use crate::domain::trace::lot_code_is_reserved;
+use crate::domain::{CatalogueCode, InspectionResult, ListingStatus, LotCode, OrgKind, TraceStage, region};
+use crate::error::AppError;
+use crate::media::{self, DEFAULT_MAX_PDF_BYTES, MediaError, MediaLimits};
+use crate::sheet::parse_quantity;
+use crate::telemetry::spawn_blocking_in_span;
+
+/// Days of scan counts shown on the product's page.
+const SCAN_DAYS: i64 = 30;
+
+/// The office may keep any product's record; a county union its own county's; no one else.
+fn require_keeper(user: &CurrentUser, product: &Product) -> Result<(), AppError> {
+    let allowed = match user.kind {
+        OrgKind::Office => true,
+        OrgKind::CountyUnion => user.county_code.as_deref() == Some(product.county_code.as_str()),
+        _ => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "追溯信息由省总工会指挥部办公室和产品所在县区总工会维护，您无权查看或修改此产品。".to_owned(),
+        ))
+    }
+}
+
+fn find_product(conn: &mut DbConnection, code: &str) -> Result<Product, AppError> {
+    let missing = || AppError::NotFound(format!("目录编号“{code}”不存在。"));
+    let parsed = CatalogueCode::parse(code).map_err(|_| missing())?;
+    Product::find_by_catalogue_code(conn, &parsed)?.ok_or_else(missing)
+}
+
+/// Loads the product and checks the user may keep its record.
+fn keep(conn: &mut DbConnection, user: &CurrentUser, code: &str) -> Result<Product, AppError> {
+    let product = find_product(conn, code)?;
+    require_keeper(user, &product)?;
+    Ok(product)
+}
+
+fn trace_path(code: &str) -> String {
+    format!("/products/{code}/trace")
+}
+
+pub struct BatchRow {
+    pub id: i32,
+    pub lot: String,
+    pub produced_on: String,
+    pub packed_on: String,
+    pub origin: String,
+    pub result: InspectionResult,
+    pub note: String,
+    pub files: Vec<(String, String)>,
+    pub scan_href: String,
+    pub qr_url: String,
+}
+
+pub struct StepRow {
+    pub id: i32,
+    pub date: String,
+    pub stage: &'static str,
+    pub lot: String,
+    pub description: String,
+    pub files: usize,
+}
+
+pub struct SiteRow {
+    pub id: i32,
+    pub name: String,
+    pub place: String,
+    pub altitude: String,
+    pub description: String,
+    pub files: usize,
+}
+
+pub struct ScanLine {
+    pub day: String,
+    pub lot: String,
+    pub scans: i64,
+}
+
+#[derive(Template)]
+#[template(path = "trace/manage.html")]
+struct ManagePage {
+    nav: Nav,
+    code: String,
+    name: String,
+    county_name: String,
+    status: ListingStatus,
+    is_office: bool,
+    qr_url: String,
+    sites: Vec<SiteRow>,
+    batches: Vec<BatchRow>,
+    steps: Vec<StepRow>,
+    scans: Vec<ScanLine>,
+    scans_total: i64,
+    scan_days: i64,
+    stages: Vec<(&'static str, &'static str)>,
+    results: Vec<(&'static str, &'static str)>,
+    today: String,
+}
+
+struct Record {
+    product: Product,
+    sites: Vec<Site>,
+    batches: Vec<ProductBatch>,
+    steps: Vec<TraceStep>,
+    media: Vec<TraceMedia>,
+    scans: Vec<(NaiveDate, i32, i64)>,
+    qr_url: String,
+    lot_urls: Vec<String>,
+}
+
+pub async fn page(
+    state: State,
+    user: CurrentUser,
+    session: Session,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let code = path.into_inner();
+    let pool = state.pool.clone();
+    let counter = state.scan_counter.clone();
+    let base = state.settings.public_base();
+    let is_office = user.kind == OrgKind::Office;
+    let r = spawn_blocking_in_span(move || -> Result<Record, AppError> {
+        let mut conn = db::connection::get(&pool)?;
+        let product = keep(&mut conn, &user, &code)?;
+        // Counts still in memory are written first, so the page shows every scan so far.
+        if let Err(e) = counter.flush(&pool) {
+            tracing::warn!(error = %e, "scan counts not written before reading them");
+        }
+        let catalogue = CatalogueCode::parse(&product.catalogue_code).expect("stored catalogue codes are valid");
+        let qr_url = code_url(&mut conn, &base, &catalogue, None)?.unwrap_or_default();
+        let batches = ProductBatch::of_product(&mut conn, product.id)?;
+        let mut lot_urls = Vec::new();
+        for b in &batches {
+            let lot = LotCode::parse(&b.lot_code).ok();
+            lot_urls.push(code_url(&mut conn, &base, &catalogue, lot.as_ref())?.unwrap_or_default());
+        }
+        let since = china_today() - Duration::days(SCAN_DAYS - 1);
+        Ok(Record {
+            sites: Site::of_product(&mut conn, product.id)?,
+            steps: TraceStep::of_product(&mut conn, product.id)?,
+            media: TraceMedia::of_product(&mut conn, product.id)?,
+            scans: trace::scans_of_product(&mut conn, product.id, since)?,
+            batches,
+            qr_url,
+            lot_urls,
+            product,
+        })
+    })
+    .await??;
+    let Record {
+        product,
+        sites,
+        batches,
+        steps,
+        media,
+        scans,
+        qr_url,
+        lot_urls,
+    } = r;
+    let files_of = |owner: MediaOwner| -> Vec<&TraceMedia> { media.iter().filter(|m| m.belongs_to(owner)).collect() };
+    let lot_of = |id: i32| {
+        batches
+            .iter()
+            .find(|b| b.id == id)
+            .map(|b| b.lot_code.clone())
+            .unwrap_or_default()
+    };
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let code = product.catalogue_code.clone();
+    render(&ManagePage {
+        nav: Nav::from_session(&session),
+        county_name: region::county(&product.county_code)
+            .map(|c| format!("{}{}", c.city_name, c.name))
+            .unwrap_or_default(),
+        status: ListingStatus::parse(&product.listing_status).unwrap_or(ListingStatus::Listed),
+        name: product.name.clone(),
+        is_office,
+        qr_url,
+        sites: sites
+            .iter()
+            .map(|s| SiteRow {
+                id: s.id,
+                name: s.name.clone(),
+                place: s.place.clone(),
+                altitude: s.altitude_m.map(|m| format!("{m} 米")).unwrap_or_default(),
+                description: s.description.clone(),
+                files: files_of(MediaOwner::Site(s.id)).len(),
+            })
+            .collect(),
+        batches: batches
+            .iter()
+            .zip(lot_urls)
+            .map(|(b, qr_url)| BatchRow {
+                id: b.id,
+                lot: b.lot_code.clone(),
+                produced_on: date(b.produced_on),
+                packed_on: date(b.packed_on),
+                origin: b.origin.clone(),
+                result: InspectionResult::parse(&b.inspection_result).unwrap_or(InspectionResult::Pending),
+                note: b.inspection_note.clone(),
+                files: files_of(MediaOwner::Batch(b.id))
+                    .iter()
+                    .map(|m| {
+                        (
+                            media_url(&m.path),
+                            if m.kind == "pdf" { "PDF" } else { "照片" }.to_owned(),
+                        )
+                    })
+                    .collect(),
+                scan_href: format!("/t/{code}/{}", b.lot_code),
+                qr_url,
+            })
+            .collect(),
+        steps: steps
+            .iter()
+            .map(|s| StepRow {
+                id: s.id,
+                date: s.occurred_on.to_string(),
+                stage: TraceStage::parse(&s.stage).unwrap_or(TraceStage::Other).label(),
+                lot: s.batch_id.map(lot_of).unwrap_or_default(),
+                description: s.description.clone(),
+                files: files_of(MediaOwner::Step(s.id)).len(),
+            })
+            .collect(),
+        scans_total: scans.iter().map(|(_, _, n)| n).sum(),
+        scans: scans
+            .iter()
+            .map(|(day, batch, n)| ScanLine {
+                day: day.to_string(),
+                lot: if *batch == 0 {
+                    "（产品码）".to_owned()
+                } else {
+                    lot_of(*batch)
+                },
+                scans: *n,
+            })
+            .collect(),
+        scan_days: SCAN_DAYS,
+        stages: TraceStage::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+        results: InspectionResult::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        today: china_today().to_string(),
+        code,
+    })
+}
+
+fn parse_date(label: &str, input: &str) -> Result<Option<NaiveDate>, AppError> {
+    match input.trim() {
+        "" => Ok(None),
+        s => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("{label}“{s}”无效，应为 2020-09-01 这样的格式。"))),
+    }
+}
+
+fn required<'a>(label: &str, input: &'a str) -> Result<&'a str, AppError> {
+    match input.trim() {
+        "" => Err(AppError::BadRequest(format!("请填写{label}。"))),
+        s => Ok(s),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SiteForm {
+    csrf_token: String,
+    name: String,
+    place: String,
+    #[serde(default)]
+    altitude: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn add_site(
+    state: State,
+    user: CurrentUser,
+    session: Session,
+    path: web::Path<String>,
+    form: web::Form<SiteForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf::verify(&session, &form.csrf_token)?;
+    let form = form.into_inner();
+    let altitude_m = match form.altitude.trim().trim_end_matches(['米', 'm']) {
+        "" => None,
+        s => Some(
+            s.trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|m| (-500..=9000).contains(m))
+                .ok_or_else(|| {
+                    AppError::BadRequest(format!("海拔“{}”无效，请填写米数，如 850。", form.altitude.trim()))
+                })?,
+        ),
+    };
+    let name = required("基地名称", &form.name)?.to_owned();
+    let place = required("地点", &form.place)?.to_owned();
+    let code = path.into_inner();
+    let back = trace_path(&code);
+    let pool = state.pool.clone();
+    spawn_blocking_in_span(move || -> Result<i32, AppError> {
+        let mut conn = db::connection::get(&pool)?;
+        let product = keep(&mut conn, &user, &code)?;
+        let site = NewSite {
+            product_id: product.id,
+            name,
+            place,
+            altitude_m,
+            description: form.description.trim().to_owned(),
+            created_at: now(),
+        };
+        Ok(trace::add_site(&mut conn, &site, &user.actor())?)
+    })
+    .await??;
+    Ok(see_other(&back))
+}
+
+#[derive(Deserialize)]
+pub struct BatchForm {
+    csrf_token: String,
+    lot: String,
+    #[serde(default)]
+    produced_on: String,
+    #[serde(default)]
+    packed_on: String,
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    origin: String,
+    inspection_result: String,
+    #[serde(default)]
+    inspection_note: String,
+}
+
+pub async fn add_batch(
+    state: State,
+    user: CurrentUser,
+    session: Session,
+    path: web::Path<String>,
+    form: web::Form<BatchForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf::verify(&session, &form.csrf_token)?;
+    let form = form.into_inner();
+    let lot = LotCode::parse(&form.lot).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if lot_code_is_reserved(lot.as_str()) {
+        return Err(AppError::BadRequest(format!("批次号不能是“{lot}”，请换一个。")));
+    }
+    let result = InspectionResult::parse(&form.inspection_result)
+        .ok_or_else(|| AppError::BadRequest(format!("检测结果“{}”无效。", form.inspection_result)))?;
+    let quantity = match form.quantity.trim() {
+        "" => None,
+        s => Some(parse_quantity(s).map_err(|e| AppError::BadRequest(format!("批次数量{e}")))?),
+    };
+    let produced_on = parse_date("采收/生产日期", &form.produced_on)?;
+    let packed_on = parse_date("包装日期", &form.packed_on)?;
+    if let (Some(made), Some(packed)) = (produced_on, packed_on)
+        && packed < made
+    {
+        return Err(AppError::BadRequest("包装日期不能早于采收/生产日期。".to_owned()));
+    }
+    let code = path.into_inner();
+    let back = trace_path(&code);
+    let pool = state.pool.clone();
+    spawn_blocking_in_span(move || -> Result<i32, AppError> {
+        let mut conn = db::connection::get(&pool)?;
+        let product = keep(&mut conn, &user, &code)?;
+        if ProductBatch::find_lot(&mut conn, product.id, lot.as_str())?.is_some() {
+            return Err(AppError::Conflict(format!("批次号“{lot}”已经登记过了。")));
+        }
+        let batch = NewProductBatch {
+            product_id: product.id,
+            lot_code: lot.to_string(),
+            produced_on,
+            packed_on,
+            quantity_milli: quantity.as_ref().map(|q| q.milli),
+            quantity_unit: quantity.map(|q| q.unit),
+            origin: form.origin.trim().to_owned(),
+            inspection_result: result.as_str().to_owned(),
+            inspection_note: form.inspection_note.trim().to_owned(),
+            created_at: now(),
+        };
+        Ok(trace::add_batch(&mut conn, &batch, &user.actor())?)
+    })
+    .await??;
+    Ok(see_other(&back))
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    csrf_token: String,
+    occurred_on: String,
+    stage: String,
+    #[serde(default)]
+    lot: String,
+    description: String,
+}
+
+pub async fn add_step(
+    state: State,
+    user: CurrentUser,
+    session: Session,
+    path: web::Path<String>,
+    form: web::Form<StepForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf::verify(&session, &form.csrf_token)?;
+    let form = form.into_inner();
+    let occurred_on =
+        parse_date("日期", &form.occurred_on)?.ok_or_else(|| AppError::BadRequest("请填写日期。".to_owned()))?;
+    let stage =
+        TraceStage::parse(&form.stage).ok_or_else(|| AppError::BadRequest(format!("环节“{}”无效。", form.stage)))?;
+    let description = required("过程说明", &form.description)?.to_owned();
+    let code = path.into_inner();
+    let back = trace_path(&code);
+    let pool = state.pool.clone();
+    spawn_blocking_in_span(move || -> Result<i32, AppError> {
+        let mut conn = db::connection::get(&pool)?;
+        let product = keep(&mut conn, &user, &code)?;
+        let batch_id = match form.lot.trim() {
+            "" => None,
+            lot => Some(
+                ProductBatch::find_lot(&mut conn, product.id, lot)?
+                    .ok_or_else(|| AppError::BadRequest(format!("该产品没有批次“{lot}”。")))?
+                    .id,
+            ),
+        };
+        let step = NewTraceStep {
+            product_id: product.id,
+            batch_id,
+            occurred_on,
+            stage: stage.as_str().to_owned(),
+            description,
+            created_at: now(),
+        };
+        Ok(trace::add_step(&mut conn, &step, &user.actor())?)
+    })
+    .await??;
+    Ok(see_other(&back))
+}
+
+/// Photos are refused by `media::process_image` over 15 MB; PDFs may be 20 MB.
+const MAX_MEDIA_UPLOAD: usize = DEFAULT_MAX_PDF_BYTES;
+
+fn media_too_large() -> AppError {
+    AppError::PayloadTooLarge(format!(
+        "文件过大，最大允许 {} MB（照片 {} MB），请压缩后再上传。",
+        MAX_MEDIA_UPLOAD / 1024 / 1024,
+        MediaLimits::default().max_bytes / 1024 / 1024
+    ))
+}
+
+/// A refused upload is the user's to fix (4xx with the reason); a failed write is ours.
+fn media_error(e: MediaError) -> AppError {
+    match e {
+        MediaError::TooLarge { .. } => AppError::PayloadTooLarge(e.to_string()),
+        MediaError::Encode(_) | MediaError::Io { .. } => AppError::Internal(format!("{e:?}")),
+        other => AppError::BadRequest(other.to_string()),
+    }
+}
+
+/// A photo for a site, a timeline step or a batch, or a batch's inspection report as PDF.
+pub async fn upload_media(
+    state: State,
+    user: CurrentUser,
+    session: Session,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: Multipart,
+) -> Result<HttpResponse, AppError> {
+    upload::refuse_declared_length(&req, MAX_MEDIA_UPLOAD, media_too_large)?;
+    let form = upload::read_upload(body, MAX_MEDIA_UPLOAD, media_too_large).await?;
+    csrf::verify(&session, form.field("csrf_token"))?;
+    let owner = MediaOwner::parse(form.field("attach_to"))
+        .ok_or_else(|| AppError::BadRequest("请选择照片或报告属于哪个基地、环节或批次。".to_owned()))?;
+    if form.file.is_empty() {
+        return Err(AppError::BadRequest(
+            "没有收到文件，或文件是空的，请重新选择。".to_owned(),
+        ));
+    }
+    let code = path.into_inner();
+    let back = trace_path(&code);
+    let pool = state.pool.clone();
+    let product = {
+        let (pool, code, user) = (pool.clone(), code.clone(), user.clone());
+        spawn_blocking_in_span(move || -> Result<Product, AppError> {
+            let mut conn = db::connection::get(&pool)?;
+            let product = keep(&mut conn, &user, &code)?;
+            if !trace::owner_belongs_to(&mut conn, owner, product.id)? {
+                return Err(AppError::BadRequest("所选的基地、环节或批次不属于该产品。".to_owned()));
+            }
+            Ok(product)
+        })
+        .await??
+    };
+    let media_dir = state.settings.media_dir();
+    let caption: String = form.field("caption").chars().take(100).collect();
+    let is_pdf = form.file.starts_with(b"%PDF-");
+    if is_pdf && !matches!(owner, MediaOwner::Batch(_)) {
+        return Err(AppError::BadRequest(
+            "PDF 只能作为批次的检测报告上传；基地和生长过程请上传照片。".to_owned(),
+        ));
+    }
+    let bytes = form.file;
+    let new = spawn_blocking_in_span(move || -> Result<NewTraceMedia, MediaError> {
+        let stored_media = |kind: &str, path: String, thumb: Option<(String, u32, u32)>| NewTraceMedia {
+            product_id: product.id,
+            owner_kind: owner.kind().to_owned(),
+            owner_id: owner.id(),
+            kind: kind.to_owned(),
+            path,
+            thumb_path: thumb.as_ref().map(|t| t.0.clone()),
+            thumb_width: thumb.as_ref().map(|t| t.1 as i32),
+            thumb_height: thumb.as_ref().map(|t| t.2 as i32),
+            caption: caption.clone(),
+            created_at: now(),
+        };
+        if is_pdf {
+            media::check_pdf(&bytes, DEFAULT_MAX_PDF_BYTES)?;
+            let stored = media::store_pdf(&media_dir, &bytes)?;
+            return Ok(stored_media("pdf", path_string(&stored.original), None));
+        }
+        let image = media::process_image(&bytes, &MediaLimits::default())?;
+        let stored = media::store(&media_dir, &image)?;
+        // The smallest thumbnail is what phones load.
+        let thumb = image
+            .thumbs
+            .last()
+            .zip(stored.thumbs.last())
+            .map(|(t, path)| (path_string(path), t.width, t.height));
+        Ok(stored_media("photo", path_string(&stored.original), thumb))
+    })
+    .await?
+    .map_err(media_error)?;
+    spawn_blocking_in_span(move || -> Result<i32, AppError> {
+        let mut conn = db::connection::get(&pool)?;
+        Ok(trace::add_media(&mut conn, &new, &user.actor())?)
+    })
+    .await??;
+    Ok(see_other(&back))
+}
+
+/// Stored paths are `ab/abcd….jpg`, always with `/`, whatever the platform.
+fn path_string(path: &std::path::Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LabelQuery {
+    lot: String,
+}
+
+pub struct Label {
+    pub qr: String,
+    pub lot: String,
+}
+
+/// Labels on an A4 sheet: 3 across, 8 down, 70 × 37 mm each (the common A4 label stock).
+const LABELS_PER_SHEET: usize = 24;
+
+#[derive(Template)]
+#[template(path = "trace/labels.html")]
+struct LabelSheet {
+    name: String,
+    code: String,
+    specification: String,
+    url: String,
+    labels: Vec<Label>,
+}
+
+pub async fn labels(
+    state: State,
+    user: CurrentUser,
+    path: web::Path<String>,
+    query: web::Query<LabelQuery>,
+) -> Result<HttpResponse, AppError> {
+    let code = path.into_inner();
+    let lot = match query.lot.trim() {
+        "" => None,
+        s => Some(LotCode::parse(s).map_err(|e| AppError::BadRequest(e.to_string()))?),
+    };
+    let pool = state.pool.clone();
+    let base = state.settings.public_base();
+    let lot_for_query = lot.clone();
+    let (product, url) = spawn_blocking_in_span(move || -> Result<(Product, String), AppError> {
+        let mut conn = db::connection::get(&pool)?;
+        let product = keep(&mut conn, &user, &code)?;
+        let catalogue = CatalogueCode::parse(&product.catalogue_code).expect("stored catalogue codes are valid");
+        let url = code_url(&mut conn, &base, &catalogue, lot_for_query.as_ref())?
+            .ok_or_else(|| AppError::NotFound("该产品没有这个批次。".to_owned()))?;
+        Ok((product, url))
+    })
+    .await??;
+    let qr = match &lot {
+        Some(lot) => format!("/t/{}/{lot}/qr.svg", product.catalogue_code),
+        None => format!("/t/{}/qr.svg", product.catalogue_code),
+    };
+    let lot = lot.map(|l| l.to_string()).unwrap_or_default();
+    render(&LabelSheet {
+        labels: (0..LABELS_PER_SHEET)
+            .map(|_| Label {
+                qr: qr.clone(),
+                lot: lot.clone(),
+            })
+            .collect(),
+        name: product.name,
+        code: product.catalogue_code,
+        specification: product.specification,
+        url,
+    })
+}
+
+pub struct CountyProduct {
+    pub code: String,
+    pub name: String,
+    pub status: ListingStatus,
+    pub batches: i64,
+}
+
+#[derive(Template)]
+#[template(path = "trace/county_products.html")]
+struct CountyProductsPage {
+    nav: Nav,
+    county_name: String,
+    products: Vec<CountyProduct>,
+}
+
+/// A county union's products, each with a link to its traceability record.
+pub async fn county_products(state: State, user: CurrentUser, session: Session) -> Result<HttpResponse, AppError> {
+    user.require(OrgKind::CountyUnion)?;
+    let county = user.county_code.clone().unwrap_or_default();
+    let pool = state.pool.clone();
+    let county_for_query = county.clone();
+    let rows = spawn_blocking_in_span(move || -> Result<Vec<(String, String, String, i64)>, AppError> {
+        use crate::db::schema::{product_batches, products};
+        use diesel::prelude::*;
+        let mut conn = db::connection::get(&pool)?;
+        let products: Vec<(i32, String, String, String)> = products::table
+            .filter(products::county_code.eq(&county_for_query))
+            .order(products::catalogue_code)
+            .select((
+                products::id,
+                products::catalogue_code,
+                products::name,
+                products::listing_status,
+            ))
+            .load(&mut conn)?;
+        let ids: Vec<i32> = products.iter().map(|p| p.0).collect();
+        let counts: Vec<(i32, i64)> = product_batches::table
+            .filter(product_batches::product_id.eq_any(&ids))
+            .group_by(product_batches::product_id)
+            .select((product_batches::product_id, diesel::dsl::count_star()))
+            .load(&mut conn)?;
+        Ok(products
+            .into_iter()
+            .map(|(id, code, name, status)| {
+                let n = counts.iter().find(|(p, _)| *p == id).map(|(_, n)| *n).unwrap_or(0);
+                (code, name, status, n)
+            })
+            .collect())
+    })
+    .await??;
+    render(&CountyProductsPage {
+        nav: Nav::from_session(&session),
+        county_name: region::county(&county).map(|c| c.name).unwrap_or("").to_owned(),
+        products: rows
+            .into_iter()
+            .map(|(code, name, status, batches)| CountyProduct {
+                code,
+                name,
+                status: ListingStatus::parse(&status).unwrap_or(ListingStatus::Listed),
+                batches,
+            })
+            .collect(),
+    })
+}
