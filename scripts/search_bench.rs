@@ -208,12 +208,12 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "one word",
             queries: one_words.iter().map(|t| word(t, false)).collect(),
-            uncached: false,
+            uncached: true,
         },
         Scenario {
             name: "two words",
             queries: two_words.iter().map(|t| word(t, false)).collect(),
-            uncached: false,
+            uncached: true,
         },
         Scenario {
             name: "word + county filter",
@@ -224,10 +224,15 @@ fn scenarios() -> Vec<Scenario> {
                     ..word(t, false)
                 })
                 .collect(),
-            uncached: false,
+            uncached: true,
         },
         Scenario {
             name: "word + facet counts",
+            queries: one_words.iter().map(|t| word(t, true)).collect(),
+            uncached: true,
+        },
+        Scenario {
+            name: "  same, repeated (cached)",
             queries: one_words.iter().map(|t| word(t, true)).collect(),
             uncached: false,
         },
@@ -247,7 +252,7 @@ fn scenarios() -> Vec<Scenario> {
                 .iter()
                 .map(|t| word(t, false))
                 .collect(),
-            uncached: false,
+            uncached: true,
         },
     ]
 }
@@ -390,7 +395,7 @@ fn main() {
     println!("{:<26} {:>10} {:>10}", "query kind", "p50 ms", "p99 ms");
     let scenarios = scenarios();
     let only = std::env::var("BENCH_ONLY").ok();
-    let runs_of = |s: &Scenario| if s.uncached { runs.min(300) } else { runs };
+    let runs_of = |s: &Scenario| runs.min(if s.uncached { 500 } else { runs });
     for scenario in &scenarios {
         if only.as_ref().is_some_and(|o| !scenario.name.starts_with(o.as_str())) {
             continue;
@@ -435,6 +440,127 @@ fn main() {
         }
     }
     println!("recall 100 % on every query: {all_found}");
+    sqlite_comparison(&products, &scenarios, runs.min(200));
     drop(index);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The same texts against what a team would otherwise reach for: SQLite FTS5 with the trigram
+/// tokenizer, and `LIKE '%…%'`, on the same products, single thread, top 20 plus the total.
+fn sqlite_comparison(products: &[ProductDoc], scenarios: &[Scenario], runs: usize) {
+    use diesel::connection::SimpleConnection;
+    use diesel::sql_types::{BigInt, Integer, Text};
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        #[allow(dead_code)]
+        n: i64,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = Integer)]
+        #[allow(dead_code)]
+        id: i32,
+    }
+
+    let mut conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite");
+    conn.batch_execute(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT, description TEXT, county_code TEXT, status TEXT);
+         CREATE VIRTUAL TABLE p_fts USING fts5(name, description, content='p', content_rowid='id', tokenize='trigram');",
+    )
+    .expect("schema");
+    conn.batch_execute("BEGIN").unwrap();
+    for d in products {
+        diesel::sql_query("INSERT INTO p VALUES (?, ?, ?, ?, ?)")
+            .bind::<Integer, _>(d.id)
+            .bind::<Text, _>(&d.name)
+            .bind::<Text, _>(&d.description)
+            .bind::<Text, _>(&d.county_code)
+            .bind::<Text, _>(d.listing_status.as_str())
+            .execute(&mut conn)
+            .unwrap();
+    }
+    conn.batch_execute("INSERT INTO p_fts(p_fts) VALUES ('rebuild'); COMMIT;")
+        .unwrap();
+
+    println!("\nthe same texts in SQLite, top 20 + total, {runs} runs each (p50 / p99 ms):");
+    println!("{:<26} {:>18} {:>18}", "query kind", "FTS5 trigram", "LIKE '%…%'");
+    let comparable =
+        |s: &&Scenario| !s.queries[0].text.is_empty() && !s.queries[0].facets && !s.name.starts_with("pinyin");
+    for scenario in scenarios.iter().filter(comparable) {
+        let mut fts = Vec::new();
+        let mut like = Vec::new();
+        let mut fts_usable = true;
+        for q in scenario.queries.iter().cycle().take(runs) {
+            let words: Vec<&str> = q.text.split_whitespace().collect();
+            let county = q.county.clone().unwrap_or_default();
+            let county_sql = " AND (?2 = '' OR p.county_code = ?2)";
+            // FTS5's trigram tokenizer cannot match words shorter than three characters.
+            if words.iter().all(|w| w.chars().count() >= 3) {
+                let matcher = words
+                    .iter()
+                    .map(|w| format!("\"{w}\""))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                let started = Instant::now();
+                let base = format!(
+                    "FROM p_fts JOIN p ON p.id = p_fts.rowid WHERE p_fts MATCH ?1 AND p.status = 'listed'{county_sql}"
+                );
+                let _: Vec<Id> = diesel::sql_query(format!("SELECT p.id AS id {base} ORDER BY rank LIMIT 20"))
+                    .bind::<Text, _>(&matcher)
+                    .bind::<Text, _>(&county)
+                    .load(&mut conn)
+                    .unwrap();
+                let _: Count = diesel::sql_query(format!("SELECT count(*) AS n {base}"))
+                    .bind::<Text, _>(&matcher)
+                    .bind::<Text, _>(&county)
+                    .get_result(&mut conn)
+                    .unwrap();
+                fts.push(started.elapsed());
+            } else {
+                fts_usable = false;
+            }
+            let like_sql: Vec<String> = (0..words.len()).map(|i| format!("name LIKE ?{}", i + 3)).collect();
+            let base = format!(
+                "FROM p WHERE status = 'listed' AND ({}){}",
+                like_sql.join(" AND "),
+                county_sql.replace("p.", "")
+            );
+            let started = Instant::now();
+            let mut ids =
+                diesel::sql_query(format!("SELECT id {base} LIMIT 20")).into_boxed::<diesel::sqlite::Sqlite>();
+            ids = ids.bind::<Text, _>(String::new()).bind::<Text, _>(county.clone());
+            for w in &words {
+                ids = ids.bind::<Text, _>(format!("%{w}%"));
+            }
+            let _: Vec<Id> = ids.load(&mut conn).unwrap();
+            let mut count =
+                diesel::sql_query(format!("SELECT count(*) AS n {base}")).into_boxed::<diesel::sqlite::Sqlite>();
+            count = count.bind::<Text, _>(String::new()).bind::<Text, _>(county.clone());
+            for w in &words {
+                count = count.bind::<Text, _>(format!("%{w}%"));
+            }
+            let _: Count = count.get_result(&mut conn).unwrap();
+            like.push(started.elapsed());
+        }
+        let show = |mut v: Vec<Duration>| {
+            if v.is_empty() {
+                return "—".to_owned();
+            }
+            v.sort();
+            format!(
+                "{:.2} / {:.2}",
+                percentile(&v, 0.5).as_secs_f64() * 1e3,
+                percentile(&v, 0.99).as_secs_f64() * 1e3
+            )
+        };
+        let note = if fts_usable {
+            ""
+        } else {
+            " (FTS5: some words < 3 chars, skipped)"
+        };
+        println!("{:<26} {:>18} {:>18}{note}", scenario.name, show(fts), show(like));
+    }
 }

@@ -22,8 +22,8 @@
 //! (drill-down: with a county chosen, the county facet shows that county alone). To switch, the UI
 //! clears the filter; this keeps one pass over the matches per search.
 //!
-//! Searches without text (browsing by filters, the landing page) visit every listed product, so
-//! their results are cached until the next commit.
+//! Results are cached until the next commit (a commit is a new generation, so a change is never
+//! served stale): searches without text visit every listed product, and popular queries repeat.
 
 mod document;
 mod facets;

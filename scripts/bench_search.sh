@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Search at national scale (100,000 demo products): full rebuild from the database, index size,
+# server memory with the index open, and requests/s and p99 latency under wrk at 64 connections
+# on loopback for the search API and the search page. In-process latency, recall and the SQLite
+# FTS5/LIKE comparison are in `cargo bench --bench search_bench` (run at the end).
+# Usage: scripts/bench_search.sh [PRODUCTS=100000] [SECONDS=10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+products=${1:-100000}
+seconds=${2:-10}
+port=18393
+command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
+cargo build --release --quiet
+work=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+export RUST_LOG=warn
+
+./target/release/fupin demo --no-serve --products "$products" --data-dir "$work" >/dev/null 2>&1
+echo "== full rebuild from the database ($products products)"
+for i in 1 2 3; do ./target/release/fupin reindex --data-dir "$work" | sed "s/^/run $i: /"; done
+echo "index size: $(du -sh "$work/index" | cut -f1)"
+
+./target/release/fupin serve --bind "127.0.0.1:$port" --data-dir "$work" >/dev/null 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+q=$(python3 -c 'import urllib.parse;print(urllib.parse.quote("猕猴桃"))')
+for path in "/api/v1/products?q=$q" "/search?q=$q" "/api/v1/products?q=$q&county=610326" "/api/v1/products"; do
+  curl -sf "http://127.0.0.1:$port$path" >/dev/null
+  echo "== wrk -t2 -c64 -d${seconds}s $path"
+  wrk -t2 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$port$path" | grep -E "Requests/sec|^ +(50|99)%"
+done
+echo "server RSS with the index open, after the runs: $(grep VmRSS /proc/$server/status | awk '{printf "%.0f MiB", $2/1024}')"
+echo "machine: $(nproc) cores, $(grep 'model name' /proc/cpuinfo | head -1 | cut -d: -f2 | xargs)"
