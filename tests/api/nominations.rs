@@ -311,3 +311,124 @@ async fn the_city_returns_a_batch_with_a_reason_and_the_county_submits_again() {
         303
     );
 }
+
+/// The story end to end: the clerk uploads the sheet LibreOffice saved, completes the
+/// batch online, the city forwards, the office approves two rows and rejects one, and a verified
+/// incident delists one product; the history is visible to the county and the city, not others.
+#[tokio::test]
+async fn an_uploaded_sheet_goes_through_review_into_the_catalogue_and_out_again() {
+    let app = spawn_app().await;
+    app.seed_demo(10).await;
+    let county = app.signed_in("county-611026").await; // 柞水县, in 商洛市
+    let city = app.signed_in("city-611000").await;
+    let office = app.signed_in("office").await;
+
+    let sheet = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/nominations_one_county_libreoffice.xlsx"
+    ))
+    .unwrap();
+    let uploaded = county.upload("/county/upload", "柞水县推荐名录.xlsx", sheet).await;
+    assert_eq!(uploaded.status().as_u16(), 303);
+    let batch = location(&uploaded);
+    let mut third = complete_row("3", "柞水核桃（示例）", valid("93611026MA0000003X"));
+    third.retain(|(k, _)| *k != "category");
+    third.push(("category", "干果坚果"));
+    assert_eq!(
+        county.post(&format!("{batch}/rows"), &third).await.status().as_u16(),
+        303
+    );
+    assert_eq!(
+        county.post(&format!("{batch}/submit"), &[]).await.status().as_u16(),
+        303
+    );
+    assert_eq!(city.post(&format!("{batch}/forward"), &[]).await.status().as_u16(), 303);
+
+    let (_, queue) = office.get_text("/office/review?county=611026").await;
+    let ids = row_ids(&queue);
+    assert_eq!(ids.len(), 3, "two uploaded rows and one typed online");
+    let approve = [
+        ("decision", "approve"),
+        ("row_ids", ids[0].as_str()),
+        ("row_ids", ids[1].as_str()),
+    ];
+    assert_eq!(office.post("/office/review", &approve).await.status().as_u16(), 303);
+    let reject = [
+        ("decision", "reject"),
+        ("row_ids", ids[2].as_str()),
+        ("reason", "不在全国扶贫产品目录中"),
+    ];
+    assert_eq!(office.post("/office/review", &reject).await.status().as_u16(), 303);
+
+    // Listed: found by search at once.
+    let found: serde_json::Value = app
+        .get("/api/v1/products?county=611026&q=%E6%9C%A8%E8%80%B3")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = found["items"][0]["catalogue_code"]
+        .as_str()
+        .expect("the approved product is searchable")
+        .to_owned();
+    assert!(code.starts_with("611026-"));
+
+    let incident = [
+        ("occurred_on", "2026-11-21"),
+        ("source", "职工投诉"),
+        ("description", "霉变"),
+        ("suspend", "1"),
+    ];
+    assert_eq!(
+        office
+            .post(&format!("/office/products/{code}/incidents"), &incident)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let (_, page) = office.get_text(&format!("/office/products/{code}")).await;
+    let incident_id = between(&page, "/office/incidents/", "/settle");
+    let settle = [("to", "verified_serious"), ("reason", "经查实")];
+    assert_eq!(
+        office
+            .post(&format!("/office/incidents/{incident_id}/settle"), &settle)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+
+    let (_, scan) = app.get_text(&format!("/t/{code}")).await;
+    assert!(
+        scan.contains("已被清出目录"),
+        "the scan page says so at the next request"
+    );
+    let found: serde_json::Value = app
+        .get("/api/v1/products?county=611026&per_page=100")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["catalogue_code"] == code.as_str()),
+        "gone from search"
+    );
+
+    for viewer in [&county, &city] {
+        let (status, page) = viewer.get_text(&batch).await;
+        assert_eq!(status, 200);
+        assert_eq!(page.matches("已通过").count(), 2);
+        assert!(page.contains("不在全国扶贫产品目录中") && page.contains("柞水县推荐名录.xlsx"));
+    }
+    let other_county = app.signed_in("county-610924").await;
+    assert_eq!(other_county.get(&batch).await.status().as_u16(), 403);
+    assert_eq!(
+        app.signed_in("city-610900").await.get(&batch).await.status().as_u16(),
+        403
+    );
+}
