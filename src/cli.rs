@@ -217,18 +217,7 @@ fn import_nominations(args: ImportNominationsArgs) -> anyhow::Result<()> {
             anyhow::bail!("{} 未导入：请修改以上问题后重试", args.file.display());
         }
     };
-    let foreign: Vec<String> = parsed
-        .rows
-        .iter()
-        .filter(|(_, r)| r.county.as_ref().is_some_and(|c| c != &county))
-        .map(|(n, r)| {
-            format!(
-                "第 {n} 行：贫困县为“{}”，不是 {}",
-                r.county.as_ref().map(|c| c.county().name).unwrap_or(""),
-                county.county().name
-            )
-        })
-        .collect();
+    let foreign = parsed.rows_outside(&county);
     if !foreign.is_empty() {
         for line in &foreign {
             eprintln!("{line}");

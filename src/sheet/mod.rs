@@ -138,6 +138,23 @@ pub struct ParsedSheet {
     pub warnings: Vec<String>,
 }
 
+impl ParsedSheet {
+    /// One line per row whose 贫困县 is not `county`: a county union nominates for its own county only.
+    pub fn rows_outside(&self, county: &CountyCode) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|(_, r)| r.county.as_ref().is_some_and(|c| c != county))
+            .map(|(n, r)| {
+                format!(
+                    "第 {n} 行：贫困县为“{}”，只能推荐本县（{}）的产品",
+                    r.county.as_ref().map(|c| c.county().name).unwrap_or(""),
+                    county.county().name
+                )
+            })
+            .collect()
+    }
+}
+
 /// One problem in one cell. `row` is the 1-based row number Excel shows; `column` the header text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CellError {

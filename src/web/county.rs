@@ -151,18 +151,7 @@ pub async fn upload(
         Ok(p) => p,
         Err(e) => return refuse(e.lines()),
     };
-    let foreign: Vec<String> = parsed
-        .rows
-        .iter()
-        .filter(|(_, r)| r.county.as_ref().is_some_and(|c| c != &county))
-        .map(|(n, r)| {
-            format!(
-                "第 {n} 行：贫困县为“{}”，只能推荐本县（{}）的产品",
-                r.county.as_ref().map(|c| c.county().name).unwrap_or(""),
-                county.county().name
-            )
-        })
-        .collect();
+    let foreign = parsed.rows_outside(&county);
     if !foreign.is_empty() {
         return refuse(foreign);
     }

@@ -185,3 +185,62 @@ mod plain_http {
         }
     }
 }
+
+fn fixture_path(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn batches_in(data: &std::path::Path) -> i64 {
+    use diesel::prelude::*;
+    use fupin_catalog::db::DatabaseUrl;
+    use fupin_catalog::db::schema::nomination_batches;
+    let mut conn = DatabaseUrl::sqlite_file(&data.join("fupin.db")).connect().unwrap();
+    nomination_batches::table.count().get_result(&mut conn).unwrap()
+}
+
+/// `fupin import nominations`: errors by row and column and a non-zero exit, nothing written;
+/// `--check` validates only; a valid sheet becomes a draft batch.
+#[test]
+fn the_import_command_checks_then_imports_a_countys_sheet() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = run_with_limit(
+        fupin()
+            .args(["demo", "--no-serve", "--products", "5", "--data-dir"])
+            .arg(data.path()),
+        Duration::from_secs(120),
+    );
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    let import = |file: &str, county: &str, check: bool| {
+        let mut cmd = fupin();
+        cmd.args(["import", "nominations", "--county", county, "--data-dir"])
+            .arg(data.path());
+        if check {
+            cmd.arg("--check");
+        }
+        run_with_limit(cmd.arg(fixture_path(file)), Duration::from_secs(60))
+    };
+
+    let bad = import("malformed_bad_credit_code.xlsx", "611026", false);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("行") && stderr.contains("统一社会信用代码"), "{stderr}");
+    assert_eq!(batches_in(data.path()), 0, "nothing written");
+
+    let other_county = import("nominations_one_county_libreoffice.xlsx", "610924", false);
+    assert!(!other_county.status.success());
+    assert!(String::from_utf8_lossy(&other_county.stderr).contains("只能推荐本县"));
+
+    let checked = import("nominations_one_county_libreoffice.xlsx", "611026", true);
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("检查通过"));
+    assert_eq!(batches_in(data.path()), 0, "--check writes nothing");
+
+    let imported = import("nominations_one_county_libreoffice.xlsx", "611026", false);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("已导入推荐名录"));
+    assert_eq!(batches_in(data.path()), 1);
+}
