@@ -28,6 +28,8 @@ pub struct AppState {
     pub session_key: Key,
     pub login_throttle: LoginThrottle,
     pub search: Arc<CatalogueIndex>,
+    /// Search result pages of the current index generation.
+    pub result_cache: crate::web::public::search::ResultCache,
     /// Rendered scan pages, dropped on every write.
     pub scan_pages: Arc<ScanPages>,
     /// Scans counted in memory, written to the database every few seconds.
@@ -149,6 +151,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
         session_key,
         login_throttle: LoginThrottle::default(),
         search,
+        result_cache: Default::default(),
         scan_pages: Arc::default(),
         scan_counter: Arc::default(),
     })

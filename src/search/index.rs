@@ -200,6 +200,11 @@ impl SearchIndex {
         Ok(added)
     }
 
+    /// Changes with every commit: results computed at one generation are valid until it changes.
+    pub fn generation(&self) -> u64 {
+        self.reader.searcher().generation().generation_id()
+    }
+
     /// How many products the index holds (every status).
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()

@@ -109,16 +109,18 @@ pub async fn products(state: State, session: Session, req: actix_web::HttpReques
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let app = state.clone();
     let q = query.clone();
-    let (results, rows) = spawn_blocking_in_span(move || run_search(&app, &q))
+    let found = spawn_blocking_in_span(move || run_search(&app, &q))
         .await
         .map_err(AppError::from)??;
+    let (results, rows) = (&found.0, &found.1);
     let f = &results.facets;
     let body = ProductList {
         total: results.total,
         page: query.page,
         per_page: query.per_page,
         items: rows
-            .into_iter()
+            .iter()
+            .cloned()
             .map(|(r, snippet)| ProductItem {
                 url: format!("/products/{}", r.catalogue_code),
                 unit_price_yuan: crate::domain::Fen(r.unit_price_fen).to_string(),

@@ -1,5 +1,8 @@
 //! The public catalogue: search with facets, categories, and the product page.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -70,8 +73,45 @@ pub fn city_name(code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
+/// A page of results: the index's hits and facets with the products' rows from the database.
+pub type ResultPage = Arc<(SearchResults, Vec<(SearchRow, String)>)>;
+
+/// Recent result pages, valid while the index generation they were computed at is current. Every
+/// product change commits the index, so nothing stale is served; popular queries skip both the
+/// index and the database.
+#[derive(Default)]
+pub struct ResultCache {
+    pages: Mutex<(u64, HashMap<SearchQuery, ResultPage>)>,
+}
+
+const RESULT_CACHE_ENTRIES: usize = 2048;
+
+impl ResultCache {
+    fn get(&self, generation: u64, q: &SearchQuery) -> Option<ResultPage> {
+        let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        if pages.0 != generation {
+            return None;
+        }
+        pages.1.get(q).cloned()
+    }
+
+    fn put(&self, generation: u64, q: SearchQuery, page: ResultPage) {
+        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        if pages.0 != generation || pages.1.len() >= RESULT_CACHE_ENTRIES {
+            *pages = (generation, HashMap::new());
+        }
+        pages.1.insert(q, page);
+    }
+}
+
 /// Runs a search and loads the page's products from the database, in the index's order.
-pub fn run_search(state: &State, query: &SearchQuery) -> Result<(SearchResults, Vec<(SearchRow, String)>), AppError> {
+pub fn run_search(state: &State, query: &SearchQuery) -> Result<ResultPage, AppError> {
+    // Read the generation first: a commit between here and the search only makes the entry
+    // unreachable, never stale.
+    let generation = state.search.index().generation();
+    if let Some(page) = state.result_cache.get(generation, query) {
+        return Ok(page);
+    }
     let results = state.search.index().search(query).map_err(|e| match e {
         crate::search::SearchError::InvalidQuery(m) => AppError::BadRequest(m),
         other => AppError::Internal(other.to_string()),
@@ -88,7 +128,9 @@ pub fn run_search(state: &State, query: &SearchQuery) -> Result<(SearchResults, 
                 .map(|r| (r.clone(), h.snippet_html.clone()))
         })
         .collect();
-    Ok((results, ordered))
+    let page: ResultPage = Arc::new((results, ordered));
+    state.result_cache.put(generation, query.clone(), page.clone());
+    Ok(page)
 }
 
 pub fn item(row: &SearchRow, snippet_html: String) -> ResultItem {
@@ -188,7 +230,7 @@ pub async fn page(
     let app = state.clone();
     let q = query.clone();
     let outcome = spawn_blocking_in_span(move || run_search(&app, &q)).await?;
-    let (results, rows) = match outcome {
+    let found = match outcome {
         Ok(r) => r,
         Err(AppError::BadRequest(message)) => {
             let page = empty_page(nav, &params, Some(message));
@@ -198,6 +240,7 @@ pub async fn page(
         }
         Err(e) => return Err(e),
     };
+    let (results, rows) = (&found.0, &found.1);
     let pages = results.total.div_ceil(query.per_page as usize).max(1);
     let page_href = |n: u32| {
         let mut list = pairs(&params);
@@ -229,7 +272,7 @@ pub async fn page(
         nav,
         q: query.text.clone(),
         total: results.total,
-        items: rows.into_iter().map(|(row, snippet)| item(&row, snippet)).collect(),
+        items: rows.iter().map(|(row, snippet)| item(row, snippet.clone())).collect(),
         facets,
         sorts: [
             ("relevance", "相关度"),
