@@ -91,7 +91,10 @@ impl Application {
                 // Any write may change what a scan page shows (a delisting, a new batch), so the
                 // cached pages go once it is done: the next scan sees it.
                 .wrap_fn(move |req, srv| {
-                    let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
+                    // Signing in and out changes no catalogue data, and a flood of sign-in
+                    // attempts must not empty the cache.
+                    let account = matches!(req.path(), "/login" | "/logout") || req.path().starts_with("/account/");
+                    let writes = !matches!(*req.method(), Method::GET | Method::HEAD) && !account;
                     let scan_pages = scan_pages.clone();
                     let response = srv.call(req);
                     async move {
