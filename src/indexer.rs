@@ -185,7 +185,7 @@ pub fn to_doc(row: &SearchRow) -> ProductDoc {
         county_name: row.county_name.clone(),
         city_code: row.city_code.clone(),
         city_name: region::cities()
-            .into_iter()
+            .iter()
             .find(|c| c.code == row.city_code)
             .map(|c| c.name)
             .unwrap_or("")

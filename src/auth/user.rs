@@ -42,6 +42,11 @@ impl SessionUser {
     pub fn home_path(&self) -> &'static str {
         home_path(OrgKind::parse(&self.kind))
     }
+
+    /// The command office may see suspended and delisted products in search.
+    pub fn is_office(&self) -> bool {
+        OrgKind::parse(&self.kind) == Some(OrgKind::Office)
+    }
 }
 
 pub fn home_path(kind: Option<OrgKind>) -> &'static str {

@@ -62,8 +62,7 @@ pub fn county_by_name(name: &str) -> Option<&'static County> {
     COUNTIES.iter().find(|c| c.name == name)
 }
 
-/// The cities in code order, each once.
-pub fn cities() -> Vec<City> {
+static CITIES: LazyLock<Vec<City>> = LazyLock::new(|| {
     let mut cities: Vec<City> = Vec::new();
     for c in COUNTIES.iter() {
         if !cities.iter().any(|city| city.code == c.city_code) {
@@ -75,6 +74,11 @@ pub fn cities() -> Vec<City> {
     }
     cities.sort_by_key(|c| c.code);
     cities
+});
+
+/// The cities in code order, each once. Built once: search and the index rebuild ask per product.
+pub fn cities() -> &'static [City] {
+    &CITIES
 }
 
 pub fn counties_of_city(city_code: &str) -> impl Iterator<Item = &'static County> {

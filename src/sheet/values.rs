@@ -152,7 +152,7 @@ fn county_by_written_name(raw: &str) -> Option<&'static region::County> {
     }
     // A city prefix (安康市紫阳县) is dropped only when a county of that city follows it.
     let name = region::cities()
-        .into_iter()
+        .iter()
         .find_map(|city| name.strip_prefix(city.name).filter(|rest| !rest.is_empty()))
         .unwrap_or(name);
     let name = RENAMED_COUNTIES

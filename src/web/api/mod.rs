@@ -103,7 +103,7 @@ fn parse_params(query: &str) -> Result<CatalogueParams, AppError> {
 
 pub async fn products(state: State, session: Session, req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
     let params = parse_params(req.query_string())?;
-    let office = crate::auth::SessionUser::from_session(&session).is_some_and(|u| u.kind == "office");
+    let office = crate::auth::SessionUser::from_session(&session).is_some_and(|u| u.is_office());
     let query = params
         .to_query(office)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;

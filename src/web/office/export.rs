@@ -191,7 +191,7 @@ pub async fn nominations(
         }
         ("", city) if !city.is_empty() => {
             let name = region::cities()
-                .into_iter()
+                .iter()
                 .find(|c| c.code == city)
                 .map(|c| c.name)
                 .ok_or_else(|| AppError::BadRequest(format!("参数 city：“{city}”不是陕西省的市级代码")))?;

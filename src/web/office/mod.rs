@@ -56,7 +56,7 @@ pub async fn dashboard(state: State, user: CurrentUser, session: Session) -> Res
             suspended: Product::count_with_status(&mut conn, ListingStatus::Suspended)?,
             delisted: Product::count_with_status(&mut conn, ListingStatus::Delisted)?,
             cities: crate::domain::region::cities()
-                .into_iter()
+                .iter()
                 .map(|c| (c.code, c.name))
                 .collect(),
         })

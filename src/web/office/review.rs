@@ -111,7 +111,7 @@ pub async fn queue_page(
         nav: Nav::from_session(&session),
         rows,
         query,
-        cities: region::cities().into_iter().map(|c| (c.code, c.name)).collect(),
+        cities: region::cities().iter().map(|c| (c.code, c.name)).collect(),
         counties: region::counties().iter().map(|c| (c.code, c.name)).collect(),
         categories: &CATEGORIES,
         statuses: RowStatus::ALL

@@ -45,7 +45,7 @@ pub async fn page(state: State, session: Session) -> Result<HttpResponse, AppErr
     })
     .await??;
     let cities = region::cities()
-        .into_iter()
+        .iter()
         .map(|city| {
             let counties: Vec<CountyView> = region::counties_of_city(city.code)
                 .map(|c| CountyView {

@@ -11,7 +11,7 @@ use crate::auth::SessionUser;
 use crate::db::search_changes::{self, SearchRow};
 use crate::db::{self, DbResult};
 use crate::domain::product::CATEGORIES;
-use crate::domain::{Fen, ListingStatus, OrgKind, PovertyRegionKind, region};
+use crate::domain::{Fen, ListingStatus, PovertyRegionKind, region};
 use crate::error::AppError;
 use crate::search::{FacetCount, SearchQuery, SearchResults};
 use crate::telemetry::spawn_blocking_in_span;
@@ -67,7 +67,7 @@ struct SearchPage {
 
 pub fn city_name(code: &str) -> String {
     region::cities()
-        .into_iter()
+        .iter()
         .find(|c| c.code == code)
         .map(|c| c.name.to_owned())
         .unwrap_or_else(|| code.to_owned())
@@ -208,7 +208,7 @@ fn facet_group(
 }
 
 fn is_office(session: &Session) -> bool {
-    SessionUser::from_session(session).is_some_and(|u| u.kind == OrgKind::Office.as_str())
+    SessionUser::from_session(session).is_some_and(|u| u.is_office())
 }
 
 pub async fn page(
