@@ -7,6 +7,9 @@
 # configuration, nothing under /etc is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for tool in wrk nginx sqlite3; do
+  command -v "$tool" >/dev/null || apt-get install -y -qq "$tool" >/dev/null
+done
 seconds=${1:-15}
 connections=${2:-64}
 app_port=18391
