@@ -1,7 +1,8 @@
 //! What the app hands the index for one product.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime};
 use tantivy::TantivyDocument;
+use tantivy::schema::{Field, Value};
 
 use super::schema::Fields;
 use crate::domain::{ListingStatus, PovertyRegionKind};
@@ -51,6 +52,8 @@ impl ProductDoc {
         doc.add_text(f.description, &self.description);
         doc.add_text(f.supplier, &self.supplier_name);
         doc.add_text(f.place, format!("{} {}", self.county_name, self.city_name));
+        doc.add_text(f.county_name, &self.county_name);
+        doc.add_text(f.city_name, &self.city_name);
         doc.add_text(f.city, &self.city_code);
         doc.add_text(f.county, &self.county_code);
         doc.add_text(f.category, &self.category);
@@ -59,5 +62,28 @@ impl ProductDoc {
         doc.add_i64(f.price, self.unit_price_fen);
         doc.add_i64(f.listed_at, self.listed_at.and_utc().timestamp());
         doc
+    }
+
+    /// The product as stored in the index, or `None` if the document lacks a field this schema
+    /// version stores (which a rebuild would fix).
+    pub(crate) fn from_document(doc: &TantivyDocument, f: &Fields) -> Option<ProductDoc> {
+        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
+        let number = |field: Field| doc.get_first(field).and_then(|v| v.as_i64());
+        Some(ProductDoc {
+            id: i32::try_from(number(f.id)?).ok()?,
+            catalogue_code: text(f.catalogue_code)?,
+            name: text(f.name)?,
+            description: text(f.description)?,
+            supplier_name: text(f.supplier)?,
+            county_code: text(f.county)?,
+            county_name: text(f.county_name)?,
+            city_code: text(f.city)?,
+            city_name: text(f.city_name)?,
+            category: text(f.category)?,
+            poverty_region_kind: PovertyRegionKind::parse(&text(f.poverty)?)?,
+            listing_status: ListingStatus::parse(&text(f.status)?).ok()?,
+            unit_price_fen: number(f.price)?,
+            listed_at: DateTime::from_timestamp(number(f.listed_at)?, 0)?.naive_utc(),
+        })
     }
 }

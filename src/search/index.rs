@@ -62,8 +62,9 @@ pub enum RebuildReason {
 /// One hit of a search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
-    /// The product's database id.
-    pub id: i32,
+    /// The product as the index holds it: what it held in the database at the last commit, so a
+    /// result list needs no database read.
+    pub product: ProductDoc,
     /// Relevance score (0 when sorted by something else and no text was given).
     pub score: f32,
     /// Escaped HTML: the name with matches in `<mark>`, then ` — ` and the best description
@@ -215,8 +216,12 @@ impl SearchIndex {
         q.validate()?;
         let terms = parse_text(&q.text)?;
         let searcher = self.reader.searcher();
-        // Results are cached until the next commit: browsing visits every listed product, and a
-        // popular query (猕猴桃 before the Spring Festival) is asked again and again.
+        // Browsing (no text) visits every listed product to count facets and is asked for over and
+        // over (the catalogue's landing page, the category list): cached until the next commit.
+        // Text searches are cached by the caller, which knows what it keeps of them.
+        if !terms.is_empty() {
+            return self.run_search(&searcher, &terms, q);
+        }
         let generation = searcher.generation().generation_id();
         if let Some(results) = self.cached_browse(q, generation) {
             return Ok(results);
@@ -327,16 +332,12 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, address) in ranked {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let id = doc
-                .get_first(self.fields.id)
-                .and_then(|v| v.as_i64())
-                .unwrap_or_default();
-            let name = text_of(&doc, self.fields.name);
-            let description = text_of(&doc, self.fields.description);
+            let product = ProductDoc::from_document(&doc, &self.fields)
+                .ok_or_else(|| SearchError::Corrupt("索引中的产品缺少字段".into()))?;
             hits.push(Hit {
-                id: id as i32,
+                snippet_html: highlighter.html(&product.name, &product.description),
+                product,
                 score,
-                snippet_html: highlighter.html(name, description),
             });
         }
         Ok(hits)

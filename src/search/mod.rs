@@ -22,8 +22,8 @@
 //! (drill-down: with a county chosen, the county facet shows that county alone). To switch, the UI
 //! clears the filter; this keeps one pass over the matches per search.
 //!
-//! Results are cached until the next commit (a commit is a new generation, so a change is never
-//! served stale): searches without text visit every listed product, and popular queries repeat.
+//! Searches without text (browsing) visit every listed product and are cached until the next
+//! commit (a commit is a new generation, so a change is never served stale).
 
 mod document;
 mod facets;

@@ -2,13 +2,13 @@
 //! [`SCHEMA_VERSION`]: an index written by another version is wiped and rebuilt on open.
 
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing, TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
 use super::tokenizer;
 
 /// Version of the schema and of the tokenizers; stored beside the index in [`VERSION_FILE`].
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The marker file holding the schema version the index directory was written with.
 pub(crate) const VERSION_FILE: &str = "fupin_search_schema_version";
@@ -38,6 +38,9 @@ pub(crate) struct Fields {
     pub supplier: Field,
     /// County and city names, so 眉县 or 宝鸡 typed as text finds the region's products.
     pub place: Field,
+    /// Stored only: a hit carries everything a result list shows, so listing needs no database read.
+    pub county_name: Field,
+    pub city_name: Field,
     pub city: Field,
     pub county: Field,
     pub category: Field,
@@ -65,7 +68,7 @@ pub(crate) fn build() -> (Schema, Fields) {
     let id_options = NumericOptions::default().set_indexed().set_stored().set_fast();
     let fields = Fields {
         id: b.add_i64_field("id", id_options),
-        catalogue_code: b.add_text_field("catalogue_code", STRING),
+        catalogue_code: b.add_text_field("catalogue_code", STRING | STORED),
         name: b.add_text_field("name", text(tokenizer::WORDS, true)),
         // Single characters are only ever looked up alone (longer strings use bigrams): no positions.
         name_chars: b.add_text_field(
@@ -85,15 +88,17 @@ pub(crate) fn build() -> (Schema, Fields) {
         ),
         name_initial_pairs: b.add_text_field("name_initial_pairs", text(tokenizer::INITIAL_PAIRS, false)),
         description: b.add_text_field("description", text(tokenizer::WORDS, true)),
-        supplier: b.add_text_field("supplier_name", text(tokenizer::WORDS, false)),
+        supplier: b.add_text_field("supplier_name", text(tokenizer::WORDS, true)),
         place: b.add_text_field("place", text(tokenizer::WORDS, false)),
-        city: b.add_text_field(CITY, STRING | FAST),
-        county: b.add_text_field(COUNTY, STRING | FAST),
-        category: b.add_text_field(CATEGORY, STRING | FAST),
-        poverty: b.add_text_field(POVERTY, STRING | FAST),
-        status: b.add_text_field(STATUS, STRING | FAST),
-        price: b.add_i64_field(PRICE, INDEXED | FAST),
-        listed_at: b.add_i64_field(LISTED_AT, FAST),
+        county_name: b.add_text_field("county_name", STORED),
+        city_name: b.add_text_field("city_name", STORED),
+        city: b.add_text_field(CITY, STRING | FAST | STORED),
+        county: b.add_text_field(COUNTY, STRING | FAST | STORED),
+        category: b.add_text_field(CATEGORY, STRING | FAST | STORED),
+        poverty: b.add_text_field(POVERTY, STRING | FAST | STORED),
+        status: b.add_text_field(STATUS, STRING | FAST | STORED),
+        price: b.add_i64_field(PRICE, INDEXED | FAST | STORED),
+        listed_at: b.add_i64_field(LISTED_AT, FAST | STORED),
     };
     (b.build(), fields)
 }

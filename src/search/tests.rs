@@ -81,7 +81,7 @@ fn index() -> SearchIndex {
 }
 
 fn ids(results: &SearchResults) -> Vec<i32> {
-    results.hits.iter().map(|h| h.id).collect()
+    results.hits.iter().map(|h| h.product.id).collect()
 }
 
 fn id_set(index: &SearchIndex, text: &str) -> BTreeSet<i32> {
@@ -481,5 +481,15 @@ fn the_longest_allowed_queries_are_answered(index: SearchIndex) {
             result.is_ok() || matches!(result, Err(SearchError::InvalidQuery(_))),
             "{text}"
         );
+    }
+}
+
+#[rstest]
+fn a_hit_carries_the_product_as_indexed_so_a_list_needs_no_database(index: SearchIndex) {
+    let results = index.search(&SearchQuery::text("富硒")).unwrap();
+    assert!(!results.hits.is_empty());
+    for hit in &results.hits {
+        let spec = CATALOGUE.iter().find(|s| s.id == hit.product.id).unwrap();
+        assert_eq!(hit.product, doc(spec));
     }
 }

@@ -107,35 +107,34 @@ pub async fn products(state: State, session: Session, req: actix_web::HttpReques
     let query = params
         .to_query(office)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let app = state.clone();
-    let q = query.clone();
-    let found = spawn_blocking_in_span(move || run_search(&app, &q))
-        .await
-        .map_err(AppError::from)??;
-    let (results, rows) = (&found.0, &found.1);
+    let found = run_search(&state, &query)?;
+    let results = &*found;
     let f = &results.facets;
     let body = ProductList {
         total: results.total,
         page: query.page,
         per_page: query.per_page,
-        items: rows
+        items: results
+            .hits
             .iter()
-            .cloned()
-            .map(|(r, snippet)| ProductItem {
-                url: format!("/products/{}", r.catalogue_code),
-                unit_price_yuan: crate::domain::Fen(r.unit_price_fen).to_string(),
-                city_name: city_name(&r.city_code),
-                catalogue_code: r.catalogue_code,
-                name: r.name,
-                snippet_html: snippet,
-                unit_price_fen: r.unit_price_fen,
-                category: r.category,
-                city_code: r.city_code,
-                county_code: r.county_code,
-                county_name: r.county_name,
-                supplier_name: r.supplier_name,
-                poverty_region_kind: r.poverty_region_kind,
-                listing_status: r.listing_status,
+            .map(|hit| {
+                let p = &hit.product;
+                ProductItem {
+                    url: format!("/products/{}", p.catalogue_code),
+                    unit_price_yuan: crate::domain::Fen(p.unit_price_fen).to_string(),
+                    catalogue_code: p.catalogue_code.clone(),
+                    name: p.name.clone(),
+                    snippet_html: hit.snippet_html.clone(),
+                    unit_price_fen: p.unit_price_fen,
+                    category: p.category.clone(),
+                    city_code: p.city_code.clone(),
+                    city_name: p.city_name.clone(),
+                    county_code: p.county_code.clone(),
+                    county_name: p.county_name.clone(),
+                    supplier_name: p.supplier_name.clone(),
+                    poverty_region_kind: p.poverty_region_kind.as_str().to_owned(),
+                    listing_status: p.listing_status.as_str().to_owned(),
+                }
             })
             .collect(),
         facets: FacetsJson {

@@ -1,25 +1,23 @@
 //! The public catalogue: search with facets, categories, and the product page.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::auth::SessionUser;
-use crate::db::search_changes::{self, SearchRow};
 use crate::db::{self, DbResult};
 use crate::domain::product::CATEGORIES;
 use crate::domain::{Fen, ListingStatus, PovertyRegionKind, region};
 use crate::error::AppError;
-use crate::search::{FacetCount, SearchQuery, SearchResults};
+use crate::search::{FacetCount, Hit, SearchQuery, SearchResults};
 use crate::telemetry::spawn_blocking_in_span;
 use crate::web::catalogue_query::CatalogueParams;
 use crate::web::nav::Nav;
 use crate::web::{State, render};
 
-/// One result as listed: the row from the database, the snippet from the index.
+/// One result as listed.
 pub struct ResultItem {
     pub code: String,
     pub snippet_html: String,
@@ -73,38 +71,73 @@ pub fn city_name(code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
-/// A page of results: the index's hits and facets with the products' rows from the database.
-pub type ResultPage = Arc<(SearchResults, Vec<(SearchRow, String)>)>;
+/// A page of results: hits (each with its product as listed) and facet counts.
+pub type ResultPage = Arc<SearchResults>;
 
-/// Recent result pages, valid while the index generation they were computed at is current. Every
-/// product change commits the index, so nothing stale is served; popular queries skip both the
-/// index and the database.
-#[derive(Default)]
+/// Recent result pages, keyed by the index generation they were computed at: every product change
+/// commits the index (a new generation), so nothing stale is served, and the entries of old
+/// generations are simply never asked for again and age out. Popular queries skip the index; the
+/// cache keeps them by how often they are asked (S3-FIFO), so a burst of one-off searches does not
+/// push them out.
 pub struct ResultCache {
-    pages: Mutex<(u64, HashMap<SearchQuery, ResultPage>)>,
+    pages: quick_cache::sync::Cache<(u64, SearchQuery), Weighed, PageWeigher>,
 }
 
-const RESULT_CACHE_ENTRIES: usize = 2048;
+/// Memory kept for result pages (a page with facets is 5–30 KB).
+const RESULT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+#[derive(Clone)]
+struct Weighed {
+    page: ResultPage,
+    bytes: u64,
+}
+
+#[derive(Clone)]
+struct PageWeigher;
+
+impl quick_cache::Weighter<(u64, SearchQuery), Weighed> for PageWeigher {
+    fn weight(&self, _key: &(u64, SearchQuery), value: &Weighed) -> u64 {
+        value.bytes
+    }
+}
+
+/// Roughly the heap bytes of a page: its strings and a fixed cost per item and facet value.
+fn approximate_bytes(page: &SearchResults) -> u64 {
+    let hits: usize = page
+        .hits
+        .iter()
+        .map(|h| {
+            let p = &h.product;
+            200 + h.snippet_html.len() + p.name.len() + p.description.len() + p.supplier_name.len()
+        })
+        .sum();
+    let f = &page.facets;
+    let facet_values = f.city.len() + f.county.len() + f.category.len() + f.poverty.len() + f.status.len();
+    (512 + hits + facet_values * 48) as u64
+}
+
+impl Default for ResultCache {
+    fn default() -> Self {
+        Self {
+            pages: quick_cache::sync::Cache::with_weighter(4096, RESULT_CACHE_BYTES, PageWeigher),
+        }
+    }
+}
 
 impl ResultCache {
     fn get(&self, generation: u64, q: &SearchQuery) -> Option<ResultPage> {
-        let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
-        if pages.0 != generation {
-            return None;
-        }
-        pages.1.get(q).cloned()
+        self.pages.get(&(generation, q.clone())).map(|w| w.page)
     }
 
     fn put(&self, generation: u64, q: SearchQuery, page: ResultPage) {
-        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
-        if pages.0 != generation || pages.1.len() >= RESULT_CACHE_ENTRIES {
-            *pages = (generation, HashMap::new());
-        }
-        pages.1.insert(q, page);
+        let bytes = approximate_bytes(&page);
+        self.pages.insert((generation, q), Weighed { page, bytes });
     }
 }
 
-/// Runs a search and loads the page's products from the database, in the index's order.
+/// Runs a search. The index holds what a result list shows, so this reads no database and is
+/// called on the request's own thread: a search is a fraction of a millisecond of CPU, and handing
+/// it to the blocking pool cost more in thread switches than it saved (`scripts/bench_search.sh`).
 pub fn run_search(state: &State, query: &SearchQuery) -> Result<ResultPage, AppError> {
     // Read the generation first: a commit between here and the search only makes the entry
     // unreachable, never stale.
@@ -116,36 +149,23 @@ pub fn run_search(state: &State, query: &SearchQuery) -> Result<ResultPage, AppE
         crate::search::SearchError::InvalidQuery(m) => AppError::BadRequest(m),
         other => AppError::Internal(other.to_string()),
     })?;
-    let ids: Vec<i32> = results.hits.iter().map(|h| h.id).collect();
-    let mut conn = db::connection::get(&state.pool)?;
-    let rows = search_changes::rows_for(&mut conn, &ids)?;
-    let ordered = results
-        .hits
-        .iter()
-        .filter_map(|h| {
-            rows.iter()
-                .find(|r| r.id == h.id)
-                .map(|r| (r.clone(), h.snippet_html.clone()))
-        })
-        .collect();
-    let page: ResultPage = Arc::new((results, ordered));
+    let page: ResultPage = Arc::new(results);
     state.result_cache.put(generation, query.clone(), page.clone());
     Ok(page)
 }
 
-pub fn item(row: &SearchRow, snippet_html: String) -> ResultItem {
+pub fn item(hit: &Hit) -> ResultItem {
+    let p = &hit.product;
     ResultItem {
-        code: row.catalogue_code.clone(),
-        snippet_html,
-        price: Fen(row.unit_price_fen).to_string(),
-        category: row.category.clone(),
-        county_name: row.county_name.clone(),
-        city_name: city_name(&row.city_code),
-        supplier_name: row.supplier_name.clone(),
-        poverty_label: PovertyRegionKind::parse(&row.poverty_region_kind)
-            .map(|k| k.label())
-            .unwrap_or(""),
-        status: ListingStatus::parse(&row.listing_status).unwrap_or(ListingStatus::Listed),
+        code: p.catalogue_code.clone(),
+        snippet_html: hit.snippet_html.clone(),
+        price: Fen(p.unit_price_fen).to_string(),
+        category: p.category.clone(),
+        county_name: p.county_name.clone(),
+        city_name: p.city_name.clone(),
+        supplier_name: p.supplier_name.clone(),
+        poverty_label: p.poverty_region_kind.label(),
+        status: p.listing_status,
     }
 }
 
@@ -227,10 +247,7 @@ pub async fn page(
                 .body(page.render()?));
         }
     };
-    let app = state.clone();
-    let q = query.clone();
-    let outcome = spawn_blocking_in_span(move || run_search(&app, &q)).await?;
-    let found = match outcome {
+    let found = match run_search(&state, &query) {
         Ok(r) => r,
         Err(AppError::BadRequest(message)) => {
             let page = empty_page(nav, &params, Some(message));
@@ -240,7 +257,7 @@ pub async fn page(
         }
         Err(e) => return Err(e),
     };
-    let (results, rows) = (&found.0, &found.1);
+    let results = &*found;
     let pages = results.total.div_ceil(query.per_page as usize).max(1);
     let page_href = |n: u32| {
         let mut list = pairs(&params);
@@ -272,7 +289,7 @@ pub async fn page(
         nav,
         q: query.text.clone(),
         total: results.total,
-        items: rows.iter().map(|(row, snippet)| item(row, snippet.clone())).collect(),
+        items: results.hits.iter().map(item).collect(),
         facets,
         sorts: [
             ("relevance", "相关度"),
