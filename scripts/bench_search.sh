@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Search at national scale (100,000 demo products): full rebuild from the database, index size,
 # server memory with the index open, and requests/s and p99 latency under wrk at 64 connections
-# on loopback for the search API and the search page. In-process latency, recall and the SQLite
-# FTS5/LIKE comparison are in `cargo bench --bench search_bench` (run at the end).
+# on loopback for the search API and the search page, three ways:
+#   one query   the same URL over and over (after the first request, the result cache answers);
+#   mix         many different searches drawn as people search (scripts/search_mix.lua: popular
+#               words far more often, filters, gift budgets, sorts, page 2), so popular ones repeat;
+#   distinct    every request different (a random max_price): the worst case, each runs the index.
+# In-process latency, recall and the SQLite FTS5/LIKE comparison are in
+# `cargo bench --bench search_bench`.
 # Usage: scripts/bench_search.sh [PRODUCTS=100000] [SECONDS=10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +35,13 @@ for path in "/api/v1/products?q=$q" "/search?q=$q" "/api/v1/products?q=$q&county
   curl -sf "http://127.0.0.1:$port$path" >/dev/null
   echo "== wrk -t2 -c64 -d${seconds}s $path"
   wrk -t2 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$port$path" | grep -E "Requests/sec|^ +(50|99)%"
+done
+for mode in mix distinct; do
+  for path in /api/v1/products /search; do
+    echo "== wrk -t2 -c64 -d${seconds}s -s scripts/search_mix.lua $path $mode"
+    wrk -t2 -c64 -d"${seconds}s" --latency -s scripts/search_mix.lua "http://127.0.0.1:$port" -- "$path" "$mode" |
+      grep -E "Requests/sec|^ +(50|90|99)%|Non-2xx|repeats"
+  done
 done
 echo "server RSS with the index open, after the runs: $(grep VmRSS /proc/$server/status | awk '{printf "%.0f MiB", $2/1024}')"
 echo "machine: $(nproc) cores, $(grep 'model name' /proc/cpuinfo | head -1 | cut -d: -f2 | xargs)"
