@@ -29,6 +29,8 @@ pub enum ConfigError {
     DataDir { path: String, reason: String },
     #[error("静态文件目录 {0} 不存在（用 --assets-dir 或 FUPIN_ASSETS_DIR 指定）")]
     AssetsDir(String),
+    #[error("静态文件目录 {path} 无法读取：{reason}")]
+    AssetsUnreadable { path: String, reason: String },
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -85,6 +87,14 @@ impl Settings {
         std::fs::write(&probe, b"ok").map_err(fail)?;
         std::fs::remove_file(&probe).map_err(fail)?;
         Ok(())
+    }
+
+    /// Reads the assets folder into memory (see [`crate::web::assets`]).
+    pub fn load_assets(&self) -> Result<crate::web::assets::Assets, ConfigError> {
+        crate::web::assets::Assets::load(&self.assets_dir).map_err(|e| ConfigError::AssetsUnreadable {
+            path: self.assets_dir.display().to_string(),
+            reason: e.to_string(),
+        })
     }
 
     pub fn check_assets_dir(&self) -> Result<(), ConfigError> {

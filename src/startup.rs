@@ -34,6 +34,8 @@ pub struct AppState {
     pub scan_pages: Arc<ScanPages>,
     /// Scans counted in memory, written to the database every few seconds.
     pub scan_counter: Arc<ScanCounter>,
+    /// The files under the assets folder, read at start.
+    pub assets: crate::web::assets::Assets,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +79,6 @@ impl Application {
         }
         let workers = state.settings.workers;
         indexer::spawn_tailer(state.search.clone(), state.pool.clone());
-        let assets_dir = state.settings.assets_dir.clone();
         let (key, secure) = (
             state.session_key.clone(),
             state.settings.public_base().starts_with("https://"),
@@ -108,7 +109,7 @@ impl Application {
                 .wrap(session::middleware(key.clone(), secure))
                 .wrap(TracingLogger::<RequestSpans>::new())
                 .app_data(data.clone())
-                .configure(|cfg| web::routes(cfg, &assets_dir))
+                .configure(web::routes)
         });
         if workers > 0 {
             server = server.workers(workers);
@@ -136,6 +137,7 @@ impl Application {
 pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
     settings.prepare_data_dir()?;
     settings.check_assets_dir()?;
+    let assets = settings.load_assets()?;
     let url = settings.database();
     let mut conn = url.connect()?;
     let applied = db::migrate(&mut conn)?;
@@ -157,5 +159,6 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
         result_cache: Default::default(),
         scan_pages: Arc::default(),
         scan_counter: Arc::default(),
+        assets,
     })
 }

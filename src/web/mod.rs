@@ -1,6 +1,7 @@
 //! The web layer: one folder per audience, every route listed in [`routes`].
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 mod catalogue_query;
 pub mod city;
@@ -17,11 +18,7 @@ pub mod scans;
 pub mod trace;
 mod upload;
 
-use std::path::Path;
-
-use actix_files::Files;
 use actix_web::http::header;
-use actix_web::middleware::DefaultHeaders;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::{HttpResponse, error};
 
@@ -37,7 +34,7 @@ pub type State = web::Data<AppState>;
 const FORM_LIMIT: usize = 256 * 1024;
 
 /// Every route of the application.
-pub fn routes(cfg: &mut ServiceConfig, assets_dir: &Path) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.app_data(form_config())
         .app_data(path_config())
         .app_data(query_config())
@@ -145,12 +142,11 @@ pub fn routes(cfg: &mut ServiceConfig, assets_dir: &Path) {
             "/office/accounts/{id}/reset",
             web::post().to(office::accounts::reset_password),
         )
-        .service(
-            web::scope("/assets")
-                // Asset names do not change between releases often; a day's caching with
-                // revalidation (ETag, Last-Modified) keeps phones from refetching on every page.
-                .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "public, max-age=86400")))
-                .service(Files::new("", assets_dir).use_etag(true).use_last_modified(true)),
+        .route(
+            "/assets/{path:.*}",
+            web::route()
+                .guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
+                .to(assets::serve),
         )
         .default_service(web::to(public::not_found));
 }

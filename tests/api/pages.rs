@@ -80,6 +80,40 @@ async fn static_files_are_served_with_cache_headers(#[case] path: &str, #[case] 
 }
 
 #[tokio::test]
+async fn a_browser_with_the_current_copy_of_an_asset_gets_not_modified() {
+    let app = spawn_app().await;
+    let first = app.get("/assets/css/app.css").await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let again = app
+        .client
+        .get(format!("{}/assets/css/app.css", app.address))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+    let stale = app
+        .client
+        .get(format!("{}/assets/css/app.css", app.address))
+        .header("If-None-Match", "\"an-older-release\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status().as_u16(), 200);
+    assert!(stale.text().await.unwrap().contains("body"));
+    let head = app
+        .client
+        .head(format!("{}/assets/css/app.css", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(app.get("/assets/css/missing.css").await.status().as_u16(), 404);
+}
+
+#[tokio::test]
 async fn asset_paths_cannot_climb_out_of_the_assets_folder() {
     let app = spawn_app().await;
     let response = app.get("/assets/..%2f..%2fCargo.toml").await;
