@@ -176,9 +176,6 @@ fn dir_size(dir: &Path) -> u64 {
 struct Scenario {
     name: &'static str,
     queries: Vec<SearchQuery>,
-    /// Commit (with nothing to commit) before each timed search, so that nothing computed by an
-    /// earlier search is reused: measures the browse cache's misses.
-    uncached: bool,
 }
 
 fn word(text: &str, facets: bool) -> SearchQuery {
@@ -208,12 +205,10 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "one word",
             queries: one_words.iter().map(|t| word(t, false)).collect(),
-            uncached: true,
         },
         Scenario {
             name: "two words",
             queries: two_words.iter().map(|t| word(t, false)).collect(),
-            uncached: true,
         },
         Scenario {
             name: "word + county filter",
@@ -224,27 +219,14 @@ fn scenarios() -> Vec<Scenario> {
                     ..word(t, false)
                 })
                 .collect(),
-            uncached: true,
         },
         Scenario {
             name: "word + facet counts",
             queries: one_words.iter().map(|t| word(t, true)).collect(),
-            uncached: true,
-        },
-        Scenario {
-            name: "  same, repeated (cached)",
-            queries: one_words.iter().map(|t| word(t, true)).collect(),
-            uncached: false,
         },
         Scenario {
             name: "all products + facets",
             queries: vec![SearchQuery::default()],
-            uncached: false,
-        },
-        Scenario {
-            name: "  same, browse cache miss",
-            queries: vec![SearchQuery::default()],
-            uncached: true,
         },
         Scenario {
             name: "pinyin (full/initials)",
@@ -252,7 +234,6 @@ fn scenarios() -> Vec<Scenario> {
                 .iter()
                 .map(|t| word(t, false))
                 .collect(),
-            uncached: true,
         },
     ]
 }
@@ -270,9 +251,6 @@ fn measure(index: &SearchIndex, scenario: &Scenario, runs: usize) -> (Duration, 
     let mut times = Vec::with_capacity(runs);
     for i in 0..runs {
         let q = &queries[i % queries.len()];
-        if scenario.uncached {
-            index.commit().expect("commit");
-        }
         let start = Instant::now();
         let results = index.search(q).expect("search");
         times.push(start.elapsed());
@@ -395,12 +373,11 @@ fn main() {
     println!("{:<26} {:>10} {:>10}", "query kind", "p50 ms", "p99 ms");
     let scenarios = scenarios();
     let only = std::env::var("BENCH_ONLY").ok();
-    let runs_of = |s: &Scenario| runs.min(if s.uncached { 500 } else { runs });
     for scenario in &scenarios {
         if only.as_ref().is_some_and(|o| !scenario.name.starts_with(o.as_str())) {
             continue;
         }
-        let (p50, p99) = measure(&index, scenario, runs_of(scenario));
+        let (p50, p99) = measure(&index, scenario, runs);
         println!(
             "{:<26} {:>10.3} {:>10.3}",
             scenario.name,

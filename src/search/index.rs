@@ -1,6 +1,5 @@
 //! The index itself: opening (and recreating when unusable), writing, and searching.
 
-use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -29,8 +28,6 @@ const MAX_SUGGEST_CHARS: usize = 50;
 const DOCSTORE_BLOCK_BYTES: usize = 4096;
 /// Decompressed doc-store blocks kept in memory (× 4 KiB).
 const DOCSTORE_CACHE_BLOCKS: usize = 400;
-/// Browse results kept (see [`SearchIndex::browse_cache`]); the cache is emptied when full.
-const BROWSE_CACHE_ENTRIES: usize = 1024;
 
 /// What [`SearchIndex::open_or_create`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,10 +86,6 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     /// Reloaded by hand after each commit, so a committed change shows in the very next search.
     reader: IndexReader,
-    /// Results of searches without text (browsing by filters: the catalogue's landing page), which
-    /// must visit every listed product to count facets and are asked for over and over. Each entry
-    /// carries the searcher generation it was computed on and is ignored once a commit replaced it.
-    browse_cache: Mutex<HashMap<SearchQuery, (u64, SearchResults)>>,
 }
 
 impl SearchIndex {
@@ -142,7 +135,6 @@ impl SearchIndex {
             fields,
             writer: Mutex::new(writer),
             reader,
-            browse_cache: Mutex::new(HashMap::new()),
         })
     }
 
@@ -216,19 +208,7 @@ impl SearchIndex {
         q.validate()?;
         let terms = parse_text(&q.text)?;
         let searcher = self.reader.searcher();
-        // Browsing (no text) visits every listed product to count facets and is asked for over and
-        // over (the catalogue's landing page, the category list): cached until the next commit.
-        // Text searches are cached by the caller, which knows what it keeps of them.
-        if !terms.is_empty() {
-            return self.run_search(&searcher, &terms, q);
-        }
-        let generation = searcher.generation().generation_id();
-        if let Some(results) = self.cached_browse(q, generation) {
-            return Ok(results);
-        }
-        let results = self.run_search(&searcher, &terms, q)?;
-        self.cache_browse(q, generation, &results);
-        Ok(results)
+        self.run_search(&searcher, &terms, q)
     }
 
     fn run_search(
@@ -248,28 +228,6 @@ impl SearchIndex {
             Facets::default()
         };
         Ok(SearchResults { total, hits, facets })
-    }
-
-    fn browse_cache(&self) -> MutexGuard<'_, HashMap<SearchQuery, (u64, SearchResults)>> {
-        self.browse_cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn cached_browse(&self, q: &SearchQuery, generation: u64) -> Option<SearchResults> {
-        let cache = self.browse_cache();
-        let (entry_generation, results) = cache.get(q)?;
-        (*entry_generation == generation).then(|| results.clone())
-    }
-
-    fn cache_browse(&self, q: &SearchQuery, generation: u64, results: &SearchResults) {
-        let mut cache = self.browse_cache();
-        // Entries of an older generation are dead; so is everything when the cache is full.
-        let stale = cache.values().next().is_some_and(|(g, _)| *g != generation);
-        if stale || cache.len() >= BROWSE_CACHE_ENTRIES {
-            cache.clear();
-        }
-        cache.insert(q.clone(), (generation, results.clone()));
     }
 
     /// The page's documents with their scores, and the match count (with facets if asked).

@@ -22,8 +22,8 @@
 //! (drill-down: with a county chosen, the county facet shows that county alone). To switch, the UI
 //! clears the filter; this keeps one pass over the matches per search.
 //!
-//! Searches without text (browsing) visit every listed product and are cached until the next
-//! commit (a commit is a new generation, so a change is never served stale).
+//! Nothing is cached here: [`SearchIndex::generation`] changes with every commit, so a caller can
+//! keep results until it changes (the web layer keeps result pages that way).
 
 mod document;
 mod facets;

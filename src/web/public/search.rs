@@ -83,8 +83,9 @@ pub struct ResultCache {
     pages: quick_cache::sync::Cache<(u64, SearchQuery), Weighed, PageWeigher>,
 }
 
-/// Memory kept for result pages (a page with facets is 5–30 KB).
-const RESULT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+/// Memory kept for result pages, as estimated by `approximate_bytes` (a page with facets is
+/// 5–30 KB; the allocator's overhead comes on top, so RSS grows by up to about twice this).
+const RESULT_CACHE_BYTES: u64 = 12 * 1024 * 1024;
 
 #[derive(Clone)]
 struct Weighed {
@@ -345,21 +346,12 @@ struct CategoriesPage {
 
 /// Browse by category, with how many listed products each holds.
 pub async fn categories(state: State, session: Session) -> Result<HttpResponse, AppError> {
-    let app = state.clone();
-    let counts = spawn_blocking_in_span(move || -> Result<Vec<FacetCount>, AppError> {
-        let q = SearchQuery {
-            per_page: 1,
-            ..SearchQuery::default()
-        };
-        Ok(app
-            .search
-            .index()
-            .search(&q)
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .facets
-            .category)
-    })
-    .await??;
+    let q = SearchQuery {
+        per_page: 1,
+        ..SearchQuery::default()
+    };
+    let found = run_search(&state, &q)?;
+    let counts = &found.facets.category;
     let categories = CATEGORIES
         .iter()
         .map(|c| {
