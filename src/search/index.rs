@@ -60,7 +60,8 @@ pub enum RebuildReason {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     /// The product as the index holds it: what it held in the database at the last commit, so a
-    /// result list needs no database read.
+    /// result list needs no database read. Its `description` is left empty: the snippet carries
+    /// the part that matched, and result pages are kept in memory.
     pub product: ProductDoc,
     /// Relevance score (0 when sorted by something else and no text was given).
     pub score: f32,
@@ -290,10 +291,11 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, address) in ranked {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let product = ProductDoc::from_document(&doc, &self.fields)
+            let mut product = ProductDoc::from_document(&doc, &self.fields)
                 .ok_or_else(|| SearchError::Corrupt("索引中的产品缺少字段".into()))?;
+            let description = std::mem::take(&mut product.description);
             hits.push(Hit {
-                snippet_html: highlighter.html(&product.name, &product.description),
+                snippet_html: highlighter.html(&product.name, &description),
                 product,
                 score,
             });

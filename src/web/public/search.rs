@@ -109,7 +109,7 @@ fn approximate_bytes(page: &SearchResults) -> u64 {
         .iter()
         .map(|h| {
             let p = &h.product;
-            200 + h.snippet_html.len() + p.name.len() + p.description.len() + p.supplier_name.len()
+            200 + h.snippet_html.len() + p.name.len() + p.supplier_name.len()
         })
         .sum();
     let f = &page.facets;
