@@ -1,18 +1,20 @@
 //! Facet counts: how many matching products each city, county, category, poverty kind and status
 //! has, over every match (not just the page).
 //!
-//! A custom collector reads each matching document's term ordinal from the string fast fields and
-//! bumps a per-segment counter array; ordinals become strings only once per segment at the end.
-//! That is one array read per dimension per document, cheaper than tantivy's general aggregations.
+//! Products share few combinations of those five values (a county's products fall into a dozen
+//! categories and one or two statuses), so each segment gets, once (see `columns.rs`), a table of
+//! the combinations it holds ("cells") and each document's cell. Counting a match is then one array
+//! read and one increment, whatever the number of dimensions; cells become strings once per search,
+//! at the end.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Cardinality, ColumnValues, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use super::columns::{ColumnCache, SegmentColumns};
 use super::schema;
 
 /// One value of a facet and how many matching products have it.
@@ -81,108 +83,83 @@ fn sorted(counts: HashMap<String, u64>) -> Vec<FacetCount> {
     list
 }
 
-pub(crate) struct FacetCollector;
-
-/// One dimension in one segment: each document's term ordinal, and a counter per ordinal.
-struct DimensionCounter {
-    column: Option<StrColumn>,
-    ordinals: Arc<dyn ColumnValues<u64>>,
-    /// One slot per term, plus a last one for documents without a value.
-    counts: Vec<u64>,
+/// One segment's combinations of facet values.
+pub(crate) struct FacetCells {
+    /// Each document's cell, an index into `cells`.
+    cell_of_doc: Vec<u32>,
+    /// Each cell's value in every dimension, as an index into `values` (`None`: no value).
+    cells: Vec<[Option<u32>; 5]>,
+    /// Every dimension's values in this segment, by term ordinal.
+    values: [Vec<String>; 5],
 }
 
-impl DimensionCounter {
-    fn open(segment: &SegmentReader, field: &str) -> tantivy::Result<Self> {
-        let column = segment.fast_fields().str(field)?;
-        let (ordinals, num_terms): (Arc<dyn ColumnValues<u64>>, usize) = match &column {
-            Some(col) => {
-                let num_terms = col.num_terms();
-                let ords = col.ords().clone();
-                // Every product has every facet value, so the column is normally "full" and the
-                // ordinals can be read directly; otherwise fall back to "first value or missing".
-                let values = if ords.get_cardinality() == Cardinality::Full {
-                    ords.values.clone()
-                } else {
-                    ords.first_or_default_col(num_terms as u64)
-                };
-                (values, num_terms)
+impl FacetCells {
+    pub(crate) fn build(segment: &SegmentReader) -> tantivy::Result<FacetCells> {
+        let max_doc = segment.max_doc() as usize;
+        let mut ordinals_by_dimension = Vec::with_capacity(DIMENSIONS.len());
+        let mut values: [Vec<String>; 5] = Default::default();
+        for (field, values) in DIMENSIONS.iter().zip(values.iter_mut()) {
+            let mut ordinals = vec![u64::MAX; max_doc];
+            if let Some(column) = segment.fast_fields().str(field)? {
+                let num_terms = column.num_terms() as u64;
+                // A document without a value reads as `num_terms`, past the last term.
+                column
+                    .ords()
+                    .clone()
+                    .first_or_default_col(num_terms)
+                    .get_range(0, &mut ordinals);
+                for ord in 0..num_terms {
+                    let mut value = String::new();
+                    column.ord_to_str(ord, &mut value)?;
+                    values.push(value);
+                }
             }
-            None => (Arc::new(MissingOrdinals), 0),
-        };
-        Ok(Self {
-            column,
-            ordinals,
-            counts: vec![0; num_terms + 1],
+            ordinals_by_dimension.push(ordinals);
+        }
+        let mut cell_ids: HashMap<[Option<u32>; 5], u32> = HashMap::new();
+        let mut cells = Vec::new();
+        let cell_of_doc = (0..max_doc)
+            .map(|doc| {
+                let key: [Option<u32>; 5] = std::array::from_fn(|dim| {
+                    let ord = ordinals_by_dimension[dim][doc];
+                    (ord < values[dim].len() as u64).then_some(ord as u32)
+                });
+                *cell_ids.entry(key).or_insert_with(|| {
+                    cells.push(key);
+                    (cells.len() - 1) as u32
+                })
+            })
+            .collect();
+        Ok(FacetCells {
+            cell_of_doc,
+            cells,
+            values,
         })
     }
-
-    fn count(&mut self, doc: DocId) {
-        let ord = self.ordinals.get_val(doc) as usize;
-        self.counts[ord] += 1;
-    }
-
-    fn count_block(&mut self, docs: &[DocId], buffer: &mut [u64]) {
-        let buffer = &mut buffer[..docs.len()];
-        self.ordinals.get_vals(docs, buffer);
-        for ord in buffer.iter() {
-            self.counts[*ord as usize] += 1;
-        }
-    }
-
-    fn harvest(self) -> HashMap<String, u64> {
-        let mut out = HashMap::new();
-        let Some(column) = self.column else {
-            return out;
-        };
-        let mut value = String::new();
-        for (ord, count) in self.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
-            value.clear();
-            // The last slot (no value) has no term and is skipped by `ord_to_str` returning false.
-            if column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
-                out.insert(value.clone(), *count);
-            }
-        }
-        out
-    }
 }
 
-/// The ordinals of a segment where the field has no values at all: every document is "missing".
-struct MissingOrdinals;
-
-impl ColumnValues<u64> for MissingOrdinals {
-    fn get_val(&self, _idx: u32) -> u64 {
-        0
-    }
-    fn min_value(&self) -> u64 {
-        0
-    }
-    fn max_value(&self) -> u64 {
-        0
-    }
-    fn num_vals(&self) -> u32 {
-        0
-    }
+/// Counts facets of every match, with the cells kept in `cache`.
+pub(crate) struct FacetCollector<'a> {
+    pub cache: &'a ColumnCache,
 }
 
 pub(crate) struct FacetSegmentCollector {
     total: u64,
-    dimensions: Vec<DimensionCounter>,
-    buffer: Vec<u64>,
+    columns: Arc<SegmentColumns>,
+    /// Matches per cell.
+    counts: Vec<u64>,
 }
 
-impl Collector for FacetCollector {
+impl Collector for FacetCollector<'_> {
     type Fruit = FacetFruit;
     type Child = FacetSegmentCollector;
 
     fn for_segment(&self, _ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<FacetSegmentCollector> {
-        let dimensions = DIMENSIONS
-            .iter()
-            .map(|field| DimensionCounter::open(segment, field))
-            .collect::<tantivy::Result<Vec<_>>>()?;
+        let columns = self.cache.get(segment)?;
         Ok(FacetSegmentCollector {
             total: 0,
-            dimensions,
-            buffer: vec![0; tantivy::COLLECT_BLOCK_BUFFER_LEN],
+            counts: vec![0; columns.facets.cells.len()],
+            columns,
         })
     }
 
@@ -209,28 +186,38 @@ impl SegmentCollector for FacetSegmentCollector {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         self.total += 1;
-        for dimension in &mut self.dimensions {
-            dimension.count(doc);
-        }
+        self.counts[self.columns.facets.cell_of_doc[doc as usize] as usize] += 1;
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
         self.total += docs.len() as u64;
-        if docs.len() > self.buffer.len() {
-            self.buffer.resize(docs.len(), 0);
-        }
-        for dimension in &mut self.dimensions {
-            dimension.count_block(docs, &mut self.buffer);
+        let cell_of_doc = &self.columns.facets.cell_of_doc;
+        for doc in docs {
+            self.counts[cell_of_doc[*doc as usize] as usize] += 1;
         }
     }
 
     fn harvest(self) -> FacetFruit {
+        let cells = &self.columns.facets;
+        let mut by_ordinal: [Vec<u64>; 5] = std::array::from_fn(|dim| vec![0; cells.values[dim].len()]);
+        for (cell, count) in cells.cells.iter().zip(&self.counts).filter(|(_, c)| **c > 0) {
+            for (dim, ord) in cell.iter().enumerate() {
+                if let Some(ord) = ord {
+                    by_ordinal[dim][*ord as usize] += count;
+                }
+            }
+        }
         let mut fruit = FacetFruit {
             total: self.total,
             ..FacetFruit::default()
         };
-        for (slot, dimension) in fruit.counts.iter_mut().zip(self.dimensions) {
-            *slot = dimension.harvest();
+        for (dim, counts) in by_ordinal.iter().enumerate() {
+            fruit.counts[dim] = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, count)| **count > 0)
+                .map(|(ord, count)| (cells.values[dim][ord].clone(), *count))
+                .collect();
         }
         fruit
     }

@@ -8,14 +8,16 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::query::Query;
 use tantivy::schema::Value;
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
+    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
+use super::columns::ColumnCache;
 use super::document::ProductDoc;
 use super::facets::{FacetCollector, FacetFruit, Facets};
 use super::query::{QueryBuilder, QueryTerm, SearchQuery, Sort, parse_text};
 use super::schema::{self, Fields, SCHEMA_VERSION, VERSION_FILE};
 use super::snippet::Highlighter;
+use super::sort::{SortColumn, TopByColumn};
 use super::{SearchError, tokenizer};
 
 /// Writer heap per indexing thread (tantivy's minimum is 15 MB); a bigger heap means fewer segments.
@@ -87,6 +89,8 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     /// Reloaded by hand after each commit, so a committed change shows in the very next search.
     reader: IndexReader,
+    /// Each segment's facet values, prices and listing times as plain arrays (see `columns.rs`).
+    columns: ColumnCache,
 }
 
 impl SearchIndex {
@@ -131,12 +135,22 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .doc_store_cache_num_blocks(DOCSTORE_CACHE_BLOCKS)
             .try_into()?;
-        Ok(SearchIndex {
+        let search = SearchIndex {
             index,
             fields,
             writer: Mutex::new(writer),
             reader,
-        })
+            columns: ColumnCache::default(),
+        };
+        search.columns.refresh(&search.reader.searcher())?;
+        Ok(search)
+    }
+
+    /// Makes the last commit visible to searches, with its segments ready for facet counting.
+    fn reload(&self) -> Result<(), SearchError> {
+        self.reader.reload()?;
+        self.columns.refresh(&self.reader.searcher())?;
+        Ok(())
     }
 
     fn writer(&self) -> MutexGuard<'_, IndexWriter> {
@@ -161,7 +175,7 @@ impl SearchIndex {
     /// Makes every change so far durable and visible to the next search.
     pub fn commit(&self) -> Result<(), SearchError> {
         self.writer().commit()?;
-        self.reader.reload()?;
+        self.reload()?;
         Ok(())
     }
 
@@ -190,7 +204,7 @@ impl SearchIndex {
             writer.merge(&segments).wait()?;
         }
         drop(writer);
-        self.reader.reload()?;
+        self.reload()?;
         Ok(added)
     }
 
@@ -245,18 +259,18 @@ impl SearchIndex {
             Sort::Relevance if !has_text => Sort::Newest,
             other => other,
         };
-        let by_field = |field: &'static str, order: Order| page().order_by_fast_field::<i64>(field, order);
+        let by = |column: SortColumn, descending: bool| TopByColumn {
+            cache: &self.columns,
+            column,
+            descending,
+            limit: q.per_page as usize,
+            offset: q.offset(),
+        };
         let (ranked, fruit) = match sort {
             Sort::Relevance => self.run(searcher, query, page().order_by_score(), q.facets, |s| s)?,
-            Sort::PriceAsc => self.run(searcher, query, by_field(schema::PRICE, Order::Asc), q.facets, zero)?,
-            Sort::PriceDesc => self.run(searcher, query, by_field(schema::PRICE, Order::Desc), q.facets, zero)?,
-            Sort::Newest => self.run(
-                searcher,
-                query,
-                by_field(schema::LISTED_AT, Order::Desc),
-                q.facets,
-                zero,
-            )?,
+            Sort::PriceAsc => self.run(searcher, query, by(SortColumn::Price, false), q.facets, zero)?,
+            Sort::PriceDesc => self.run(searcher, query, by(SortColumn::Price, true), q.facets, zero)?,
+            Sort::Newest => self.run(searcher, query, by(SortColumn::ListedAt, true), q.facets, zero)?,
         };
         Ok((ranked, fruit))
     }
@@ -271,7 +285,7 @@ impl SearchIndex {
         score_of: impl Fn(K) -> f32,
     ) -> Result<(Vec<(f32, DocAddress)>, FacetFruit), SearchError> {
         let (ranked, fruit) = if facets {
-            searcher.search(query, &(top, FacetCollector))?
+            searcher.search(query, &(top, FacetCollector { cache: &self.columns }))?
         } else {
             let (ranked, total) = searcher.search(query, &(top, Count))?;
             (ranked, FacetFruit::count_only(total as u64))

@@ -22,9 +22,12 @@
 //! (drill-down: with a county chosen, the county facet shows that county alone). To switch, the UI
 //! clears the filter; this keeps one pass over the matches per search.
 //!
-//! Nothing is cached here: [`SearchIndex::generation`] changes with every commit, so a caller can
-//! keep results until it changes (the web layer keeps result pages that way).
+//! Results are not cached here: [`SearchIndex::generation`] changes with every commit, so a caller
+//! can keep results until it changes (the web layer keeps result pages that way). What is kept is
+//! per segment: the fast fields every match reads (facet values, price, listing time) as plain
+//! arrays, built when a commit brings a new segment (`columns.rs`).
 
+mod columns;
 mod document;
 mod facets;
 mod index;
@@ -32,6 +35,7 @@ mod pinyin;
 mod query;
 mod schema;
 mod snippet;
+mod sort;
 mod tokenizer;
 
 #[cfg(test)]

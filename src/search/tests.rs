@@ -283,6 +283,84 @@ fn pages_partition_the_results(index: SearchIndex) {
     );
 }
 
+/// The catalogue as five commits (so five segments), then one product edited: its old copy stays,
+/// deleted, in an old segment and the new one goes to a new segment.
+fn index_in_segments(edited: &ProductDoc) -> SearchIndex {
+    let index = SearchIndex::in_memory().unwrap();
+    for batch in CATALOGUE.chunks(4) {
+        for spec in batch {
+            index.upsert(&doc(spec)).unwrap();
+        }
+        index.commit().unwrap();
+    }
+    index.upsert(edited).unwrap();
+    index.commit().unwrap();
+    index
+}
+
+fn edited_tea() -> ProductDoc {
+    ProductDoc {
+        category: "水果".into(),
+        unit_price_fen: 100,
+        ..doc(&CATALOGUE[0])
+    }
+}
+
+#[rstest]
+#[case::browse(SearchQuery::default())]
+#[case::cheapest_first(SearchQuery { sort: Sort::PriceAsc, per_page: 100, ..Default::default() })]
+#[case::dearest_first_page_2(SearchQuery { sort: Sort::PriceDesc, page: 2, per_page: 3, ..Default::default() })]
+#[case::newest_for_the_office(SearchQuery { sort: Sort::Newest, statuses: StatusFilter::All, ..Default::default() })]
+#[case::text_by_price(SearchQuery { sort: Sort::PriceAsc, ..SearchQuery::text("茶") })]
+#[case::fruit(SearchQuery { category: Some("水果".into()), ..Default::default() })]
+fn facets_and_sorts_over_many_segments_equal_one_segment(#[case] q: SearchQuery) {
+    let edited = edited_tea();
+    let segmented = index_in_segments(&edited);
+    let whole = SearchIndex::in_memory().unwrap();
+    let docs = catalogue().map(|d| if d.id == edited.id { edited.clone() } else { d });
+    whole.rebuild(docs, |_| {}).unwrap();
+    assert_eq!(segmented.search(&q).unwrap(), whole.search(&q).unwrap());
+}
+
+#[rstest]
+fn pages_with_equal_prices_neither_repeat_nor_skip_across_segments() {
+    let index = SearchIndex::in_memory().unwrap();
+    for batch in CATALOGUE.chunks(3) {
+        for spec in batch {
+            // Three prices only: most products tie with others, in other segments too.
+            let price = 1_000 * (i64::from(spec.id) % 3);
+            index
+                .upsert(&ProductDoc {
+                    unit_price_fen: price,
+                    ..doc(spec)
+                })
+                .unwrap();
+        }
+        index.commit().unwrap();
+    }
+    for sort in [Sort::PriceAsc, Sort::PriceDesc] {
+        let mut seen: Vec<(i64, i32)> = Vec::new();
+        for page in 1..=6 {
+            let q = SearchQuery {
+                sort,
+                page,
+                per_page: 3,
+                statuses: StatusFilter::All,
+                ..Default::default()
+            };
+            let results = index.search(&q).unwrap();
+            seen.extend(results.hits.iter().map(|h| (h.product.unit_price_fen, h.product.id)));
+        }
+        let unique: BTreeSet<i32> = seen.iter().map(|(_, id)| *id).collect();
+        assert_eq!(unique.len(), CATALOGUE.len(), "{sort:?}: every product once: {seen:?}");
+        assert_eq!(seen.len(), CATALOGUE.len(), "{sort:?}: {seen:?}");
+        let prices: Vec<i64> = seen.iter().map(|(price, _)| *price).collect();
+        let mut ordered = prices.clone();
+        ordered.sort_by(|a, b| if sort == Sort::PriceAsc { a.cmp(b) } else { b.cmp(a) });
+        assert_eq!(prices, ordered, "{sort:?}");
+    }
+}
+
 #[rstest]
 fn changes_show_in_the_very_next_search(index: SearchIndex) {
     let browse = SearchQuery::default();

@@ -1,0 +1,154 @@
+//! The top of the matches ordered by price or listing time, read from the plain per-segment
+//! columns (see `columns.rs`) rather than tantivy's bit-packed ones.
+//!
+//! Ties keep index order (segment, then document), so pages do not overlap or skip.
+
+use std::sync::Arc;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+
+use super::columns::{ColumnCache, SegmentColumns};
+
+/// A column a result list may be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SortColumn {
+    Price,
+    ListedAt,
+}
+
+impl SortColumn {
+    fn values(self, columns: &SegmentColumns) -> &[i64] {
+        match self {
+            Self::Price => &columns.price,
+            Self::ListedAt => &columns.listed_at,
+        }
+    }
+}
+
+/// The page `offset .. offset + limit` of the matches ordered by `column`, with each hit's value.
+pub(crate) struct TopByColumn<'a> {
+    pub cache: &'a ColumnCache,
+    pub column: SortColumn,
+    pub descending: bool,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// Maps a value to a key whose ascending order is the order asked for.
+fn rank(value: i64, descending: bool) -> u64 {
+    // Flipping the sign bit makes unsigned order agree with signed order.
+    let ascending = (value as u64) ^ (1 << 63);
+    if descending { !ascending } else { ascending }
+}
+
+impl Collector for TopByColumn<'_> {
+    type Fruit = Vec<(i64, DocAddress)>;
+    type Child = TopByColumnSegment;
+
+    fn for_segment(&self, ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<TopByColumnSegment> {
+        let wanted = self.offset + self.limit;
+        Ok(TopByColumnSegment {
+            columns: self.cache.get(segment)?,
+            column: self.column,
+            descending: self.descending,
+            segment: ord,
+            wanted,
+            best: Vec::with_capacity(wanted.saturating_mul(2).min(1 << 16)),
+            threshold: None,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        let mut all: Vec<(i64, DocAddress)> = segments.into_iter().flatten().collect();
+        all.sort_by_key(|(value, address)| (rank(*value, self.descending), *address));
+        Ok(all.into_iter().skip(self.offset).take(self.limit).collect())
+    }
+}
+
+/// One segment's best `wanted` matches so far.
+pub(crate) struct TopByColumnSegment {
+    columns: Arc<SegmentColumns>,
+    column: SortColumn,
+    descending: bool,
+    segment: SegmentOrdinal,
+    wanted: usize,
+    /// Candidates as (key, document); trimmed to the best `wanted` when it reaches twice that.
+    best: Vec<(u64, DocId)>,
+    /// The worst key kept at the last trim: a later document with a key no better cannot get in
+    /// (documents arrive in ascending order, so on a tie the earlier one wins).
+    threshold: Option<u64>,
+}
+
+impl TopByColumnSegment {
+    fn offer(&mut self, doc: DocId) {
+        let value = self.column.values(&self.columns)[doc as usize];
+        let key = rank(value, self.descending);
+        if self.threshold.is_some_and(|worst| key >= worst) {
+            return;
+        }
+        self.best.push((key, doc));
+        if self.best.len() >= self.wanted.saturating_mul(2).max(1) {
+            self.trim();
+        }
+    }
+
+    fn trim(&mut self) {
+        if self.wanted == 0 {
+            self.best.clear();
+            self.threshold = Some(0);
+            return;
+        }
+        if self.best.len() > self.wanted {
+            self.best.select_nth_unstable(self.wanted - 1);
+            self.best.truncate(self.wanted);
+        }
+        if self.best.len() == self.wanted {
+            self.threshold = self.best.iter().map(|(key, _)| *key).max();
+        }
+    }
+}
+
+impl SegmentCollector for TopByColumnSegment {
+    type Fruit = Vec<(i64, DocAddress)>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.offer(doc);
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        for doc in docs {
+            self.offer(*doc);
+        }
+    }
+
+    fn harvest(mut self) -> Self::Fruit {
+        self.trim();
+        self.best.sort_unstable();
+        let values = self.column.values(&self.columns);
+        self.best
+            .into_iter()
+            .map(|(_, doc)| (values[doc as usize], DocAddress::new(self.segment, doc)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rank;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case(-5, 3)]
+    #[case(0, 1)]
+    #[case(i64::MIN, i64::MAX)]
+    #[case(99, 100)]
+    fn rank_orders_like_the_values_and_reverses_when_descending(#[case] low: i64, #[case] high: i64) {
+        assert!(rank(low, false) < rank(high, false));
+        assert!(rank(low, true) > rank(high, true));
+    }
+}
