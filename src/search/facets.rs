@@ -45,6 +45,9 @@ const DIMENSIONS: [&str; 5] = [
     schema::STATUS,
 ];
 
+/// Where the listing status is in [`DIMENSIONS`].
+const STATUS_DIMENSION: usize = 4;
+
 /// Counts of every dimension plus the number of matches.
 #[derive(Debug, Default)]
 pub(crate) struct FacetFruit {
@@ -135,6 +138,22 @@ impl FacetCells {
             cells,
             values,
         })
+    }
+}
+
+impl FacetCells {
+    /// The cell of document `doc`.
+    pub(crate) fn cell_of(&self, doc: usize) -> usize {
+        self.cell_of_doc[doc] as usize
+    }
+
+    /// By cell: whether `admits` the cell's listing status.
+    pub(crate) fn cells_where_status(&self, admits: impl Fn(&str) -> bool) -> Vec<bool> {
+        let statuses = &self.values[STATUS_DIMENSION];
+        self.cells
+            .iter()
+            .map(|cell| cell[STATUS_DIMENSION].is_some_and(|ord| admits(&statuses[ord as usize])))
+            .collect()
     }
 }
 

@@ -14,7 +14,8 @@ use tantivy::{
 use super::columns::ColumnCache;
 use super::document::ProductDoc;
 use super::facets::{FacetCollector, FacetFruit, Facets};
-use super::query::{QueryBuilder, QueryTerm, SearchQuery, Sort, parse_text};
+use super::filter::{ColumnFilter, Filtered};
+use super::query::{QueryBuilder, QueryTerm, SearchQuery, Sort, parse_text, status_in_query};
 use super::schema::{self, Fields, SCHEMA_VERSION, VERSION_FILE};
 use super::snippet::Highlighter;
 use super::sort::{SortColumn, TopByColumn};
@@ -233,7 +234,8 @@ impl SearchIndex {
         q: &SearchQuery,
     ) -> Result<SearchResults, SearchError> {
         let query = QueryBuilder { fields: &self.fields }.search(terms, q);
-        let has_text = terms.iter().any(|t| !t.excluded);
+        // No text to match is exactly when the query itself restricts the listing status.
+        let has_text = !status_in_query(terms);
         let (ranked, fruit) = self.collect(searcher, &*query, q, has_text)?;
         let hits = self.hits(searcher, terms, ranked)?;
         let total = fruit.total as usize;
@@ -266,11 +268,12 @@ impl SearchIndex {
             limit: q.per_page as usize,
             offset: q.offset(),
         };
+        let filter = ColumnFilter::of(q, !has_text);
         let (ranked, fruit) = match sort {
-            Sort::Relevance => self.run(searcher, query, page().order_by_score(), q.facets, |s| s)?,
-            Sort::PriceAsc => self.run(searcher, query, by(SortColumn::Price, false), q.facets, zero)?,
-            Sort::PriceDesc => self.run(searcher, query, by(SortColumn::Price, true), q.facets, zero)?,
-            Sort::Newest => self.run(searcher, query, by(SortColumn::ListedAt, true), q.facets, zero)?,
+            Sort::Relevance => self.run(searcher, query, page().order_by_score(), q, filter, |s| s)?,
+            Sort::PriceAsc => self.run(searcher, query, by(SortColumn::Price, false), q, filter, zero)?,
+            Sort::PriceDesc => self.run(searcher, query, by(SortColumn::Price, true), q, filter, zero)?,
+            Sort::Newest => self.run(searcher, query, by(SortColumn::ListedAt, true), q, filter, zero)?,
         };
         Ok((ranked, fruit))
     }
@@ -281,17 +284,27 @@ impl SearchIndex {
         searcher: &Searcher,
         query: &dyn Query,
         top: impl tantivy::collector::Collector<Fruit = Vec<(K, DocAddress)>>,
-        facets: bool,
+        q: &SearchQuery,
+        filter: ColumnFilter,
         score_of: impl Fn(K) -> f32,
     ) -> Result<(Vec<(f32, DocAddress)>, FacetFruit), SearchError> {
-        let (ranked, fruit) = if facets {
-            searcher.search(query, &(top, FacetCollector { cache: &self.columns }))?
+        let (ranked, fruit) = if q.facets {
+            let facets = FacetCollector { cache: &self.columns };
+            searcher.search(query, &self.filtered(filter, (top, facets)))?
         } else {
-            let (ranked, total) = searcher.search(query, &(top, Count))?;
+            let (ranked, total) = searcher.search(query, &self.filtered(filter, (top, Count)))?;
             (ranked, FacetFruit::count_only(total as u64))
         };
         let ranked = ranked.into_iter().map(|(key, addr)| (score_of(key), addr)).collect();
         Ok((ranked, fruit))
+    }
+
+    fn filtered<C>(&self, filter: ColumnFilter, inner: C) -> Filtered<'_, C> {
+        Filtered {
+            cache: &self.columns,
+            filter,
+            inner,
+        }
     }
 
     /// Loads the page's stored fields and builds the hits.

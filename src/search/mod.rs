@@ -30,6 +30,7 @@
 mod columns;
 mod document;
 mod facets;
+mod filter;
 mod index;
 mod pinyin;
 mod query;

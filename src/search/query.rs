@@ -6,12 +6,10 @@
 //! - `-眉县` or `-"徐香"` excludes products that match it;
 //! - a word of Latin letters is also read as pinyin, full (`luochuan`) or initials (`lcpg`).
 
-use std::ops::Bound;
-
 use tantivy::Term;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 
@@ -221,6 +219,13 @@ fn check_terms(text: &str, terms: &[QueryTerm]) -> Result<(), SearchError> {
     Ok(())
 }
 
+/// Whether [`QueryBuilder::search`] restricts the listing status itself: when there is no text to
+/// match, the status's posting list is the cheapest way to enumerate products; otherwise the status
+/// is checked per match (`filter.rs`).
+pub(crate) fn status_in_query(terms: &[QueryTerm]) -> bool {
+    terms.iter().all(|t| t.excluded)
+}
+
 /// Builds tantivy queries against one schema.
 pub(crate) struct QueryBuilder<'a> {
     pub fields: &'a Fields,
@@ -234,7 +239,7 @@ impl QueryBuilder<'_> {
             let occur = if term.excluded { Occur::MustNot } else { Occur::Must };
             clauses.push((occur, self.term(term)));
         }
-        for filter in self.filters(q) {
+        for filter in self.filters(terms, q) {
             // Filters decide membership only; a constant 0 keeps them out of the ranking.
             clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
         }
@@ -339,7 +344,7 @@ impl QueryBuilder<'_> {
     }
 
     /// The filters of `q` as queries that must all match.
-    fn filters(&self, q: &SearchQuery) -> Vec<Box<dyn Query>> {
+    fn filters(&self, terms: &[QueryTerm], q: &SearchQuery) -> Vec<Box<dyn Query>> {
         let f = self.fields;
         let mut filters: Vec<Box<dyn Query>> = Vec::new();
         let exact_filters = [
@@ -353,20 +358,13 @@ impl QueryBuilder<'_> {
                 filters.push(self.exact(field, value));
             }
         }
-        match q.statuses {
-            StatusFilter::ListedOnly => filters.push(self.exact(f.status, ListingStatus::Listed.as_str())),
-            StatusFilter::Only(status) => filters.push(self.exact(f.status, status.as_str())),
-            StatusFilter::All => {}
-        }
-        if q.min_price_fen.is_some() || q.max_price_fen.is_some() {
-            let bound = |v: Option<i64>| match v {
-                Some(v) => Bound::Included(Term::from_field_i64(f.price, v)),
-                None => Bound::Unbounded,
-            };
-            filters.push(Box::new(RangeQuery::new(
-                bound(q.min_price_fen),
-                bound(q.max_price_fen),
-            )));
+        // Price, and the status when there is text, are checked per match (see `filter.rs`).
+        if status_in_query(terms) {
+            match q.statuses {
+                StatusFilter::ListedOnly => filters.push(self.exact(f.status, ListingStatus::Listed.as_str())),
+                StatusFilter::Only(status) => filters.push(self.exact(f.status, status.as_str())),
+                StatusFilter::All => {}
+            }
         }
         filters
     }

@@ -226,6 +226,13 @@ fn facets_follow_the_text_and_include_every_status_for_the_office(index: SearchI
 #[case::price_range(SearchQuery { min_price_fen: Some(3_500), max_price_fen: Some(5_800), ..Default::default() }, [4, 6, 7, 8].into())]
 #[case::min_price_only(SearchQuery { min_price_fen: Some(9_000), ..Default::default() }, [1, 9].into())]
 #[case::text_and_filter(SearchQuery { county: Some("610124".into()), ..SearchQuery::text("猕猴桃") }, [4].into())]
+// With text, status and price are checked per match rather than in the query: the same answers.
+#[case::text_listed_only(SearchQuery::text("茶"), [1, 9, 16].into())]
+#[case::text_all_statuses(SearchQuery { statuses: StatusFilter::All, ..SearchQuery::text("茶") }, [1, 9, 12, 16].into())]
+#[case::text_delisted_only(SearchQuery { statuses: StatusFilter::Only(Delisted), ..SearchQuery::text("茶") }, [12].into())]
+#[case::text_max_price(SearchQuery { max_price_fen: Some(10_000), ..SearchQuery::text("茶") }, [9, 16].into())]
+#[case::text_min_price_all_statuses(SearchQuery { min_price_fen: Some(10_000), statuses: StatusFilter::All, ..SearchQuery::text("茶") }, [1, 12].into())]
+#[case::text_price_sorted(SearchQuery { min_price_fen: Some(6_000), max_price_fen: Some(9_900), sort: Sort::PriceDesc, ..SearchQuery::text("茶") }, [9, 16].into())]
 fn filters_narrow_the_results(index: SearchIndex, #[case] q: SearchQuery, #[case] expected: BTreeSet<i32>) {
     let q = SearchQuery { per_page: 100, ..q };
     let results = index.search(&q).unwrap();
