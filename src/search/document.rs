@@ -36,11 +36,12 @@ impl ProductDoc {
         let mut doc = TantivyDocument::new();
         doc.add_i64(f.id, i64::from(self.id));
         doc.add_text(f.catalogue_code, &self.catalogue_code);
-        // The name goes into seven fields, each cut differently.
+        // The name goes into eight fields, each cut differently.
         let name_fields = [
             f.name,
             f.name_chars,
             f.name_bigrams,
+            f.name_trigrams,
             f.name_pinyin,
             f.name_pinyin_pairs,
             f.name_initials,

@@ -28,7 +28,7 @@ const MAX_SUGGESTIONS: usize = 20;
 /// Suggestions are for a search box; longer input is not a prefix anyone types.
 const MAX_SUGGEST_CHARS: usize = 50;
 /// Stored fields are read in blocks; small blocks make fetching a page's 20 documents cheap.
-const DOCSTORE_BLOCK_BYTES: usize = 4096;
+const DOCSTORE_BLOCK_BYTES: usize = 2048;
 /// Decompressed doc-store blocks kept in memory (× 4 KiB).
 const DOCSTORE_CACHE_BLOCKS: usize = 400;
 

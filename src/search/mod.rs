@@ -15,7 +15,7 @@
 //!
 //! How text matches (see `query.rs` for the syntax): each word must match the name, description,
 //! supplier or place as jieba words (search mode, so parts of compounds count), or the name as a
-//! plain substring (character unigrams/bigrams: 100 % recall on names whatever jieba made of them;
+//! plain substring (character 1-, 2- and 3-grams: 100 % recall on names whatever jieba made of them;
 //! ranked below word matches), or — for Latin letters — the name's pinyin, full or initials.
 //!
 //! Facets count over the whole filtered result set, *including* each dimension's own filter

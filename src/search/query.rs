@@ -306,18 +306,20 @@ impl QueryBuilder<'_> {
         any
     }
 
-    /// Matches exactly the names containing `text` (ignoring spaces and punctuation): one character
-    /// is a unigram term, two a bigram term, more a phrase of the overlapping bigrams.
+    /// Matches exactly the names containing `text` (ignoring spaces and punctuation): up to three
+    /// characters are one term of the unigram, bigram or trigram field, more a phrase of the
+    /// overlapping trigrams.
     fn substring_of_name(&self, text: &str) -> Option<Box<dyn Query>> {
+        let f = self.fields;
         let chars = tokenizer::char_terms(text);
-        if chars.len() == 1 {
-            return Some(term_query(self.fields.name_chars, &chars[0]));
-        }
-        let bigrams = tokenizer::bigram_terms(text);
-        phrase(
-            self.fields.name_bigrams,
-            bigrams.iter().enumerate().map(|(i, b)| (i, b.as_str())),
-        )
+        let (field, n) = match chars.len() {
+            0 => return None,
+            1 => return Some(term_query(f.name_chars, &chars[0])),
+            2 => (f.name_bigrams, 2),
+            _ => (f.name_trigrams, 3),
+        };
+        let grams = tokenizer::ngram_terms(text, n);
+        phrase(field, grams.iter().enumerate().map(|(i, g)| (i, g.as_str())))
     }
 
     /// Full pinyin in every way it splits into syllables, and the letters as initials.

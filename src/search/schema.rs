@@ -8,7 +8,7 @@ use tantivy::schema::{
 use super::tokenizer;
 
 /// Version of the schema and of the tokenizers; stored beside the index in [`VERSION_FILE`].
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The marker file holding the schema version the index directory was written with.
 pub(crate) const VERSION_FILE: &str = "fupin_search_schema_version";
@@ -30,6 +30,7 @@ pub(crate) struct Fields {
     pub name: Field,
     pub name_chars: Field,
     pub name_bigrams: Field,
+    pub name_trigrams: Field,
     pub name_pinyin: Field,
     pub name_pinyin_pairs: Field,
     pub name_initials: Field,
@@ -70,12 +71,17 @@ pub(crate) fn build() -> (Schema, Fields) {
         id: b.add_i64_field("id", id_options),
         catalogue_code: b.add_text_field("catalogue_code", STRING | STORED),
         name: b.add_text_field("name", text(tokenizer::WORDS, true)),
-        // Single characters are only ever looked up alone (longer strings use bigrams): no positions.
+        // Single characters and pairs are only ever looked up alone (longer strings use trigrams):
+        // no positions.
         name_chars: b.add_text_field(
             "name_chars",
             text_with(tokenizer::CHARS, false, IndexRecordOption::WithFreqs),
         ),
-        name_bigrams: b.add_text_field("name_bigrams", text(tokenizer::BIGRAMS, false)),
+        name_bigrams: b.add_text_field(
+            "name_bigrams",
+            text_with(tokenizer::BIGRAMS, false, IndexRecordOption::WithFreqs),
+        ),
+        name_trigrams: b.add_text_field("name_trigrams", text(tokenizer::TRIGRAMS, false)),
         // Like characters and bigrams: single syllables/initials alone, pairs in phrases.
         name_pinyin: b.add_text_field(
             "name_pinyin",
