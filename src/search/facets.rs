@@ -94,6 +94,9 @@ pub(crate) struct FacetCells {
     cells: Vec<[Option<u32>; 5]>,
     /// Every dimension's values in this segment, by term ordinal.
     values: [Vec<String>; 5],
+    /// Each document's listing status, as an index into `values[STATUS_DIMENSION]` (or past its
+    /// end when it has none), for the per-match status filter (`filter.rs`).
+    status_of_doc: Vec<u8>,
 }
 
 impl FacetCells {
@@ -133,27 +136,32 @@ impl FacetCells {
                 })
             })
             .collect();
+        // Statuses are a handful; a document without one gets the index just past them.
+        let no_status = u8::try_from(values[STATUS_DIMENSION].len()).unwrap_or(u8::MAX);
+        let status_of_doc = ordinals_by_dimension[STATUS_DIMENSION]
+            .iter()
+            .map(|ord| u8::try_from(*ord).map_or(no_status, |ord| ord.min(no_status)))
+            .collect();
         Ok(FacetCells {
             cell_of_doc,
             cells,
             values,
+            status_of_doc,
         })
     }
 }
 
 impl FacetCells {
-    /// The cell of document `doc`.
-    pub(crate) fn cell_of(&self, doc: usize) -> usize {
-        self.cell_of_doc[doc] as usize
+    /// The listing status of document `doc`, as an index into [`Self::statuses_where`]'s answer.
+    pub(crate) fn status_of(&self, doc: usize) -> usize {
+        usize::from(self.status_of_doc[doc])
     }
 
-    /// By cell: whether `admits` the cell's listing status.
-    pub(crate) fn cells_where_status(&self, admits: impl Fn(&str) -> bool) -> Vec<bool> {
-        let statuses = &self.values[STATUS_DIMENSION];
-        self.cells
-            .iter()
-            .map(|cell| cell[STATUS_DIMENSION].is_some_and(|ord| admits(&statuses[ord as usize])))
-            .collect()
+    /// By status index: whether `admits` the status; the last entry (no status) is `false`.
+    pub(crate) fn statuses_where(&self, admits: impl Fn(&str) -> bool) -> Vec<bool> {
+        let mut admitted: Vec<bool> = self.values[STATUS_DIMENSION].iter().map(|s| admits(s)).collect();
+        admitted.push(false);
+        admitted
     }
 }
 
@@ -166,7 +174,9 @@ pub(crate) struct FacetSegmentCollector {
     total: u64,
     columns: Arc<SegmentColumns>,
     /// Matches per cell.
-    counts: Vec<u64>,
+    counts: Vec<u32>,
+    /// The cells counted so far, so that harvesting a handful of matches skips the other cells.
+    touched: Vec<u32>,
 }
 
 impl Collector for FacetCollector<'_> {
@@ -178,6 +188,7 @@ impl Collector for FacetCollector<'_> {
         Ok(FacetSegmentCollector {
             total: 0,
             counts: vec![0; columns.facets.cells.len()],
+            touched: Vec::new(),
             columns,
         })
     }
@@ -205,22 +216,24 @@ impl SegmentCollector for FacetSegmentCollector {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         self.total += 1;
-        self.counts[self.columns.facets.cell_of_doc[doc as usize] as usize] += 1;
+        let cell = self.columns.facets.cell_of_doc[doc as usize];
+        count(&mut self.counts, &mut self.touched, cell);
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
         self.total += docs.len() as u64;
         let cell_of_doc = &self.columns.facets.cell_of_doc;
         for doc in docs {
-            self.counts[cell_of_doc[*doc as usize] as usize] += 1;
+            count(&mut self.counts, &mut self.touched, cell_of_doc[*doc as usize]);
         }
     }
 
     fn harvest(self) -> FacetFruit {
         let cells = &self.columns.facets;
         let mut by_ordinal: [Vec<u64>; 5] = std::array::from_fn(|dim| vec![0; cells.values[dim].len()]);
-        for (cell, count) in cells.cells.iter().zip(&self.counts).filter(|(_, c)| **c > 0) {
-            for (dim, ord) in cell.iter().enumerate() {
+        for cell in &self.touched {
+            let count = u64::from(self.counts[*cell as usize]);
+            for (dim, ord) in cells.cells[*cell as usize].iter().enumerate() {
                 if let Some(ord) = ord {
                     by_ordinal[dim][*ord as usize] += count;
                 }
@@ -240,4 +253,12 @@ impl SegmentCollector for FacetSegmentCollector {
         }
         fruit
     }
+}
+
+fn count(counts: &mut [u32], touched: &mut Vec<u32>, cell: u32) {
+    let slot = &mut counts[cell as usize];
+    if *slot == 0 {
+        touched.push(cell);
+    }
+    *slot += 1;
 }

@@ -65,15 +65,15 @@ impl<C: Collector> Collector for Filtered<'_, C> {
             return Ok(FilteredSegment::PassAll(inner));
         }
         let columns = self.cache.get(segment)?;
-        let admitted_cells = self.filter.statuses.map(|_| {
+        let admitted_statuses = self.filter.statuses.map(|_| {
             columns
                 .facets
-                .cells_where_status(|status| self.filter.admits_status(status))
+                .statuses_where(|status| self.filter.admits_status(status))
         });
         Ok(FilteredSegment::Check(Checked {
             inner,
             columns,
-            admitted_cells,
+            admitted_statuses,
             price_fen: self.filter.price_fen,
             passed: Vec::new(),
         }))
@@ -97,8 +97,8 @@ pub(crate) enum FilteredSegment<S> {
 pub(crate) struct Checked<S> {
     inner: S,
     columns: Arc<SegmentColumns>,
-    /// By cell (see `facets.rs`): whether the cell's status passes; `None` if any status does.
-    admitted_cells: Option<Vec<bool>>,
+    /// By status index (see `FacetCells::status_of`): whether it passes; `None` if any status does.
+    admitted_statuses: Option<Vec<bool>>,
     price_fen: Option<(i64, i64)>,
     /// The part of the current block that passed.
     passed: Vec<DocId>,
@@ -107,8 +107,8 @@ pub(crate) struct Checked<S> {
 impl<S> Checked<S> {
     fn admits(&self, doc: DocId) -> bool {
         let doc = doc as usize;
-        let status_ok = match &self.admitted_cells {
-            Some(admitted) => admitted[self.columns.facets.cell_of(doc)],
+        let status_ok = match &self.admitted_statuses {
+            Some(admitted) => admitted[self.columns.facets.status_of(doc)],
             None => true,
         };
         let price_ok = match self.price_fen {
