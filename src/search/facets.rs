@@ -175,8 +175,10 @@ pub(crate) struct FacetSegmentCollector {
     columns: Arc<SegmentColumns>,
     /// Matches per cell.
     counts: Vec<u32>,
-    /// The cells counted so far, so that harvesting a handful of matches skips the other cells.
-    touched: Vec<u32>,
+    /// The cells counted so far, so that harvesting a handful of scored matches skips the other
+    /// cells; `None` once a block came (blocks are large, and a branch per match would cost more
+    /// than visiting every cell once).
+    touched: Option<Vec<u32>>,
 }
 
 impl Collector for FacetCollector<'_> {
@@ -188,7 +190,7 @@ impl Collector for FacetCollector<'_> {
         Ok(FacetSegmentCollector {
             total: 0,
             counts: vec![0; columns.facets.cells.len()],
-            touched: Vec::new(),
+            touched: Some(Vec::new()),
             columns,
         })
     }
@@ -217,23 +219,34 @@ impl SegmentCollector for FacetSegmentCollector {
     fn collect(&mut self, doc: DocId, _score: Score) {
         self.total += 1;
         let cell = self.columns.facets.cell_of_doc[doc as usize];
-        count(&mut self.counts, &mut self.touched, cell);
+        let slot = &mut self.counts[cell as usize];
+        if *slot == 0
+            && let Some(touched) = &mut self.touched
+        {
+            touched.push(cell);
+        }
+        *slot += 1;
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
         self.total += docs.len() as u64;
         let cell_of_doc = &self.columns.facets.cell_of_doc;
+        self.touched = None;
         for doc in docs {
-            count(&mut self.counts, &mut self.touched, cell_of_doc[*doc as usize]);
+            self.counts[cell_of_doc[*doc as usize] as usize] += 1;
         }
     }
 
     fn harvest(self) -> FacetFruit {
         let cells = &self.columns.facets;
         let mut by_ordinal: [Vec<u64>; 5] = std::array::from_fn(|dim| vec![0; cells.values[dim].len()]);
-        for cell in &self.touched {
-            let count = u64::from(self.counts[*cell as usize]);
-            for (dim, ord) in cells.cells[*cell as usize].iter().enumerate() {
+        let counted: Box<dyn Iterator<Item = usize>> = match &self.touched {
+            Some(touched) => Box::new(touched.iter().map(|cell| *cell as usize)),
+            None => Box::new((0..self.counts.len()).filter(|cell| self.counts[*cell] > 0)),
+        };
+        for cell in counted {
+            let count = u64::from(self.counts[cell]);
+            for (dim, ord) in cells.cells[cell].iter().enumerate() {
                 if let Some(ord) = ord {
                     by_ordinal[dim][*ord as usize] += count;
                 }
@@ -253,12 +266,4 @@ impl SegmentCollector for FacetSegmentCollector {
         }
         fruit
     }
-}
-
-fn count(counts: &mut [u32], touched: &mut Vec<u32>, cell: u32) {
-    let slot = &mut counts[cell as usize];
-    if *slot == 0 {
-        touched.push(cell);
-    }
-    *slot += 1;
 }
