@@ -30,6 +30,8 @@ echo "index size: $(du -sh "$work/index" | cut -f1)"
 ./target/release/fupin serve --bind "127.0.0.1:$port" --data-dir "$work" >/dev/null 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+rss() { grep VmRSS "/proc/$server/status" | awk '{printf "%.0f MiB", $2/1024}'; }
+echo "server RSS with the index open, before any search: $(rss)"
 # On a shared virtual machine the hypervisor can take CPU time away ("steal"); say how much it took,
 # since it moves every figure below.
 cpu_times() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $9}' /proc/stat; }
@@ -49,5 +51,5 @@ for mode in mix distinct; do
 done
 read -r total_after steal_after < <(cpu_times)
 echo "CPU time stolen by the hypervisor during the wrk runs: $(( 100 * (steal_after - steal_before) / (total_after - total_before) )) %"
-echo "server RSS with the index open, after the runs: $(grep VmRSS /proc/$server/status | awk '{printf "%.0f MiB", $2/1024}')"
+echo "server RSS after the runs (result cache full): $(rss)"
 echo "machine: $(nproc) cores, $(grep 'model name' /proc/cpuinfo | head -1 | cut -d: -f2 | xargs)"
