@@ -1,9 +1,10 @@
 //! What the app hands the index for one product.
 
 use chrono::{DateTime, NaiveDateTime};
-use tantivy::TantivyDocument;
 use tantivy::schema::{Field, Value};
+use tantivy::{DocId, TantivyDocument};
 
+use super::columns::SegmentColumns;
 use super::schema::Fields;
 use crate::domain::{ListingStatus, PovertyRegionKind};
 
@@ -65,26 +66,32 @@ impl ProductDoc {
         doc
     }
 
-    /// The product as stored in the index, or `None` if the document lacks a field this schema
-    /// version stores (which a rebuild would fix).
-    pub(crate) fn from_document(doc: &TantivyDocument, f: &Fields) -> Option<ProductDoc> {
+    /// The product as the index holds it: text from the stored document `doc`, everything else from
+    /// the segment's columns at `doc_id`. `None` if a field is missing (a rebuild would fix it).
+    pub(crate) fn from_index(
+        doc: &TantivyDocument,
+        f: &Fields,
+        columns: &SegmentColumns,
+        doc_id: DocId,
+    ) -> Option<ProductDoc> {
         let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
-        let number = |field: Field| doc.get_first(field).and_then(|v| v.as_i64());
+        let at = doc_id as usize;
+        let values = columns.facets.values_of(at);
         Some(ProductDoc {
-            id: i32::try_from(number(f.id)?).ok()?,
+            id: i32::try_from(*columns.id.get(at)?).ok()?,
             catalogue_code: text(f.catalogue_code)?,
             name: text(f.name)?,
             description: text(f.description)?,
             supplier_name: text(f.supplier)?,
-            county_code: text(f.county)?,
+            county_code: values.county?.to_owned(),
             county_name: text(f.county_name)?,
-            city_code: text(f.city)?,
+            city_code: values.city?.to_owned(),
             city_name: text(f.city_name)?,
-            category: text(f.category)?,
-            poverty_region_kind: PovertyRegionKind::parse(&text(f.poverty)?)?,
-            listing_status: ListingStatus::parse(&text(f.status)?).ok()?,
-            unit_price_fen: number(f.price)?,
-            listed_at: DateTime::from_timestamp(number(f.listed_at)?, 0)?.naive_utc(),
+            category: values.category?.to_owned(),
+            poverty_region_kind: PovertyRegionKind::parse(values.poverty?)?,
+            listing_status: ListingStatus::parse(values.status?).ok()?,
+            unit_price_fen: *columns.price.get(at)?,
+            listed_at: DateTime::from_timestamp(*columns.listed_at.get(at)?, 0)?.naive_utc(),
         })
     }
 }

@@ -151,7 +151,29 @@ impl FacetCells {
     }
 }
 
+/// A product's facet values, as [`FacetCells::values_of`] gives them.
+pub(crate) struct FacetValues<'a> {
+    pub city: Option<&'a str>,
+    pub county: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub poverty: Option<&'a str>,
+    pub status: Option<&'a str>,
+}
+
 impl FacetCells {
+    /// Document `doc`'s value in every dimension.
+    pub(crate) fn values_of(&self, doc: usize) -> FacetValues<'_> {
+        let cell = &self.cells[self.cell_of_doc[doc] as usize];
+        let value = |dim: usize| cell[dim].map(|ord| self.values[dim][ord as usize].as_str());
+        FacetValues {
+            city: value(0),
+            county: value(1),
+            category: value(2),
+            poverty: value(3),
+            status: value(STATUS_DIMENSION),
+        }
+    }
+
     /// The listing status of document `doc`, as an index into [`Self::statuses_where`]'s answer.
     pub(crate) fn status_of(&self, doc: usize) -> usize {
         usize::from(self.status_of_doc[doc])

@@ -318,7 +318,8 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, address) in ranked {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let mut product = ProductDoc::from_document(&doc, &self.fields)
+            let columns = self.columns.get(searcher.segment_reader(address.segment_ord))?;
+            let mut product = ProductDoc::from_index(&doc, &self.fields, &columns, address.doc_id)
                 .ok_or_else(|| SearchError::Corrupt("索引中的产品缺少字段".into()))?;
             let description = std::mem::take(&mut product.description);
             hits.push(Hit {

@@ -8,7 +8,7 @@ use tantivy::schema::{
 use super::tokenizer;
 
 /// Version of the schema and of the tokenizers; stored beside the index in [`VERSION_FILE`].
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The marker file holding the schema version the index directory was written with.
 pub(crate) const VERSION_FILE: &str = "fupin_search_schema_version";
@@ -21,6 +21,7 @@ pub(crate) const POVERTY: &str = "poverty";
 pub(crate) const STATUS: &str = "status";
 pub(crate) const PRICE: &str = "unit_price_fen";
 pub(crate) const LISTED_AT: &str = "listed_at";
+pub(crate) const ID: &str = "id";
 
 /// Handles of every field, looked up once.
 #[derive(Debug, Clone, Copy)]
@@ -66,9 +67,11 @@ fn text_with(tokenizer: &str, stored: bool, record: IndexRecordOption) -> TextOp
 
 pub(crate) fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let id_options = NumericOptions::default().set_indexed().set_stored().set_fast();
+    // Only text is stored: codes, status, price and dates are read from the per-segment columns
+    // (`columns.rs`), which a search has at hand anyway, so fetching a hit decodes less.
+    let id_options = NumericOptions::default().set_indexed().set_fast();
     let fields = Fields {
-        id: b.add_i64_field("id", id_options),
+        id: b.add_i64_field(ID, id_options),
         catalogue_code: b.add_text_field("catalogue_code", STRING | STORED),
         name: b.add_text_field("name", text(tokenizer::WORDS, true)),
         // Single characters and pairs are only ever looked up alone (longer strings use trigrams):
@@ -98,13 +101,13 @@ pub(crate) fn build() -> (Schema, Fields) {
         place: b.add_text_field("place", text(tokenizer::WORDS, false)),
         county_name: b.add_text_field("county_name", STORED),
         city_name: b.add_text_field("city_name", STORED),
-        city: b.add_text_field(CITY, STRING | FAST | STORED),
-        county: b.add_text_field(COUNTY, STRING | FAST | STORED),
-        category: b.add_text_field(CATEGORY, STRING | FAST | STORED),
-        poverty: b.add_text_field(POVERTY, STRING | FAST | STORED),
-        status: b.add_text_field(STATUS, STRING | FAST | STORED),
-        price: b.add_i64_field(PRICE, INDEXED | FAST | STORED),
-        listed_at: b.add_i64_field(LISTED_AT, FAST | STORED),
+        city: b.add_text_field(CITY, STRING | FAST),
+        county: b.add_text_field(COUNTY, STRING | FAST),
+        category: b.add_text_field(CATEGORY, STRING | FAST),
+        poverty: b.add_text_field(POVERTY, STRING | FAST),
+        status: b.add_text_field(STATUS, STRING | FAST),
+        price: b.add_i64_field(PRICE, INDEXED | FAST),
+        listed_at: b.add_i64_field(LISTED_AT, FAST),
     };
     (b.build(), fields)
 }
