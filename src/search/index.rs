@@ -86,8 +86,10 @@ pub struct SearchResults {
 pub struct SearchIndex {
     index: Index,
     fields: Fields,
-    /// Tantivy allows one writer per index; writes are serialised here.
-    writer: Mutex<IndexWriter>,
+    /// Tantivy allows one writer per index; writes are serialised here. `None` only if a new writer
+    /// could not be made after a rebuild.
+    writer: Mutex<Option<IndexWriter>>,
+    writer_threads: usize,
     /// Reloaded by hand after each commit, so a committed change shows in the very next search.
     reader: IndexReader,
     /// Each segment's facet values, prices and listing times as plain arrays (see `columns.rs`).
@@ -130,7 +132,7 @@ impl SearchIndex {
         tokenizer::register(&index);
         tokenizer::warm_up();
         let fields = fields_of(&index)?;
-        let writer = index.writer_with_num_threads(threads, threads * WRITER_HEAP_PER_THREAD)?;
+        let writer = new_writer(&index, threads)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -139,7 +141,8 @@ impl SearchIndex {
         let search = SearchIndex {
             index,
             fields,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Some(writer)),
+            writer_threads: threads,
             reader,
             columns: ColumnCache::default(),
         };
@@ -154,28 +157,37 @@ impl SearchIndex {
         Ok(())
     }
 
-    fn writer(&self) -> MutexGuard<'_, IndexWriter> {
+    fn writer_slot(&self) -> MutexGuard<'_, Option<IndexWriter>> {
         // A panic while holding the lock leaves the writer usable: tantivy rolls back on error.
         self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Runs `write` with the index's one writer.
+    fn writing<T>(&self, write: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>) -> Result<T, SearchError> {
+        let mut slot = self.writer_slot();
+        write(slot.as_mut().ok_or_else(no_writer)?)
+    }
+
     /// Adds `doc`, replacing any product with the same id. Visible after [`Self::commit`].
     pub fn upsert(&self, doc: &ProductDoc) -> Result<(), SearchError> {
-        let writer = self.writer();
-        writer.delete_term(self.id_term(doc.id));
-        writer.add_document(doc.to_document(&self.fields))?;
-        Ok(())
+        self.writing(|writer| {
+            writer.delete_term(self.id_term(doc.id));
+            writer.add_document(doc.to_document(&self.fields))?;
+            Ok(())
+        })
     }
 
     /// Removes the product `id`. Visible after [`Self::commit`].
     pub fn delete(&self, id: i32) -> Result<(), SearchError> {
-        self.writer().delete_term(self.id_term(id));
-        Ok(())
+        self.writing(|writer| {
+            writer.delete_term(self.id_term(id));
+            Ok(())
+        })
     }
 
     /// Makes every change so far durable and visible to the next search.
     pub fn commit(&self) -> Result<(), SearchError> {
-        self.writer().commit()?;
+        self.writing(|writer| Ok(writer.commit()?))?;
         self.reload()?;
         Ok(())
     }
@@ -187,7 +199,8 @@ impl SearchIndex {
         docs: impl Iterator<Item = ProductDoc>,
         mut on_progress: impl FnMut(u64),
     ) -> Result<u64, SearchError> {
-        let mut writer = self.writer();
+        let mut slot = self.writer_slot();
+        let writer = slot.as_mut().ok_or_else(no_writer)?;
         writer.delete_all_documents()?;
         let mut added = 0u64;
         for doc in docs {
@@ -204,7 +217,12 @@ impl SearchIndex {
         if segments.len() > 1 {
             writer.merge(&segments).wait()?;
         }
-        drop(writer);
+        // The writer's threads keep what they allocated for the rebuild while they sit idle; a new
+        // writer lets them end and their memory go back to the system. Tantivy allows one writer
+        // per index, so the old one goes first.
+        slot.take();
+        *slot = Some(new_writer(&self.index, self.writer_threads)?);
+        drop(slot);
         self.reload()?;
         Ok(added)
     }
@@ -386,6 +404,14 @@ fn zero<K>(_: K) -> f32 {
 
 fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> &str {
     doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default()
+}
+
+fn new_writer(index: &Index, threads: usize) -> Result<IndexWriter, SearchError> {
+    Ok(index.writer_with_num_threads(threads, threads * WRITER_HEAP_PER_THREAD)?)
+}
+
+fn no_writer() -> SearchError {
+    SearchError::Corrupt("搜索索引的写入器未能重新建立，请重启服务".into())
 }
 
 fn writer_threads() -> usize {
