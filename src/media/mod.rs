@@ -113,7 +113,7 @@ fn check_size(bytes: &[u8], max_bytes: usize) -> Result<(), MediaError> {
 }
 
 /// Lower-case hex SHA-256: the storage name of every stored file.
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 

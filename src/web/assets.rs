@@ -13,7 +13,6 @@ use std::path::Path;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
-use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 use crate::web::State;
@@ -58,8 +57,8 @@ fn read_into(dir: &Path, prefix: &str, files: &mut HashMap<String, Asset>) -> io
             read_into(&entry.path(), &format!("{key}/"), files)?;
         } else if kind.is_file() && entry.metadata()?.len() <= MAX_ASSET_BYTES {
             let body = fs::read(entry.path())?;
-            let hash = Sha256::digest(&body);
-            let etag = HeaderValue::from_str(&format!("\"{}\"", hex(&hash[..12])))
+            let hash = crate::media::sha256_hex(&body);
+            let etag = HeaderValue::from_str(&format!("\"{}\"", &hash[..24]))
                 .expect("hex digits in quotes are a valid header value");
             let content_type = content_type(&name);
             files.insert(
@@ -73,10 +72,6 @@ fn read_into(dir: &Path, prefix: &str, files: &mut HashMap<String, Asset>) -> io
         }
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn content_type(name: &str) -> String {
