@@ -86,6 +86,15 @@ fn sorted(counts: HashMap<String, u64>) -> Vec<FacetCount> {
     list
 }
 
+/// A product's facet values, as [`FacetCells::values_of`] gives them.
+pub(crate) struct FacetValues<'a> {
+    pub city: Option<&'a str>,
+    pub county: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub poverty: Option<&'a str>,
+    pub status: Option<&'a str>,
+}
+
 /// One segment's combinations of facet values.
 pub(crate) struct FacetCells {
     /// Each document's cell, an index into `cells`.
@@ -149,28 +158,18 @@ impl FacetCells {
             status_of_doc,
         })
     }
-}
 
-/// A product's facet values, as [`FacetCells::values_of`] gives them.
-pub(crate) struct FacetValues<'a> {
-    pub city: Option<&'a str>,
-    pub county: Option<&'a str>,
-    pub category: Option<&'a str>,
-    pub poverty: Option<&'a str>,
-    pub status: Option<&'a str>,
-}
-
-impl FacetCells {
     /// Document `doc`'s value in every dimension.
     pub(crate) fn values_of(&self, doc: usize) -> FacetValues<'_> {
         let cell = &self.cells[self.cell_of_doc[doc] as usize];
-        let value = |dim: usize| cell[dim].map(|ord| self.values[dim][ord as usize].as_str());
+        let [city, county, category, poverty, status] =
+            std::array::from_fn(|dim| cell[dim].map(|ord| self.values[dim][ord as usize].as_str()));
         FacetValues {
-            city: value(0),
-            county: value(1),
-            category: value(2),
-            poverty: value(3),
-            status: value(STATUS_DIMENSION),
+            city,
+            county,
+            category,
+            poverty,
+            status,
         }
     }
 

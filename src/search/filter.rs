@@ -14,14 +14,14 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::columns::{ColumnCache, SegmentColumns};
-use super::query::{SearchQuery, StatusFilter};
+use super::query::SearchQuery;
 use crate::domain::ListingStatus;
 
 /// What a match must also satisfy.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ColumnFilter {
     /// `None` when the query itself restricts the status, or every status is wanted.
-    statuses: Option<StatusFilter>,
+    status: Option<ListingStatus>,
     /// `None` when every price is wanted.
     price_fen: Option<(i64, i64)>,
 }
@@ -31,20 +31,12 @@ impl ColumnFilter {
     pub(crate) fn of(q: &SearchQuery, status_in_query: bool) -> Self {
         let price_fen = (q.min_price_fen.is_some() || q.max_price_fen.is_some())
             .then(|| (q.min_price_fen.unwrap_or(i64::MIN), q.max_price_fen.unwrap_or(i64::MAX)));
-        let statuses = (!status_in_query && q.statuses != StatusFilter::All).then_some(q.statuses);
-        Self { statuses, price_fen }
+        let status = if status_in_query { None } else { q.statuses.status() };
+        Self { status, price_fen }
     }
 
     fn is_empty(&self) -> bool {
-        self.statuses.is_none() && self.price_fen.is_none()
-    }
-
-    fn admits_status(&self, status: &str) -> bool {
-        match self.statuses {
-            Some(StatusFilter::ListedOnly) => status == ListingStatus::Listed.as_str(),
-            Some(StatusFilter::Only(only)) => status == only.as_str(),
-            Some(StatusFilter::All) | None => true,
-        }
+        self.status.is_none() && self.price_fen.is_none()
     }
 }
 
@@ -65,11 +57,10 @@ impl<C: Collector> Collector for Filtered<'_, C> {
             return Ok(FilteredSegment::PassAll(inner));
         }
         let columns = self.cache.get(segment)?;
-        let admitted_statuses = self.filter.statuses.map(|_| {
-            columns
-                .facets
-                .statuses_where(|status| self.filter.admits_status(status))
-        });
+        let admitted_statuses = self
+            .filter
+            .status
+            .map(|wanted| columns.facets.statuses_where(|status| status == wanted.as_str()));
         Ok(FilteredSegment::Check(Checked {
             inner,
             columns,

@@ -29,7 +29,7 @@ const MAX_SUGGESTIONS: usize = 20;
 const MAX_SUGGEST_CHARS: usize = 50;
 /// Stored fields are read in blocks; small blocks make fetching a page's 20 documents cheap.
 const DOCSTORE_BLOCK_BYTES: usize = 2048;
-/// Decompressed doc-store blocks kept in memory (× 4 KiB).
+/// Decompressed doc-store blocks kept in memory (× `DOCSTORE_BLOCK_BYTES`).
 const DOCSTORE_CACHE_BLOCKS: usize = 400;
 
 /// What [`SearchIndex::open_or_create`] found.
@@ -333,11 +333,17 @@ impl SearchIndex {
         ranked: Vec<(f32, DocAddress)>,
     ) -> Result<Vec<Hit>, SearchError> {
         let highlighter = Highlighter::new(terms, &self.fields);
+        // By segment ordinal, looked up once rather than per hit.
+        let columns = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| self.columns.get(segment))
+            .collect::<tantivy::Result<Vec<_>>>()?;
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, address) in ranked {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let columns = self.columns.get(searcher.segment_reader(address.segment_ord))?;
-            let mut product = ProductDoc::from_index(&doc, &self.fields, &columns, address.doc_id)
+            let segment_columns = &columns[address.segment_ord as usize];
+            let mut product = ProductDoc::from_index(&doc, &self.fields, segment_columns, address.doc_id)
                 .ok_or_else(|| SearchError::Corrupt("索引中的产品缺少字段".into()))?;
             let description = std::mem::take(&mut product.description);
             hits.push(Hit {

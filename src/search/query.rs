@@ -51,6 +51,17 @@ pub enum StatusFilter {
     Only(ListingStatus),
 }
 
+impl StatusFilter {
+    /// The one status searched for, or `None` for every status.
+    pub(crate) fn status(self) -> Option<ListingStatus> {
+        match self {
+            Self::ListedOnly => Some(ListingStatus::Listed),
+            Self::Only(status) => Some(status),
+            Self::All => None,
+        }
+    }
+}
+
 /// The order of hits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Sort {
@@ -361,12 +372,10 @@ impl QueryBuilder<'_> {
             }
         }
         // Price, and the status when there is text, are checked per match (see `filter.rs`).
-        if status_in_query(terms) {
-            match q.statuses {
-                StatusFilter::ListedOnly => filters.push(self.exact(f.status, ListingStatus::Listed.as_str())),
-                StatusFilter::Only(status) => filters.push(self.exact(f.status, status.as_str())),
-                StatusFilter::All => {}
-            }
+        if status_in_query(terms)
+            && let Some(status) = q.statuses.status()
+        {
+            filters.push(self.exact(f.status, status.as_str()));
         }
         filters
     }
