@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::{Server, Service};
+use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::http::Method;
 use actix_web::{App, HttpServer, web as aweb};
 use tracing_actix_web::TracingLogger;
@@ -53,6 +53,9 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// Kept to write the last scans once the server has stopped.
+    scan_counter: Arc<ScanCounter>,
+    pool: DbPool,
 }
 
 impl Application {
@@ -84,6 +87,7 @@ impl Application {
             state.settings.public_base().starts_with("https://"),
         );
         ScanCounter::start_flushing(&state.scan_counter, state.pool.clone());
+        let (scan_counter, pool) = (state.scan_counter.clone(), state.pool.clone());
         let scan_pages = state.scan_pages.clone();
         let data = aweb::Data::new(state);
         let mut server = HttpServer::new(move || {
@@ -121,15 +125,36 @@ impl Application {
                 reason: io_reason(&e),
             })?
             .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            scan_counter,
+            pool,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Stops the server from another thread or task (`handle.stop(graceful)`).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (Ctrl-C, SIGTERM or [`Self::handle`]), then writes the scans counted
+    /// since the last flush, so that a stop loses none.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        let (counter, pool) = (self.scan_counter, self.pool);
+        let flushed = actix_web::rt::task::spawn_blocking(move || counter.flush(&pool)).await;
+        if let Err(e) = flushed
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+        {
+            tracing::warn!(error = %e, "the last scan counts could not be written");
+        }
+        served
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use actix_web::dev::ServerHandle;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use fupin_catalog::config::Settings;
@@ -62,8 +63,55 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub settings: Settings,
+    server: RunningServer,
     _data_dir: TempDir,
     _pg: Option<PgTestDb>,
+}
+
+impl Drop for TestApp {
+    /// The server stops before its database and data directory go: a server left running would
+    /// keep reconnecting to a dropped database until the test process exits (r2d2 retries for
+    /// ever), and a thread inside libpq's TLS while the process exits can crash it.
+    fn drop(&mut self) {
+        self.server.stop();
+    }
+}
+
+/// The application on a thread and runtime of its own, so that it can be stopped and waited for
+/// from a test's `Drop`, whatever the test's own runtime is doing.
+struct RunningServer {
+    port: u16,
+    handle: ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RunningServer {
+    fn start(settings: Settings) -> Self {
+        let (built, receive) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::build(settings).expect("application builds");
+                built
+                    .send((app.port(), app.handle()))
+                    .expect("the test waits for the port");
+                app.run_until_stopped().await.expect("server ran");
+            })
+        });
+        let (port, handle) = receive.recv().expect("application builds (see the panic above)");
+        RunningServer {
+            port,
+            handle,
+            thread: Some(thread),
+        }
+    }
+
+    fn stop(&mut self) {
+        // Sending the command is what stops the server; the returned future only reports when.
+        drop(self.handle.stop(true));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl TestApp {
@@ -113,6 +161,11 @@ impl TestApp {
         }
     }
 
+    /// Stops the server and waits until it has (its database stays, for checks).
+    pub fn stop_server(&mut self) {
+        self.server.stop();
+    }
+
     pub fn expects_postgres(&self) -> bool {
         self._pg.is_some()
     }
@@ -133,14 +186,12 @@ pub fn test_settings() -> (Settings, TempDir, Option<PgTestDb>) {
 
 pub async fn spawn_app() -> TestApp {
     let (settings, data_dir, pg) = test_settings();
-    let app = Application::build(settings.clone()).expect("application builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    let client = test_client();
+    let server = RunningServer::start(settings.clone());
     TestApp {
-        address,
-        client,
+        address: format!("http://127.0.0.1:{}", server.port),
+        client: test_client(),
         settings,
+        server,
         _data_dir: data_dir,
         _pg: pg,
     }
@@ -277,14 +328,12 @@ pub async fn spawn_second_server(first: &TestApp) -> TestApp {
         DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
         DatabaseUrl::Postgres(url) => url,
     });
-    let app = Application::build(settings.clone()).expect("second server builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    let client = test_client();
+    let server = RunningServer::start(settings.clone());
     TestApp {
-        address,
-        client,
+        address: format!("http://127.0.0.1:{}", server.port),
+        client: test_client(),
         settings,
+        server,
         _data_dir: data_dir,
         _pg: None,
     }

@@ -239,6 +239,27 @@ async fn scans_are_counted_and_the_office_sees_them() {
 }
 
 #[tokio::test]
+async fn scans_counted_just_before_the_server_stops_are_written() {
+    let (mut app, code) = app_with_records().await;
+    for _ in 0..2 {
+        assert_eq!(app.get(&format!("/t/{code}")).await.status().as_u16(), 200);
+    }
+    // Stopped at once, well within the flush interval: only the final flush can write them.
+    app.stop_server();
+    let written: Vec<i64> = {
+        use diesel::prelude::*;
+        use fupin_catalog::db::schema::{products, scan_counts};
+        scan_counts::table
+            .inner_join(products::table)
+            .filter(products::catalogue_code.eq(&code))
+            .select(scan_counts::scans)
+            .load(&mut app.db())
+            .unwrap()
+    };
+    assert_eq!(written.iter().sum::<i64>(), 2);
+}
+
+#[tokio::test]
 async fn a_county_union_keeps_the_records_of_its_own_county_only() {
     let (app, code) = app_with_records().await;
     set_county(&app, &code, "610924"); // 紫阳县
