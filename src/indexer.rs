@@ -184,12 +184,7 @@ pub fn to_doc(row: &SearchRow) -> ProductDoc {
         county_code: row.county_code.clone(),
         county_name: row.county_name.clone(),
         city_code: row.city_code.clone(),
-        city_name: region::cities()
-            .iter()
-            .find(|c| c.code == row.city_code)
-            .map(|c| c.name)
-            .unwrap_or("")
-            .to_owned(),
+        city_name: region::city(&row.city_code).map_or("", |c| c.name).to_owned(),
         category: row.category.clone(),
         poverty_region_kind: PovertyRegionKind::parse(&row.poverty_region_kind)
             .unwrap_or(PovertyRegionKind::PovertyCounty),

@@ -53,8 +53,22 @@ pub fn counties() -> &'static [County] {
     &COUNTIES
 }
 
+/// Every county's code as a number, in table order (which is code order, tested).
+static COUNTY_NUMBERS: LazyLock<Vec<u32>> = LazyLock::new(|| {
+    COUNTIES
+        .iter()
+        .map(|c| c.code.parse().expect("county codes are numbers"))
+        .collect()
+});
+
+/// The county with this code: a binary search over the codes as numbers, since a result page
+/// looks up every county of its facets.
 pub fn county(code: &str) -> Option<&'static County> {
-    COUNTIES.iter().find(|c| c.code == code)
+    if code.len() != 6 {
+        return None;
+    }
+    let number: u32 = code.parse().ok()?;
+    COUNTY_NUMBERS.binary_search(&number).ok().map(|i| &counties()[i])
 }
 
 pub fn county_by_name(name: &str) -> Option<&'static County> {
@@ -81,6 +95,11 @@ pub fn cities() -> &'static [City] {
     &CITIES
 }
 
+pub fn city(code: &str) -> Option<&'static City> {
+    let cities = cities();
+    cities.binary_search_by(|c| c.code.cmp(code)).ok().map(|i| &cities[i])
+}
+
 pub fn counties_of_city(city_code: &str) -> impl Iterator<Item = &'static County> {
     COUNTIES.iter().filter(move |c| c.city_code == city_code)
 }
@@ -88,6 +107,18 @@ pub fn counties_of_city(city_code: &str) -> impl Iterator<Item = &'static County
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counties_and_cities_are_in_code_order_for_lookups() {
+        assert!(counties().windows(2).all(|w| w[0].code < w[1].code));
+        assert!(cities().windows(2).all(|w| w[0].code < w[1].code));
+        for c in counties() {
+            assert_eq!(county(c.code), Some(c));
+            assert_eq!(city(c.city_code).map(|city| city.name), Some(c.city_name));
+        }
+        assert_eq!(county("610999"), None);
+        assert_eq!(city("619900"), None);
+    }
 
     #[test]
     fn shaanxi_has_107_counties_in_10_cities() {

@@ -53,7 +53,7 @@ impl CatalogueParams {
             ..SearchQuery::default()
         };
         if let Some(city) = given(&self.city) {
-            if !region::cities().iter().any(|c| c.code == city) {
+            if region::city(city).is_none() {
                 return Err(bad("city", format!("“{city}”不是陕西省的市级代码（如 610900）")));
             }
             q.city = Some(city.to_owned());

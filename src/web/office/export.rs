@@ -190,9 +190,7 @@ pub async fn nominations(
             (vec![c.code.to_owned()], format!("{}{}", c.city_name, c.name))
         }
         ("", city) if !city.is_empty() => {
-            let name = region::cities()
-                .iter()
-                .find(|c| c.code == city)
+            let name = region::city(city)
                 .map(|c| c.name)
                 .ok_or_else(|| AppError::BadRequest(format!("参数 city：“{city}”不是陕西省的市级代码")))?;
             (

@@ -62,7 +62,7 @@ impl QueueQuery {
             Some(s) => Some(RowStatus::parse(&s).ok_or_else(|| AppError::BadRequest(format!("状态“{s}”无效")))?),
             None => None,
         };
-        if let Some(c) = pick(&self.city).filter(|c| !region::cities().iter().any(|city| city.code == c)) {
+        if let Some(c) = pick(&self.city).filter(|c| region::city(c).is_none()) {
             return Err(AppError::BadRequest(format!("市代码“{c}”无效")));
         }
         if let Some(c) = pick(&self.county).filter(|c| region::county(c).is_none()) {
