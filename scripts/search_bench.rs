@@ -338,7 +338,7 @@ fn found_ids(index: &SearchIndex, q: &SearchQuery) -> BTreeSet<i32> {
                 ..q.clone()
             };
             let results = index.search(&page_query).expect("search");
-            found.extend(results.hits.iter().map(|h| h.product.id));
+            found.extend(results.hits.iter().map(|h| h.product().id));
             if results.hits.len() < 100 {
                 break;
             }

@@ -21,8 +21,9 @@ use super::schema;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FacetCount {
     /// The value as a filter takes it: a city or county code, a category name, a poverty kind or
-    /// listing status code (`PovertyRegionKind::as_str`, `ListingStatus::as_str`).
-    pub value: String,
+    /// listing status code (`PovertyRegionKind::as_str`, `ListingStatus::as_str`). Shared with the
+    /// segment's table of values: a result page's hundred-odd values cost no allocation.
+    pub value: Arc<str>,
     pub count: u64,
 }
 
@@ -45,14 +46,12 @@ const DIMENSIONS: [&str; 5] = [
     schema::STATUS,
 ];
 
-/// Where the listing status is in [`DIMENSIONS`].
-const STATUS_DIMENSION: usize = 4;
-
 /// Counts of every dimension plus the number of matches.
 #[derive(Debug, Default)]
 pub(crate) struct FacetFruit {
     pub total: u64,
-    counts: [HashMap<String, u64>; 5],
+    /// Per dimension, each value counted (once) with its count.
+    counts: [Vec<(Arc<str>, u64)>; 5],
 }
 
 impl FacetFruit {
@@ -74,15 +73,28 @@ impl FacetFruit {
             status,
         }
     }
+
+    /// Adds `other`'s counts (of another segment) to these.
+    fn add(&mut self, other: FacetFruit) {
+        self.total += other.total;
+        for (into, from) in self.counts.iter_mut().zip(other.counts) {
+            for (value, count) in from {
+                match into.iter_mut().find(|(v, _)| *v == value) {
+                    Some((_, total)) => *total += count,
+                    None => into.push((value, count)),
+                }
+            }
+        }
+    }
 }
 
-fn sorted(counts: HashMap<String, u64>) -> Vec<FacetCount> {
+fn sorted(counts: Vec<(Arc<str>, u64)>) -> Vec<FacetCount> {
     let mut list: Vec<FacetCount> = counts
         .into_iter()
         .filter(|(_, count)| *count > 0)
         .map(|(value, count)| FacetCount { value, count })
         .collect();
-    list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    list.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     list
 }
 
@@ -102,17 +114,45 @@ pub(crate) struct FacetCells {
     /// Each cell's value in every dimension, as an index into `values` (`None`: no value).
     cells: Vec<[Option<u32>; 5]>,
     /// Every dimension's values in this segment, by term ordinal.
-    values: [Vec<String>; 5],
-    /// Each document's listing status, as an index into `values[STATUS_DIMENSION]` (or past its
-    /// end when it has none), for the per-match status filter (`filter.rs`).
-    status_of_doc: Vec<u8>,
+    values: [Vec<Arc<str>>; 5],
+    /// Per dimension and value (by term ordinal): the cells that have it. A filter is the
+    /// intersection of its values' sets, a few dozen words, not a pass over every cell.
+    cells_with: [Vec<CellSet>; 5],
+}
+
+/// A set of a segment's cells, one bit each.
+#[derive(Debug, Clone)]
+pub(crate) struct CellSet {
+    words: Vec<u64>,
+}
+
+impl CellSet {
+    fn empty(cells: usize) -> Self {
+        Self {
+            words: vec![0; cells.div_ceil(64)],
+        }
+    }
+
+    fn insert(&mut self, cell: usize) {
+        self.words[cell / 64] |= 1 << (cell % 64);
+    }
+
+    fn intersect(&mut self, other: &CellSet) {
+        for (word, other) in self.words.iter_mut().zip(&other.words) {
+            *word &= other;
+        }
+    }
+
+    pub(crate) fn contains(&self, cell: usize) -> bool {
+        self.words[cell / 64] & (1 << (cell % 64)) != 0
+    }
 }
 
 impl FacetCells {
     pub(crate) fn build(segment: &SegmentReader) -> tantivy::Result<FacetCells> {
         let max_doc = segment.max_doc() as usize;
         let mut ordinals_by_dimension = Vec::with_capacity(DIMENSIONS.len());
-        let mut values: [Vec<String>; 5] = Default::default();
+        let mut values: [Vec<Arc<str>>; 5] = Default::default();
         for (field, values) in DIMENSIONS.iter().zip(values.iter_mut()) {
             let mut ordinals = vec![u64::MAX; max_doc];
             if let Some(column) = segment.fast_fields().str(field)? {
@@ -126,7 +166,7 @@ impl FacetCells {
                 for ord in 0..num_terms {
                     let mut value = String::new();
                     column.ord_to_str(ord, &mut value)?;
-                    values.push(value);
+                    values.push(Arc::from(value));
                 }
             }
             ordinals_by_dimension.push(ordinals);
@@ -145,17 +185,20 @@ impl FacetCells {
                 })
             })
             .collect();
-        // Statuses are a handful; a document without one gets the index just past them.
-        let no_status = u8::try_from(values[STATUS_DIMENSION].len()).unwrap_or(u8::MAX);
-        let status_of_doc = ordinals_by_dimension[STATUS_DIMENSION]
-            .iter()
-            .map(|ord| u8::try_from(*ord).map_or(no_status, |ord| ord.min(no_status)))
-            .collect();
+        let cells_with = std::array::from_fn(|dim| {
+            let mut sets = vec![CellSet::empty(cells.len()); values[dim].len()];
+            for (cell, ordinals) in cells.iter().enumerate() {
+                if let Some(ord) = ordinals[dim] {
+                    sets[ord as usize].insert(cell);
+                }
+            }
+            sets
+        });
         Ok(FacetCells {
             cell_of_doc,
             cells,
             values,
-            status_of_doc,
+            cells_with,
         })
     }
 
@@ -163,7 +206,7 @@ impl FacetCells {
     pub(crate) fn values_of(&self, doc: usize) -> FacetValues<'_> {
         let cell = &self.cells[self.cell_of_doc[doc] as usize];
         let [city, county, category, poverty, status] =
-            std::array::from_fn(|dim| cell[dim].map(|ord| self.values[dim][ord as usize].as_str()));
+            std::array::from_fn(|dim| cell[dim].map(|ord| &*self.values[dim][ord as usize]));
         FacetValues {
             city,
             county,
@@ -173,15 +216,28 @@ impl FacetCells {
         }
     }
 
-    /// The listing status of document `doc`, as an index into [`Self::statuses_where`]'s answer.
-    pub(crate) fn status_of(&self, doc: usize) -> usize {
-        usize::from(self.status_of_doc[doc])
+    /// Document `doc`'s cell, an index into [`Self::cells_where`]'s answer.
+    pub(crate) fn cell_of(&self, doc: usize) -> usize {
+        self.cell_of_doc[doc] as usize
     }
 
-    /// By status index: whether `admits` the status; the last entry (no status) is `false`.
-    pub(crate) fn statuses_where(&self, admits: impl Fn(&str) -> bool) -> Vec<bool> {
-        let mut admitted: Vec<bool> = self.values[STATUS_DIMENSION].iter().map(|s| admits(s)).collect();
-        admitted.push(false);
+    /// The cells that have the `wanted` value in every dimension (city, county, category, poverty
+    /// kind, listing status; `None`: any). `None` when nothing is wanted.
+    pub(crate) fn cells_where(&self, wanted: [Option<&str>; 5]) -> Option<CellSet> {
+        let mut admitted: Option<CellSet> = None;
+        for (dim, value) in wanted.iter().enumerate() {
+            let Some(value) = value else { continue };
+            let with_value = self.values[dim]
+                .iter()
+                .position(|v| &**v == *value)
+                .map(|ord| &self.cells_with[dim][ord]);
+            match (with_value, &mut admitted) {
+                // A value this segment does not hold: no cell has it.
+                (None, _) => return Some(CellSet::empty(self.cells.len())),
+                (Some(set), Some(admitted)) => admitted.intersect(set),
+                (Some(set), None) => admitted = Some(set.clone()),
+            }
+        }
         admitted
     }
 }
@@ -221,14 +277,10 @@ impl Collector for FacetCollector<'_> {
     }
 
     fn merge_fruits(&self, segments: Vec<FacetFruit>) -> tantivy::Result<FacetFruit> {
-        let mut merged = FacetFruit::default();
+        let mut segments = segments.into_iter();
+        let mut merged = segments.next().unwrap_or_default();
         for segment in segments {
-            merged.total += segment.total;
-            for (into, from) in merged.counts.iter_mut().zip(segment.counts) {
-                for (value, count) in from {
-                    *into.entry(value).or_insert(0) += count;
-                }
-            }
+            merged.add(segment);
         }
         Ok(merged)
     }
@@ -282,9 +334,31 @@ impl SegmentCollector for FacetSegmentCollector {
                 .iter()
                 .enumerate()
                 .filter(|(_, count)| **count > 0)
-                .map(|(ord, count)| (cells.values[dim][ord].clone(), *count))
+                .map(|(ord, count)| (Arc::clone(&cells.values[dim][ord]), *count))
                 .collect();
         }
         fruit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CellSet;
+
+    #[test]
+    fn a_cell_set_holds_cells_past_the_first_word_and_intersects() {
+        let mut odd = CellSet::empty(130);
+        let mut past_64 = CellSet::empty(130);
+        for cell in 0..130 {
+            if cell % 2 == 1 {
+                odd.insert(cell);
+            }
+            if cell >= 64 {
+                past_64.insert(cell);
+            }
+        }
+        odd.intersect(&past_64);
+        let kept: Vec<usize> = (0..130).filter(|c| odd.contains(*c)).collect();
+        assert_eq!(kept, (65..130).step_by(2).collect::<Vec<_>>());
     }
 }

@@ -1,12 +1,11 @@
-//! The filters that most products pass (listing status, price range), checked on each match
-//! against the plain per-segment columns (see `columns.rs`) instead of as query clauses.
+//! Filters checked on each match against the plain per-segment columns (see `columns.rs`) instead
+//! of as query clauses.
 //!
-//! As query clauses they cost the most where they filter least: "listed only" is a posting list of
-//! nine products in ten, and a price range a scan of the price column, and every text search
-//! intersects with both. Checked here they cost one or two array reads per match. Filters that
-//! narrow a lot (city, county, category, poverty kind) stay in the query, where the intersection
-//! can skip ahead on them; so does the status when there is no text, because then its posting list
-//! is the cheapest way to enumerate the products.
+//! A text search finds the text's matches alone (and keeps them, see `matches.rs`), then checks
+//! each match here: its listing status, its price, and its city, county, category and poverty kind
+//! through its facet cell, one array read each. With no text, the facet-value filters and the status
+//! are clauses of the query instead, because their posting lists are then the cheapest way to
+//! enumerate the products, and only the price is checked here.
 
 use std::sync::Arc;
 
@@ -14,36 +13,48 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::columns::{ColumnCache, SegmentColumns};
+use super::facets::CellSet;
 use super::query::SearchQuery;
-use crate::domain::ListingStatus;
 
 /// What a match must also satisfy.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ColumnFilter {
-    /// `None` when the query itself restricts the status, or every status is wanted.
-    status: Option<ListingStatus>,
+pub(crate) struct ColumnFilter<'q> {
+    /// City, county, category, poverty kind and listing status, as `FacetCells::cells_where`
+    /// takes them; all `None` when the query itself restricts them (a search without text).
+    values: [Option<&'q str>; 5],
     /// `None` when every price is wanted.
     price_fen: Option<(i64, i64)>,
 }
 
-impl ColumnFilter {
-    /// The checks `q` needs; `status_in_query` says whether the query already restricts the status.
-    pub(crate) fn of(q: &SearchQuery, status_in_query: bool) -> Self {
+impl<'q> ColumnFilter<'q> {
+    /// The checks `q` needs; `in_query` says whether the query already restricts the status and
+    /// the facet values (a search without text).
+    pub(crate) fn of(q: &'q SearchQuery, in_query: bool) -> Self {
         let price_fen = (q.min_price_fen.is_some() || q.max_price_fen.is_some())
             .then(|| (q.min_price_fen.unwrap_or(i64::MIN), q.max_price_fen.unwrap_or(i64::MAX)));
-        let status = if status_in_query { None } else { q.statuses.status() };
-        Self { status, price_fen }
+        let values = if in_query {
+            [None; 5]
+        } else {
+            [
+                q.city.as_deref(),
+                q.county.as_deref(),
+                q.category.as_deref(),
+                q.poverty.map(|kind| kind.as_str()),
+                q.statuses.status().map(|status| status.as_str()),
+            ]
+        };
+        Self { values, price_fen }
     }
 
     fn is_empty(&self) -> bool {
-        self.status.is_none() && self.price_fen.is_none()
+        self.price_fen.is_none() && self.values.iter().all(Option::is_none)
     }
 }
 
 /// `inner`, fed only the matches that pass `filter`.
 pub(crate) struct Filtered<'a, C> {
     pub cache: &'a ColumnCache,
-    pub filter: ColumnFilter,
+    pub filter: ColumnFilter<'a>,
     pub inner: C,
 }
 
@@ -57,14 +68,11 @@ impl<C: Collector> Collector for Filtered<'_, C> {
             return Ok(FilteredSegment::PassAll(inner));
         }
         let columns = self.cache.get(segment)?;
-        let admitted_statuses = self
-            .filter
-            .status
-            .map(|wanted| columns.facets.statuses_where(|status| status == wanted.as_str()));
+        let admitted_cells = columns.facets.cells_where(self.filter.values);
         Ok(FilteredSegment::Check(Checked {
             inner,
             columns,
-            admitted_statuses,
+            admitted_cells,
             price_fen: self.filter.price_fen,
             passed: Vec::new(),
         }))
@@ -88,8 +96,8 @@ pub(crate) enum FilteredSegment<S> {
 pub(crate) struct Checked<S> {
     inner: S,
     columns: Arc<SegmentColumns>,
-    /// By status index (see `FacetCells::status_of`): whether it passes; `None` if any status does.
-    admitted_statuses: Option<Vec<bool>>,
+    /// By facet cell: whether its facet values pass; `None` if any do.
+    admitted_cells: Option<CellSet>,
     price_fen: Option<(i64, i64)>,
     /// The part of the current block that passed.
     passed: Vec<DocId>,
@@ -98,15 +106,15 @@ pub(crate) struct Checked<S> {
 impl<S> Checked<S> {
     fn admits(&self, doc: DocId) -> bool {
         let doc = doc as usize;
-        let status_ok = match &self.admitted_statuses {
-            Some(admitted) => admitted[self.columns.facets.status_of(doc)],
+        let cell_ok = match &self.admitted_cells {
+            Some(admitted) => admitted.contains(self.columns.facets.cell_of(doc)),
             None => true,
         };
         let price_ok = match self.price_fen {
             Some((min, max)) => (min..=max).contains(&self.columns.price[doc]),
             None => true,
         };
-        status_ok && price_ok
+        cell_ok && price_ok
     }
 }
 

@@ -2,9 +2,9 @@
 
 use std::fs;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::Query;
 use tantivy::schema::Value;
 use tantivy::{
@@ -15,9 +15,10 @@ use super::columns::ColumnCache;
 use super::document::ProductDoc;
 use super::facets::{FacetCollector, FacetFruit, Facets};
 use super::filter::{ColumnFilter, Filtered};
+use super::hits::{HitCache, HitSource, ShownHit};
+use super::matches::{MatchCache, TextMatches};
 use super::query::{QueryBuilder, QueryTerm, SearchQuery, Sort, parse_text, status_in_query};
 use super::schema::{self, Fields, SCHEMA_VERSION, VERSION_FILE};
-use super::snippet::Highlighter;
 use super::sort::{SortColumn, TopByColumn};
 use super::{SearchError, tokenizer};
 
@@ -62,15 +63,24 @@ pub enum RebuildReason {
 /// One hit of a search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
-    /// The product as the index holds it: what it held in the database at the last commit, so a
-    /// result list needs no database read. Its `description` is left empty: the snippet carries
-    /// the part that matched, and result pages are kept in memory.
-    pub product: ProductDoc,
+    pub(crate) shown: Arc<ShownHit>,
     /// Relevance score (0 when sorted by something else and no text was given).
     pub score: f32,
+}
+
+impl Hit {
+    /// The product as the index holds it: what it held in the database at the last commit, so a
+    /// result list needs no database read. Its `description` is left empty: the snippet carries
+    /// the part that matched, and hits are kept in memory.
+    pub fn product(&self) -> &ProductDoc {
+        &self.shown.product
+    }
+
     /// Escaped HTML: the name with matches in `<mark>`, then ` — ` and the best description
     /// fragment when the description matched.
-    pub snippet_html: String,
+    pub fn snippet_html(&self) -> &str {
+        &self.shown.snippet_html
+    }
 }
 
 /// One page of hits, the number of all matches and the facet counts over all matches.
@@ -94,6 +104,10 @@ pub struct SearchIndex {
     reader: IndexReader,
     /// Each segment's facet values, prices and listing times as plain arrays (see `columns.rs`).
     columns: ColumnCache,
+    /// The matches of recently searched texts (see `matches.rs`).
+    matches: MatchCache,
+    /// Hits as shown for recently searched texts (see `hits.rs`).
+    hits: HitCache,
 }
 
 impl SearchIndex {
@@ -145,6 +159,8 @@ impl SearchIndex {
             writer_threads: threads,
             reader,
             columns: ColumnCache::default(),
+            matches: MatchCache::default(),
+            hits: HitCache::default(),
         };
         search.columns.refresh(&search.reader.searcher())?;
         Ok(search)
@@ -251,11 +267,22 @@ impl SearchIndex {
         terms: &[QueryTerm],
         q: &SearchQuery,
     ) -> Result<SearchResults, SearchError> {
-        let query = QueryBuilder { fields: &self.fields }.search(terms, q);
-        // No text to match is exactly when the query itself restricts the listing status.
-        let has_text = !status_in_query(terms);
-        let (ranked, fruit) = self.collect(searcher, &*query, q, has_text)?;
-        let hits = self.hits(searcher, terms, ranked)?;
+        let builder = QueryBuilder { fields: &self.fields };
+        // With text, the text's matches (kept per generation) are filtered per match; without,
+        // the filters are the query.
+        let source = if status_in_query(terms) {
+            Source::Query(builder.search(terms, q))
+        } else {
+            Source::Matches(self.matches.matches(searcher, q.text.trim(), || builder.text(terms))?)
+        };
+        let has_text = matches!(source, Source::Matches(_));
+        let (ranked, fruit) = self.collect(searcher, &source, q, has_text)?;
+        let hits = HitSource {
+            searcher,
+            fields: &self.fields,
+            columns: &self.columns,
+        };
+        let hits = self.hits.hits(&hits, q.text.trim(), terms, ranked)?;
         let total = fruit.total as usize;
         let facets = if q.facets {
             fruit.into_facets()
@@ -269,7 +296,7 @@ impl SearchIndex {
     fn collect(
         &self,
         searcher: &Searcher,
-        query: &dyn Query,
+        source: &Source,
         q: &SearchQuery,
         has_text: bool,
     ) -> Result<(Vec<(f32, DocAddress)>, FacetFruit), SearchError> {
@@ -288,71 +315,41 @@ impl SearchIndex {
         };
         let filter = ColumnFilter::of(q, !has_text);
         let (ranked, fruit) = match sort {
-            Sort::Relevance => self.run(searcher, query, page().order_by_score(), q, filter, |s| s)?,
-            Sort::PriceAsc => self.run(searcher, query, by(SortColumn::Price, false), q, filter, zero)?,
-            Sort::PriceDesc => self.run(searcher, query, by(SortColumn::Price, true), q, filter, zero)?,
-            Sort::Newest => self.run(searcher, query, by(SortColumn::ListedAt, true), q, filter, zero)?,
+            Sort::Relevance => self.run(searcher, source, page().order_by_score(), q, filter, |s| s)?,
+            Sort::PriceAsc => self.run(searcher, source, by(SortColumn::Price, false), q, filter, zero)?,
+            Sort::PriceDesc => self.run(searcher, source, by(SortColumn::Price, true), q, filter, zero)?,
+            Sort::Newest => self.run(searcher, source, by(SortColumn::ListedAt, true), q, filter, zero)?,
         };
         Ok((ranked, fruit))
     }
 
     /// Runs one top-docs collector together with the facet (or plain count) collector.
-    fn run<K: 'static + Send + Sync>(
-        &self,
+    fn run<'q, K: 'static + Send + Sync>(
+        &'q self,
         searcher: &Searcher,
-        query: &dyn Query,
+        source: &Source,
         top: impl tantivy::collector::Collector<Fruit = Vec<(K, DocAddress)>>,
         q: &SearchQuery,
-        filter: ColumnFilter,
+        filter: ColumnFilter<'q>,
         score_of: impl Fn(K) -> f32,
     ) -> Result<(Vec<(f32, DocAddress)>, FacetFruit), SearchError> {
         let (ranked, fruit) = if q.facets {
             let facets = FacetCollector { cache: &self.columns };
-            searcher.search(query, &self.filtered(filter, (top, facets)))?
+            source.collect(searcher, &self.filtered(filter, (top, facets)))?
         } else {
-            let (ranked, total) = searcher.search(query, &self.filtered(filter, (top, Count)))?;
+            let (ranked, total) = source.collect(searcher, &self.filtered(filter, (top, Count)))?;
             (ranked, FacetFruit::count_only(total as u64))
         };
         let ranked = ranked.into_iter().map(|(key, addr)| (score_of(key), addr)).collect();
         Ok((ranked, fruit))
     }
 
-    fn filtered<C>(&self, filter: ColumnFilter, inner: C) -> Filtered<'_, C> {
+    fn filtered<'q, C>(&'q self, filter: ColumnFilter<'q>, inner: C) -> Filtered<'q, C> {
         Filtered {
             cache: &self.columns,
             filter,
             inner,
         }
-    }
-
-    /// Loads the page's stored fields and builds the hits.
-    fn hits(
-        &self,
-        searcher: &Searcher,
-        terms: &[QueryTerm],
-        ranked: Vec<(f32, DocAddress)>,
-    ) -> Result<Vec<Hit>, SearchError> {
-        let highlighter = Highlighter::new(terms, &self.fields);
-        // By segment ordinal, looked up once rather than per hit.
-        let columns = searcher
-            .segment_readers()
-            .iter()
-            .map(|segment| self.columns.get(segment))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        let mut hits = Vec::with_capacity(ranked.len());
-        for (score, address) in ranked {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let segment_columns = &columns[address.segment_ord as usize];
-            let mut product = ProductDoc::from_index(&doc, &self.fields, segment_columns, address.doc_id)
-                .ok_or_else(|| SearchError::Corrupt("索引中的产品缺少字段".into()))?;
-            let description = std::mem::take(&mut product.description);
-            hits.push(Hit {
-                snippet_html: highlighter.html(&product.name, &description),
-                product,
-                score,
-            });
-        }
-        Ok(hits)
     }
 
     /// Up to `limit` product names for a search box's as-you-type list. `prefix` is Chinese or pinyin
@@ -394,6 +391,23 @@ impl SearchIndex {
 
     fn id_term(&self, id: i32) -> Term {
         Term::from_field_i64(self.fields.id, i64::from(id))
+    }
+}
+
+/// Where a search's matches come from.
+enum Source {
+    /// A query of the text and the filters together (a search without text).
+    Query(Box<dyn Query>),
+    /// The text's matches, kept or just found; the filters are checked per match.
+    Matches(Arc<TextMatches>),
+}
+
+impl Source {
+    fn collect<C: Collector>(&self, searcher: &Searcher, collector: &C) -> tantivy::Result<C::Fruit> {
+        match self {
+            Source::Query(query) => searcher.search(&**query, collector),
+            Source::Matches(matches) => matches.collect(searcher, collector),
+        }
     }
 }
 

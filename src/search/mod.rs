@@ -22,16 +22,20 @@
 //! (drill-down: with a county chosen, the county facet shows that county alone). To switch, the UI
 //! clears the filter; this keeps one pass over the matches per search.
 //!
-//! Results are not cached here: [`SearchIndex::generation`] changes with every commit, so a caller
-//! can keep results until it changes (the web layer keeps result pages that way). What is kept is
-//! per segment: the fast fields every match reads (facet values, price, listing time) as plain
-//! arrays, built when a commit brings a new segment (`columns.rs`).
+//! Result pages are not cached here: [`SearchIndex::generation`] changes with every commit, so a
+//! caller can keep results until it changes (the web layer keeps result pages that way). What is
+//! kept here is, per segment, the fast fields every match reads (facet values, price, listing time)
+//! as plain arrays, built when a commit brings a new segment (`columns.rs`); and, per generation,
+//! the matches of recently searched texts, so that the same text with other filters, another sort
+//! or page is checked match by match instead of searched again (`matches.rs`, `filter.rs`).
 
 mod columns;
 mod document;
 mod facets;
 mod filter;
+mod hits;
 mod index;
+mod matches;
 mod pinyin;
 mod query;
 mod schema;

@@ -245,16 +245,28 @@ pub(crate) struct QueryBuilder<'a> {
 impl QueryBuilder<'_> {
     /// The whole search: every positive term must match, no excluded term may, and the filters hold.
     pub(crate) fn search(&self, terms: &[QueryTerm], q: &SearchQuery) -> Box<dyn Query> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in terms {
-            let occur = if term.excluded { Occur::MustNot } else { Occur::Must };
-            clauses.push((occur, self.term(term)));
-        }
+        let mut clauses = self.term_clauses(terms);
         for filter in self.filters(terms, q) {
             // Filters decide membership only; a constant 0 keeps them out of the ranking.
             clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
         }
         self.finish(clauses)
+    }
+
+    /// The text alone, whatever the filters: every positive term must match, no excluded term may.
+    /// A text search checks the filters on each match (`filter.rs`, `matches.rs`).
+    pub(crate) fn text(&self, terms: &[QueryTerm]) -> Box<dyn Query> {
+        self.finish(self.term_clauses(terms))
+    }
+
+    fn term_clauses(&self, terms: &[QueryTerm]) -> Vec<(Occur, Box<dyn Query>)> {
+        terms
+            .iter()
+            .map(|term| {
+                let occur = if term.excluded { Occur::MustNot } else { Occur::Must };
+                (occur, self.term(term))
+            })
+            .collect()
     }
 
     /// The suggestion query: `text`'s terms against the name only, the last one as a prefix when it is

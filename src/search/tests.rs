@@ -81,7 +81,7 @@ fn index() -> SearchIndex {
 }
 
 fn ids(results: &SearchResults) -> Vec<i32> {
-    results.hits.iter().map(|h| h.product.id).collect()
+    results.hits.iter().map(|h| h.product().id).collect()
 }
 
 fn id_set(index: &SearchIndex, text: &str) -> BTreeSet<i32> {
@@ -155,7 +155,7 @@ fn facets_count_every_match_per_dimension(index: SearchIndex) {
     assert_eq!(results.total, listed.len());
     assert_eq!(results.hits.len(), 1);
 
-    let count_of = |list: &[FacetCount], value: &str| list.iter().find(|f| f.value == value).map_or(0, |f| f.count);
+    let count_of = |list: &[FacetCount], value: &str| list.iter().find(|f| &*f.value == value).map_or(0, |f| f.count);
     let f = &results.facets;
     for spec in CATALOGUE.iter().filter(|s| s.status == Listed) {
         let county = region::county(spec.county).unwrap();
@@ -203,7 +203,7 @@ fn facets_follow_the_text_and_include_every_status_for_the_office(index: SearchI
             count: 4
         }]
     );
-    let mut status: Vec<(String, u64)> = f.status.into_iter().map(|c| (c.value, c.count)).collect();
+    let mut status: Vec<(String, u64)> = f.status.into_iter().map(|c| (c.value.to_string(), c.count)).collect();
     status.sort();
     assert_eq!(status, vec![("delisted".into(), 1), ("listed".into(), 3)]);
     assert_eq!(
@@ -226,6 +226,12 @@ fn facets_follow_the_text_and_include_every_status_for_the_office(index: SearchI
 #[case::price_range(SearchQuery { min_price_fen: Some(3_500), max_price_fen: Some(5_800), ..Default::default() }, [4, 6, 7, 8].into())]
 #[case::min_price_only(SearchQuery { min_price_fen: Some(9_000), ..Default::default() }, [1, 9].into())]
 #[case::text_and_filter(SearchQuery { county: Some("610124".into()), ..SearchQuery::text("猕猴桃") }, [4].into())]
+// With text, the city, county, category and poverty kind are checked per match too.
+#[case::text_and_city(SearchQuery { city: Some("610300".into()), ..SearchQuery::text("猕猴桃") }, [3].into())]
+#[case::text_and_category(SearchQuery { category: Some("水果".into()), ..SearchQuery::text("洛川") }, [5].into())]
+#[case::text_and_poverty(SearchQuery { poverty: Some(DesignatedSite), ..SearchQuery::text("蜂蜜") }, [10].into())]
+#[case::text_and_unknown_county(SearchQuery { county: Some("999999".into()), ..SearchQuery::text("茶") }, [].into())]
+#[case::text_and_every_filter(SearchQuery { city: Some("610900".into()), county: Some("610921".into()), category: Some("茶叶".into()), poverty: Some(PovertyCounty), max_price_fen: Some(7_000), ..SearchQuery::text("茶") }, [16].into())]
 // With text, status and price are checked per match rather than in the query: the same answers.
 #[case::text_listed_only(SearchQuery::text("茶"), [1, 9, 16].into())]
 #[case::text_all_statuses(SearchQuery { statuses: StatusFilter::All, ..SearchQuery::text("茶") }, [1, 9, 12, 16].into())]
@@ -320,6 +326,9 @@ fn edited_tea() -> ProductDoc {
 #[case::newest_for_the_office(SearchQuery { sort: Sort::Newest, statuses: StatusFilter::All, ..Default::default() })]
 #[case::text_by_price(SearchQuery { sort: Sort::PriceAsc, ..SearchQuery::text("茶") })]
 #[case::fruit(SearchQuery { category: Some("水果".into()), ..Default::default() })]
+// Sorted by a column: relevance scores differ between the two, since BM25 counts deleted copies.
+#[case::text_in_a_category(SearchQuery { category: Some("水果".into()), sort: Sort::Newest, ..SearchQuery::text("洛川") })]
+#[case::text_in_a_city_by_price(SearchQuery { city: Some("610900".into()), sort: Sort::PriceDesc, ..SearchQuery::text("茶") })]
 fn facets_and_sorts_over_many_segments_equal_one_segment(#[case] q: SearchQuery) {
     let edited = edited_tea();
     let segmented = index_in_segments(&edited);
@@ -356,7 +365,12 @@ fn pages_with_equal_prices_neither_repeat_nor_skip_across_segments() {
                 ..Default::default()
             };
             let results = index.search(&q).unwrap();
-            seen.extend(results.hits.iter().map(|h| (h.product.unit_price_fen, h.product.id)));
+            seen.extend(
+                results
+                    .hits
+                    .iter()
+                    .map(|h| (h.product().unit_price_fen, h.product().id)),
+            );
         }
         let unique: BTreeSet<i32> = seen.iter().map(|(_, id)| *id).collect();
         assert_eq!(unique.len(), CATALOGUE.len(), "{sort:?}: every product once: {seen:?}");
@@ -366,6 +380,104 @@ fn pages_with_equal_prices_neither_repeat_nor_skip_across_segments() {
         ordered.sort_by(|a, b| if sort == Sort::PriceAsc { a.cmp(b) } else { b.cmp(a) });
         assert_eq!(prices, ordered, "{sort:?}");
     }
+}
+
+/// The same texts under every filter, sort and page, in an order where most find their text's
+/// matches kept from an earlier search (`matches.rs`).
+fn variants_of_texts() -> Vec<SearchQuery> {
+    let mut all = Vec::new();
+    for text in ["茶", "猕猴桃", "洛川", "蜂蜜 -枣", "fuxi"] {
+        let base = SearchQuery::text(text);
+        let variants = [
+            base.clone(),
+            SearchQuery {
+                county: Some("610924".into()),
+                ..base.clone()
+            },
+            SearchQuery {
+                city: Some("610900".into()),
+                ..base.clone()
+            },
+            SearchQuery {
+                category: Some("水果".into()),
+                ..base.clone()
+            },
+            SearchQuery {
+                poverty: Some(PovertyVillage),
+                ..base.clone()
+            },
+            SearchQuery {
+                county: Some("999999".into()),
+                ..base.clone()
+            },
+            SearchQuery {
+                statuses: StatusFilter::All,
+                ..base.clone()
+            },
+            SearchQuery {
+                statuses: StatusFilter::Only(Delisted),
+                ..base.clone()
+            },
+            SearchQuery {
+                max_price_fen: Some(7_000),
+                ..base.clone()
+            },
+            SearchQuery {
+                min_price_fen: Some(6_000),
+                sort: Sort::PriceAsc,
+                ..base.clone()
+            },
+            SearchQuery {
+                sort: Sort::PriceDesc,
+                statuses: StatusFilter::All,
+                ..base.clone()
+            },
+            SearchQuery {
+                sort: Sort::Newest,
+                ..base.clone()
+            },
+            SearchQuery {
+                per_page: 1,
+                page: 2,
+                ..base.clone()
+            },
+            SearchQuery {
+                facets: false,
+                ..base.clone()
+            },
+        ];
+        all.extend(variants);
+    }
+    all
+}
+
+#[rstest]
+fn a_text_searched_before_gives_what_a_fresh_index_gives_under_any_filter(index: SearchIndex) {
+    for q in variants_of_texts() {
+        let fresh = SearchIndex::in_memory().unwrap();
+        fresh.rebuild(catalogue(), |_| {}).unwrap();
+        assert_eq!(index.search(&q).unwrap(), fresh.search(&q).unwrap(), "{q:?}");
+    }
+}
+
+#[rstest]
+fn a_product_changed_after_a_search_shows_changed_in_the_next(index: SearchIndex) {
+    let q = SearchQuery::text("猕猴桃");
+    let before = index.search(&q).unwrap();
+    assert!(before.hits.iter().any(|h| h.product().id == 3));
+    let changed = ProductDoc {
+        name: "眉县徐香猕猴桃礼盒".into(),
+        supplier_name: "眉县果业公司".into(),
+        unit_price_fen: 1_000,
+        ..doc(&CATALOGUE[2])
+    };
+    index.upsert(&changed).unwrap();
+    index.commit().unwrap();
+    let after = index.search(&q).unwrap();
+    let hit = after.hits.iter().find(|h| h.product().id == 3).unwrap();
+    assert_eq!(hit.product().supplier_name, "眉县果业公司");
+    assert_eq!(hit.product().unit_price_fen, 1_000);
+    assert_eq!(hit.snippet_html(), "眉县徐香<mark>猕猴桃</mark>礼盒");
 }
 
 #[rstest]
@@ -402,7 +514,8 @@ fn snippets_mark_matches_and_escape_product_text(index: SearchIndex) {
             .unwrap()
             .hits
             .remove(0)
-            .snippet_html
+            .snippet_html()
+            .to_owned()
     };
     assert_eq!(
         hit("\"富硒茶\""),
@@ -422,7 +535,7 @@ fn snippets_mark_matches_and_escape_product_text(index: SearchIndex) {
     index.upsert(&nasty).unwrap();
     index.commit().unwrap();
     let results = index.search(&SearchQuery::text("alert")).unwrap();
-    let html = &results.hits[0].snippet_html;
+    let html = results.hits[0].snippet_html();
     assert!(!html.contains("<script>") && !html.contains("<b>"), "{html}");
     assert!(
         html.starts_with("&lt;script&gt;<mark>alert</mark>(&#39;茶&#39;)"),
@@ -567,11 +680,11 @@ fn a_hit_carries_the_product_as_indexed_so_a_list_needs_no_database(index: Searc
     let results = index.search(&SearchQuery::text("富硒")).unwrap();
     assert!(!results.hits.is_empty());
     for hit in &results.hits {
-        let spec = CATALOGUE.iter().find(|s| s.id == hit.product.id).unwrap();
+        let spec = CATALOGUE.iter().find(|s| s.id == hit.product().id).unwrap();
         let expected = ProductDoc {
             description: String::new(),
             ..doc(spec)
         };
-        assert_eq!(hit.product, expected);
+        assert_eq!(hit.product(), &expected);
     }
 }

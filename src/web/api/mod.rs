@@ -12,7 +12,7 @@ use crate::search::FacetCount;
 use crate::telemetry::spawn_blocking_in_span;
 use crate::web::State;
 use crate::web::catalogue_query::CatalogueParams;
-use crate::web::public::search::{city_name, load_product, run_search};
+use crate::web::public::search::{load_product, run_search};
 
 const OPENAPI: &str = include_str!("openapi.json");
 
@@ -35,35 +35,36 @@ struct ProductItem {
 }
 
 #[derive(Serialize)]
-struct Facet {
-    value: String,
-    label: String,
+struct Facet<'a> {
+    value: &'a str,
+    label: &'a str,
     count: u64,
 }
 
 #[derive(Serialize)]
-struct FacetsJson {
-    city: Vec<Facet>,
-    county: Vec<Facet>,
-    category: Vec<Facet>,
-    poverty: Vec<Facet>,
-    status: Vec<Facet>,
+struct FacetsJson<'a> {
+    city: Vec<Facet<'a>>,
+    county: Vec<Facet<'a>>,
+    category: Vec<Facet<'a>>,
+    poverty: Vec<Facet<'a>>,
+    status: Vec<Facet<'a>>,
 }
 
 #[derive(Serialize)]
-struct ProductList {
+struct ProductList<'a> {
     total: usize,
     page: u32,
     per_page: u32,
     items: Vec<ProductItem>,
-    facets: FacetsJson,
+    facets: FacetsJson<'a>,
 }
 
-fn facets(counts: &[FacetCount], label: impl Fn(&str) -> String) -> Vec<Facet> {
+/// Labels come from the region table and the domain's names: no allocation per value.
+fn facets<'a>(counts: &'a [FacetCount], label: impl Fn(&'a str) -> &'a str) -> Vec<Facet<'a>> {
     counts
         .iter()
         .map(|c| Facet {
-            value: c.value.clone(),
+            value: &c.value,
             label: label(&c.value),
             count: c.count,
         })
@@ -118,13 +119,13 @@ pub async fn products(state: State, session: Session, req: actix_web::HttpReques
             .hits
             .iter()
             .map(|hit| {
-                let p = &hit.product;
+                let p = hit.product();
                 ProductItem {
                     url: format!("/products/{}", p.catalogue_code),
                     unit_price_yuan: crate::domain::Fen(p.unit_price_fen).to_string(),
                     catalogue_code: p.catalogue_code.clone(),
                     name: p.name.clone(),
-                    snippet_html: hit.snippet_html.clone(),
+                    snippet_html: hit.snippet_html().to_owned(),
                     unit_price_fen: p.unit_price_fen,
                     category: p.category.clone(),
                     city_code: p.city_code.clone(),
@@ -138,21 +139,11 @@ pub async fn products(state: State, session: Session, req: actix_web::HttpReques
             })
             .collect(),
         facets: FacetsJson {
-            city: facets(&f.city, city_name),
-            county: facets(&f.county, |c| {
-                region::county(c).map(|c| c.name.to_owned()).unwrap_or_default()
-            }),
-            category: facets(&f.category, str::to_owned),
-            poverty: facets(&f.poverty, |k| {
-                PovertyRegionKind::parse(k)
-                    .map(|k| k.label().to_owned())
-                    .unwrap_or_default()
-            }),
-            status: facets(&f.status, |s| {
-                ListingStatus::parse(s)
-                    .map(|s| s.label().to_owned())
-                    .unwrap_or_default()
-            }),
+            city: facets(&f.city, |c| region::city(c).map_or("", |c| c.name)),
+            county: facets(&f.county, |c| region::county(c).map_or("", |c| c.name)),
+            category: facets(&f.category, |c| c),
+            poverty: facets(&f.poverty, |k| PovertyRegionKind::parse(k).map_or("", |k| k.label())),
+            status: facets(&f.status, |s| ListingStatus::parse(s).map_or("", |s| s.label())),
         },
     };
     Ok(HttpResponse::Ok().json(body))

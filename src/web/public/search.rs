@@ -30,27 +30,27 @@ pub struct ResultItem {
     pub status: ListingStatus,
 }
 
-pub struct FacetLink {
-    pub label: String,
+pub struct FacetLink<'a> {
+    pub label: &'a str,
     pub count: u64,
     pub href: String,
     pub active: bool,
 }
 
-pub struct FacetGroup {
+pub struct FacetGroup<'a> {
     pub title: &'static str,
     pub clear_href: Option<String>,
-    pub links: Vec<FacetLink>,
+    pub links: Vec<FacetLink<'a>>,
 }
 
 #[derive(Template)]
 #[template(path = "public/search.html")]
-struct SearchPage {
+struct SearchPage<'a> {
     nav: Nav,
     q: String,
     total: usize,
     items: Vec<ResultItem>,
-    facets: Vec<FacetGroup>,
+    facets: Vec<FacetGroup<'a>>,
     sort: String,
     sorts: Vec<(&'static str, &'static str, String)>,
     prev_href: Option<String>,
@@ -64,11 +64,7 @@ struct SearchPage {
 }
 
 pub fn city_name(code: &str) -> String {
-    region::cities()
-        .iter()
-        .find(|c| c.code == code)
-        .map(|c| c.name.to_owned())
-        .unwrap_or_else(|| code.to_owned())
+    region::city(code).map_or_else(|| code.to_owned(), |c| c.name.to_owned())
 }
 
 /// A page of results: hits (each with its product as listed) and facet counts.
@@ -85,7 +81,7 @@ pub struct ResultCache {
 
 /// Memory kept for result pages, as estimated by `approximate_bytes` (a page with facets is
 /// 5–30 KB; the allocator's overhead comes on top, so RSS grows by up to about twice this).
-const RESULT_CACHE_BYTES: u64 = 12 * 1024 * 1024;
+const RESULT_CACHE_BYTES: u64 = 6 * 1024 * 1024;
 
 #[derive(Clone)]
 struct Weighed {
@@ -108,8 +104,8 @@ fn approximate_bytes(page: &SearchResults) -> u64 {
         .hits
         .iter()
         .map(|h| {
-            let p = &h.product;
-            200 + h.snippet_html.len() + p.name.len() + p.supplier_name.len()
+            let p = h.product();
+            200 + h.snippet_html().len() + p.name.len() + p.supplier_name.len()
         })
         .sum();
     let f = &page.facets;
@@ -156,10 +152,10 @@ pub fn run_search(state: &State, query: &SearchQuery) -> Result<ResultPage, AppE
 }
 
 pub fn item(hit: &Hit) -> ResultItem {
-    let p = &hit.product;
+    let p = hit.product();
     ResultItem {
         code: p.catalogue_code.clone(),
-        snippet_html: hit.snippet_html.clone(),
+        snippet_html: hit.snippet_html().to_owned(),
         price: Fen(p.unit_price_fen).to_string(),
         category: p.category.clone(),
         county_name: p.county_name.clone(),
@@ -205,13 +201,13 @@ fn with(p: &CatalogueParams, key: &'static str, value: Option<&str>) -> String {
     href(&list)
 }
 
-fn facet_group(
+fn facet_group<'a>(
     p: &CatalogueParams,
     title: &'static str,
     key: &'static str,
-    counts: &[FacetCount],
-    label: impl Fn(&str) -> String,
-) -> FacetGroup {
+    counts: &'a [FacetCount],
+    label: impl Fn(&'a str) -> &'a str,
+) -> FacetGroup<'a> {
     let all = pairs(p);
     let current = all.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
     let others: Vec<_> = all.into_iter().filter(|(k, _)| *k != key).collect();
@@ -231,7 +227,7 @@ fn facet_group(
                     "{base}{separator}{key}={}",
                     form_urlencoded::byte_serialize(c.value.as_bytes()).collect::<String>()
                 ),
-                active: current.as_deref() == Some(c.value.as_str()),
+                active: current.as_deref() == Some(&*c.value),
             })
             .collect(),
     }
@@ -276,22 +272,18 @@ pub async fn page(
     };
     let f = &results.facets;
     let facets = vec![
-        facet_group(&params, "市", "city", &f.city, city_name),
-        facet_group(&params, "县区", "county", &f.county, |c| {
-            region::county(c)
-                .map(|c| c.name.to_owned())
-                .unwrap_or_else(|| c.to_owned())
+        facet_group(&params, "市", "city", &f.city, |c| {
+            region::city(c).map_or(c, |c| c.name)
         }),
-        facet_group(&params, "品类", "category", &f.category, str::to_owned),
+        facet_group(&params, "县区", "county", &f.county, |c| {
+            region::county(c).map_or(c, |c| c.name)
+        }),
+        facet_group(&params, "品类", "category", &f.category, |c| c),
         facet_group(&params, "扶贫地区类型", "poverty", &f.poverty, |k| {
-            PovertyRegionKind::parse(k)
-                .map(|k| k.label().to_owned())
-                .unwrap_or_else(|| k.to_owned())
+            PovertyRegionKind::parse(k).map_or(k, |k| k.label())
         }),
         facet_group(&params, "目录状态", "status", &f.status, |s| {
-            ListingStatus::parse(s)
-                .map(|s| s.label().to_owned())
-                .unwrap_or_else(|_| s.to_owned())
+            ListingStatus::parse(s).map_or(s, |s| s.label())
         }),
     ];
     let sort = params.sort.clone().unwrap_or_default();
@@ -326,7 +318,7 @@ pub async fn page(
     render(&page)
 }
 
-fn empty_page(nav: Nav, params: &CatalogueParams, error: Option<String>) -> SearchPage {
+fn empty_page(nav: Nav, params: &CatalogueParams, error: Option<String>) -> SearchPage<'static> {
     SearchPage {
         nav,
         q: params.q.clone().unwrap_or_default(),
@@ -366,7 +358,7 @@ pub async fn categories(state: State, session: Session) -> Result<HttpResponse, 
         .map(|c| {
             (
                 (*c).to_owned(),
-                counts.iter().find(|f| f.value == *c).map(|f| f.count).unwrap_or(0),
+                counts.iter().find(|f| &*f.value == *c).map(|f| f.count).unwrap_or(0),
             )
         })
         .collect();
