@@ -5,7 +5,9 @@
 #   one query   the same URL over and over (after the first request, the result cache answers);
 #   mix         many different searches drawn as people search (scripts/search_mix.lua: popular
 #               words far more often, filters, gift budgets, sorts, page 2), so popular ones repeat;
-#   distinct    every request different (a random max_price): the worst case, each runs the index.
+#   distinct    every request different (a random max_price), so the result cache never answers;
+#               the texts repeat, so the index's kept matches and hits of a text serve;
+#   cold        every request different and every text new: each runs the full query.
 # In-process latency, recall and the SQLite FTS5/LIKE comparison are in
 # `cargo bench --bench search_bench`.
 # Usage: scripts/bench_search.sh [PRODUCTS=100000] [SECONDS=10]
@@ -42,7 +44,7 @@ for path in "/api/v1/products?q=$q" "/search?q=$q" "/api/v1/products?q=$q&county
   echo "== wrk -t2 -c64 -d${seconds}s $path"
   wrk -t2 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$port$path" | grep -E "Requests/sec|^ +(50|99)%"
 done
-for mode in mix distinct; do
+for mode in mix distinct cold; do
   for path in /api/v1/products /search; do
     echo "== wrk -t2 -c64 -d${seconds}s -s scripts/search_mix.lua $path $mode"
     wrk -t2 -c64 -d"${seconds}s" --latency -s scripts/search_mix.lua "http://127.0.0.1:$port" -- "$path" "$mode" |

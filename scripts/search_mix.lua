@@ -7,8 +7,11 @@
 --                      some with a county, category or poverty filter, a gift budget (max_price
 --                      50…500 yuan), another sort or page 2: 44,520 possible requests.
 --         "distinct" : the same, but every request gets a random max_price between 50 and 5,000
---                      yuan, so nearly no request repeats and the server's result cache is useless:
---                      the worst case, every request runs the index.
+--                      yuan, so nearly no request repeats and the server's result cache is useless;
+--                      the texts still repeat, so their matches and hits kept by the index serve.
+--         "cold"     : as "distinct", and every text is new: a number never searched before is
+--                      excluded (茶 -48213), so nothing kept serves: the worst case, every request
+--                      runs the full query and reads its hits from the doc store.
 -- At the end it prints how many of the requests sent were repeats of an earlier one (per wrk thread,
 -- so a slight undercount).
 
@@ -62,6 +65,10 @@ end
 function request()
   local parts = {}
   local q = zipf_word()
+  if mode == "cold" then
+    if q == "" then q = "茶" end
+    q = q .. " -" .. math.random(10000000, 99999999)
+  end
   if q ~= "" then parts[#parts + 1] = "q=" .. encode(q) end
   local roll = math.random(100)
   if roll <= 20 then
@@ -71,7 +78,7 @@ function request()
   elseif roll <= 45 then
     parts[#parts + 1] = "poverty=poverty_county"
   end
-  if mode == "distinct" then
+  if mode == "distinct" or mode == "cold" then
     parts[#parts + 1] = "max_price=" .. math.random(50, 5000)
   elseif math.random(4) == 1 then
     parts[#parts + 1] = "max_price=" .. pick(budgets)

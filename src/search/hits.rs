@@ -64,6 +64,10 @@ pub(crate) struct HitSource<'a> {
 }
 
 impl HitCache {
+    pub(crate) fn clear(&self) {
+        self.entries.clear();
+    }
+
     /// The hits of `ranked` (a page of `text`'s matches, with their scores), in that order.
     pub(crate) fn hits(
         &self,

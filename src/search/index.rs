@@ -248,6 +248,13 @@ impl SearchIndex {
         self.reader.searcher().generation().generation_id()
     }
 
+    /// Forgets the matches and hits kept for recently searched texts (`matches.rs`, `hits.rs`), so
+    /// that the next search of any text runs its query: for measuring that path.
+    pub fn forget_kept(&self) {
+        self.matches.clear();
+        self.hits.clear();
+    }
+
     /// How many products the index holds (every status).
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()

@@ -124,6 +124,10 @@ impl Default for MatchCache {
 }
 
 impl MatchCache {
+    pub(crate) fn clear(&self) {
+        self.entries.clear();
+    }
+
     /// The matches of `text` in `searcher`, found with `query` unless kept from an earlier search.
     pub(crate) fn matches(
         &self,
