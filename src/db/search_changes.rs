@@ -7,12 +7,32 @@ use super::{DbConnection, DbResult, now};
 
 /// Notes that a product changed in a way search must see. Call inside the changing transaction.
 pub fn record(conn: &mut DbConnection, product_id: i32) -> DbResult<()> {
+    hold_log_until_commit(conn)?;
     diesel::insert_into(search_changes::table)
         .values((
             search_changes::product_id.eq(product_id),
             search_changes::changed_at.eq(now()),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Makes the log's order the order in which changes commit. Call inside the changing transaction,
+/// before writing to the log.
+///
+/// Servers read the log as "every change after the last one applied". PostgreSQL hands out ids
+/// when a row is inserted, not when it commits: if a transaction holding change 10 committed after
+/// another holding change 11, a server that had read 11 would never read 10, and its index would
+/// keep, say, a delisted product. A transaction-scoped advisory lock makes writers of the log take
+/// turns from their first change to their commit. SQLite already lets one writer in at a time.
+pub fn hold_log_until_commit(conn: &mut DbConnection) -> DbResult<()> {
+    /// Any constant works, as long as nothing else uses it: "fupin-sc" in ASCII.
+    const LOG_LOCK: i64 = 0x6675_7069_6e2d_7363;
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(LOG_LOCK)
+            .execute(pg)?;
+    }
     Ok(())
 }
 

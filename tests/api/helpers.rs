@@ -200,6 +200,8 @@ pub async fn spawn_app() -> TestApp {
 /// A migrated database without a server, for tests of the database layer.
 pub struct TestDb {
     pub conn: DbConnection,
+    /// For more connections to the same database.
+    pub url: DatabaseUrl,
     _data_dir: TempDir,
     _pg: Option<PgTestDb>,
 }
@@ -211,6 +213,7 @@ pub fn test_db() -> TestDb {
     db::migrate(&mut conn).expect("migrations run");
     TestDb {
         conn,
+        url,
         _data_dir: data_dir,
         _pg: pg,
     }

@@ -7,7 +7,7 @@ use fupin_catalog::db::schema::products;
 use rstest::rstest;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, spawn_app, spawn_second_server};
+use crate::helpers::{TestApp, spawn_app, spawn_second_server, test_db};
 
 async fn api(app: &TestApp, query: &str) -> (u16, Value) {
     let response = app.get(&format!("/api/v1/products?{query}")).await;
@@ -246,4 +246,49 @@ async fn the_api_is_described_by_openapi() {
     );
     let (status, _) = app.get_text("/api/v1/nothing").await;
     assert_eq!(status, 404);
+}
+
+/// Servers read the change log as "every change after the last one applied", so a change must not
+/// commit before one logged earlier: a change logged while another transaction's change is still
+/// uncommitted waits for that transaction (on PostgreSQL ids are handed out at insert, not commit).
+#[test]
+fn the_change_log_is_in_commit_order() {
+    use fupin_catalog::db::search_changes;
+    let mut t = test_db();
+    fupin_catalog::demo::ensure(&mut t.conn, 20, false).expect("demo data");
+    let ids: Vec<i32> = products::table.select(products::id).limit(2).load(&mut t.conn).unwrap();
+    let before = search_changes::latest(&mut t.conn).unwrap();
+    let (logged, first_has_logged) = std::sync::mpsc::channel();
+    let (url_a, url_b) = (t.url.clone(), t.url.clone());
+    let (first_product, second_product) = (ids[0], ids[1]);
+    let first = std::thread::spawn(move || {
+        let mut conn = url_a.connect().unwrap();
+        conn.transaction::<_, diesel::result::Error, _>(|c| {
+            search_changes::record(c, first_product).unwrap();
+            logged.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(400));
+            Ok(())
+        })
+        .unwrap();
+        Instant::now()
+    });
+    first_has_logged.recv().unwrap();
+    let second = std::thread::spawn(move || {
+        let mut conn = url_b.connect().unwrap();
+        conn.transaction::<_, diesel::result::Error, _>(|c| {
+            search_changes::record(c, second_product).unwrap();
+            Ok(())
+        })
+        .unwrap();
+        Instant::now()
+    });
+    let (first_committed, second_committed) = (first.join().unwrap(), second.join().unwrap());
+    assert!(
+        second_committed >= first_committed,
+        "the second change committed {:?} before the first",
+        first_committed - second_committed
+    );
+    let logged = search_changes::since(&mut t.conn, before, 10).unwrap();
+    let order: Vec<i32> = logged.iter().map(|(_, product)| *product).collect();
+    assert_eq!(order, [first_product, second_product]);
 }
