@@ -16,7 +16,7 @@ use crate::domain::{ListingStatus, PovertyRegionKind, region};
 use crate::search::{ProductDoc, SearchError, SearchIndex};
 
 /// How often the background task looks for changes made through other servers.
-pub const TAIL_INTERVAL: Duration = Duration::from_millis(500);
+pub const TAIL_INTERVAL: Duration = Duration::from_millis(250);
 const PAGE: i64 = 5_000;
 
 #[derive(Debug, thiserror::Error)]

@@ -244,6 +244,14 @@ impl TestApp {
 }
 
 impl Browser {
+    /// A browser for a server at `address` (`http://127.0.0.1:PORT`), e.g. a `fupin serve` process.
+    pub fn at(address: &str) -> Browser {
+        Browser {
+            address: address.to_owned(),
+            client: test_client(),
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))

@@ -24,7 +24,7 @@ pub fn complete_row<'a>(row_no: &'a str, product: &'a str, credit_code: &'a str)
 pub const CREDIT_A: &str = "93610924MA0000001P";
 pub const CREDIT_B: &str = "93610924MA0000002N";
 
-async fn new_batch(county: &Browser) -> i32 {
+pub async fn new_batch(county: &Browser) -> i32 {
     let response = county.post("/county/batches", &[]).await;
     assert_eq!(response.status().as_u16(), 303);
     location(&response).trim_start_matches("/nominations/").parse().unwrap()
@@ -52,7 +52,7 @@ pub async fn submitted_batch(county: &Browser) -> i32 {
 }
 
 /// Completes a 17-character body with its check character, so the tests need no hand-made codes.
-fn valid(code: &str) -> &'static str {
+pub fn valid(code: &str) -> &'static str {
     let body = &code[..17];
     Box::leak(
         fupin_catalog::domain::CreditCode::with_check_char(body)
@@ -192,7 +192,7 @@ async fn a_nomination_goes_from_county_to_catalogue_and_a_verified_incident_deli
     assert_eq!(other_city.get(&batch).await.status().as_u16(), 403);
 }
 
-fn row_ids(page: &str) -> Vec<String> {
+pub fn row_ids(page: &str) -> Vec<String> {
     page.split("name=\"row_ids\" value=\"")
         .skip(1)
         .map(|s| s.split('"').next().unwrap().to_owned())

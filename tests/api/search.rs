@@ -7,7 +7,9 @@ use fupin_catalog::db::schema::products;
 use rstest::rstest;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, spawn_app, spawn_second_server, test_db};
+use fupin_catalog::db::DatabaseUrl;
+
+use crate::helpers::{Browser, TestApp, spawn_app, spawn_second_server, test_db};
 
 async fn api(app: &TestApp, query: &str) -> (u16, Value) {
     let response = app.get(&format!("/api/v1/products?{query}")).await;
@@ -291,4 +293,149 @@ fn the_change_log_is_in_commit_order() {
     let logged = search_changes::since(&mut t.conn, before, 10).unwrap();
     let order: Vec<i32> = logged.iter().map(|(_, product)| *product).collect();
     assert_eq!(order, [first_product, second_product]);
+}
+
+/// `fupin serve` as a process of its own, killed when dropped.
+struct ServeProcess {
+    address: String,
+    child: std::process::Child,
+}
+
+impl ServeProcess {
+    async fn start(database_url: &str, data_dir: &std::path::Path) -> ServeProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_fupin"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--workers", "2"])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env("DATABASE_URL", database_url)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("fupin serve starts");
+        let server = ServeProcess {
+            address: format!("http://127.0.0.1:{port}"),
+            child,
+        };
+        let browser = Browser::at(&server.address);
+        let started = Instant::now();
+        while browser
+            .client
+            .get(format!("{}/healthz", server.address))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "fupin serve did not come up"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        server
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two `fupin serve` processes on one database (PostgreSQL in the PostgreSQL suite, a shared
+/// SQLite file otherwise), each with its own search index: a product the office approves through
+/// one is found through the other within a second.
+#[tokio::test]
+async fn a_product_approved_through_one_serve_process_is_found_through_another_within_a_second() {
+    use crate::nominations::{CREDIT_A, complete_row, new_batch, row_ids, valid};
+    let mut t = test_db();
+    fupin_catalog::demo::ensure(&mut t.conn, 60, false).expect("demo data");
+    let database_url = match &t.url {
+        DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+        DatabaseUrl::Postgres(url) => url.clone(),
+    };
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (first, second) = (
+        ServeProcess::start(&database_url, dir_a.path()).await,
+        ServeProcess::start(&database_url, dir_b.path()).await,
+    );
+    let signed_in = |who: &'static str| {
+        let browser = Browser::at(&first.address);
+        async move {
+            let r = browser.login(who, fupin_catalog::demo::DEMO_PASSWORD).await;
+            assert_eq!(r.status().as_u16(), 303, "login as {who}");
+            browser
+        }
+    };
+    let (county, city, office) = (
+        signed_in("county-610924").await,
+        signed_in("city-610900").await,
+        signed_in("office").await,
+    );
+    let batch = new_batch(&county).await;
+    let row = complete_row("1", "蒿坪镇示例云雾新茶", valid(CREDIT_A));
+    assert_eq!(
+        county
+            .post(&format!("/nominations/{batch}/rows"), &row)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert_eq!(
+        county
+            .post(&format!("/nominations/{batch}/submit"), &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert_eq!(
+        city.post(&format!("/nominations/{batch}/forward"), &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let (_, queue) = office.get_text("/office/review").await;
+    let ids = row_ids(&queue);
+    assert_eq!(ids.len(), 1);
+
+    let search = format!(
+        "{}/api/v1/products?q=%22%E8%92%BF%E5%9D%AA%E9%95%87%E7%A4%BA%E4%BE%8B%22",
+        second.address
+    );
+    let total = || async {
+        office
+            .client
+            .get(&search)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()["total"]
+            .clone()
+    };
+    assert_eq!(total().await, 0, "not in the catalogue before the approval");
+    let approve = [("decision", "approve"), ("row_ids", ids[0].as_str()), ("reason", "")];
+    assert_eq!(office.post("/office/review", &approve).await.status().as_u16(), 303);
+    let approved = Instant::now();
+    while total().await != 1 {
+        assert!(
+            approved.elapsed() < Duration::from_secs(1),
+            "the other process did not find the approved product within a second"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!(
+        "found through the other process {:?} after the approval",
+        approved.elapsed()
+    );
 }
