@@ -5,9 +5,11 @@ use diesel::prelude::*;
 use super::schema::{counties, products, search_changes, suppliers};
 use super::{DbConnection, DbResult, now};
 
-/// Notes that a product changed in a way search must see. Call inside the changing transaction.
+/// Notes that a product changed in a way search must see. Call inside a [`logged_transaction`].
 pub fn record(conn: &mut DbConnection, product_id: i32) -> DbResult<()> {
-    hold_log_until_commit(conn)?;
+    // Already held when called from a logged transaction (taking it again is then free); taken
+    // here too so that a caller that forgot still logs in commit order.
+    lock_log(conn)?;
     diesel::insert_into(search_changes::table)
         .values((
             search_changes::product_id.eq(product_id),
@@ -17,15 +19,29 @@ pub fn record(conn: &mut DbConnection, product_id: i32) -> DbResult<()> {
     Ok(())
 }
 
-/// Makes the log's order the order in which changes commit. Call inside the changing transaction,
-/// before writing to the log.
+/// Runs `change` in a transaction that may write to the change log, holding the log from the
+/// transaction's first statement to its commit, so that the log's order is the order of commits.
 ///
 /// Servers read the log as "every change after the last one applied". PostgreSQL hands out ids
 /// when a row is inserted, not when it commits: if a transaction holding change 10 committed after
 /// another holding change 11, a server that had read 11 would never read 10, and its index would
 /// keep, say, a delisted product. A transaction-scoped advisory lock makes writers of the log take
-/// turns from their first change to their commit. SQLite already lets one writer in at a time.
-pub fn hold_log_until_commit(conn: &mut DbConnection) -> DbResult<()> {
+/// turns. It is taken first, before any row lock: taken later, two writers could each hold a row
+/// the other needs and deadlock. (SQLite already lets one writer in at a time.)
+pub fn logged_transaction<T, E>(
+    conn: &mut DbConnection,
+    change: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        lock_log(conn)?;
+        change(conn)
+    })
+}
+
+fn lock_log(conn: &mut DbConnection) -> QueryResult<()> {
     /// Any constant works, as long as nothing else uses it: "fupin-sc" in ASCII.
     const LOG_LOCK: i64 = 0x6675_7069_6e2d_7363;
     if let DbConnection::Postgresql(pg) = conn {

@@ -6,6 +6,7 @@ use super::events::NewEvent;
 use super::nominations::{Batch, NewBatch, NewRow, Row};
 use super::products::{NewProduct, Product, reserve_catalogue_codes};
 use super::schema::{products, quality_incidents};
+use super::search_changes::logged_transaction;
 use super::suppliers::{NewSupplier, Supplier};
 use super::{DbConnection, DbError, now};
 use crate::domain::listing::ListingError;
@@ -276,7 +277,7 @@ pub fn decide_rows(
     reason: &str,
     actor: &Actor,
 ) -> Result<Vec<String>> {
-    conn.transaction(|conn| {
+    logged_transaction(conn, |conn| {
         let mut codes = Vec::new();
         for &row_id in row_ids {
             let row =
@@ -394,7 +395,7 @@ pub fn change_listing(
     if reason.trim().is_empty() {
         return Err(NominationError::ReasonRequired.into());
     }
-    conn.transaction(|conn| set_listing(conn, product_id, to, reason.trim(), actor))
+    logged_transaction(conn, |conn| set_listing(conn, product_id, to, reason.trim(), actor))
 }
 
 fn set_listing(conn: &mut DbConnection, product_id: i32, to: ListingStatus, reason: &str, actor: &Actor) -> Result<()> {
@@ -447,7 +448,7 @@ pub struct NewIncident {
 
 /// Records an incident against a product; `suspend` also suspends it while it is investigated.
 pub fn open_incident(conn: &mut DbConnection, incident: NewIncident, suspend: bool, actor: &Actor) -> Result<i32> {
-    conn.transaction(|conn| {
+    logged_transaction(conn, |conn| {
         let id: i32 = diesel::insert_into(quality_incidents::table)
             .values((
                 quality_incidents::product_id.eq(incident.product_id),
@@ -486,7 +487,7 @@ pub fn settle_incident(
     if reason.trim().is_empty() {
         return Err(NominationError::ReasonRequired.into());
     }
-    conn.transaction(|conn| {
+    logged_transaction(conn, |conn| {
         let (product_id, status): (i32, String) = quality_incidents::table
             .find(incident_id)
             .select((quality_incidents::product_id, quality_incidents::status))

@@ -147,7 +147,7 @@ fn generate(conn: &mut DbConnection, product_count: usize, show_progress: bool) 
     })?;
 
     for (chunk_no, chunk) in plans.chunks(400).enumerate() {
-        conn.transaction(|conn| -> Result<(), DemoError> {
+        crate::db::search_changes::logged_transaction(conn, |conn| -> Result<(), DemoError> {
             let rows: Vec<NewProduct> = chunk
                 .iter()
                 .map(|p| {
@@ -186,7 +186,6 @@ fn generate(conn: &mut DbConnection, product_count: usize, show_progress: bool) 
                 .values()
                 .map(|id| (search_changes::product_id.eq(*id), search_changes::changed_at.eq(now())))
                 .collect();
-            crate::db::search_changes::hold_log_until_commit(conn)?;
             crate::batch_insert!(conn, search_changes::table, &changes)?;
             if !certificates.is_empty() {
                 crate::batch_insert!(conn, product_certificates::table, &certificates)?;

@@ -251,37 +251,47 @@ async fn the_api_is_described_by_openapi() {
 }
 
 /// Servers read the change log as "every change after the last one applied", so a change must not
-/// commit before one logged earlier: a change logged while another transaction's change is still
-/// uncommitted waits for that transaction (on PostgreSQL ids are handed out at insert, not commit).
+/// commit before one logged earlier (on PostgreSQL ids are handed out at insert, not at commit);
+/// and two changes that touch the same products in opposite order must not deadlock. A logged
+/// transaction holds the log from its first statement, so the second waits for the first.
 #[test]
-fn the_change_log_is_in_commit_order() {
-    use fupin_catalog::db::search_changes;
+fn logged_transactions_commit_in_log_order_without_deadlock() {
+    use fupin_catalog::db::search_changes::{self, logged_transaction};
     let mut t = test_db();
     fupin_catalog::demo::ensure(&mut t.conn, 20, false).expect("demo data");
     let ids: Vec<i32> = products::table.select(products::id).limit(2).load(&mut t.conn).unwrap();
+    let (a, b) = (ids[0], ids[1]);
     let before = search_changes::latest(&mut t.conn).unwrap();
+    let touch = |conn: &mut fupin_catalog::db::DbConnection, id: i32| {
+        diesel::update(products::table.find(id))
+            .set(products::updated_at.eq(fupin_catalog::db::now()))
+            .execute(conn)
+            .map(|_| ())
+    };
     let (logged, first_has_logged) = std::sync::mpsc::channel();
     let (url_a, url_b) = (t.url.clone(), t.url.clone());
-    let (first_product, second_product) = (ids[0], ids[1]);
     let first = std::thread::spawn(move || {
         let mut conn = url_a.connect().unwrap();
-        conn.transaction::<_, diesel::result::Error, _>(|c| {
-            search_changes::record(c, first_product).unwrap();
+        logged_transaction::<_, diesel::result::Error>(&mut conn, |c| {
+            touch(c, a)?;
+            search_changes::record(c, a).unwrap();
             logged.send(()).unwrap();
             std::thread::sleep(Duration::from_millis(400));
-            Ok(())
+            touch(c, b)
         })
-        .unwrap();
+        .expect("the first change commits");
         Instant::now()
     });
     first_has_logged.recv().unwrap();
     let second = std::thread::spawn(move || {
         let mut conn = url_b.connect().unwrap();
-        conn.transaction::<_, diesel::result::Error, _>(|c| {
-            search_changes::record(c, second_product).unwrap();
+        logged_transaction::<_, diesel::result::Error>(&mut conn, |c| {
+            touch(c, b)?;
+            touch(c, a)?;
+            search_changes::record(c, b).unwrap();
             Ok(())
         })
-        .unwrap();
+        .expect("the second change commits: no deadlock");
         Instant::now()
     });
     let (first_committed, second_committed) = (first.join().unwrap(), second.join().unwrap());
@@ -292,7 +302,7 @@ fn the_change_log_is_in_commit_order() {
     );
     let logged = search_changes::since(&mut t.conn, before, 10).unwrap();
     let order: Vec<i32> = logged.iter().map(|(_, product)| *product).collect();
-    assert_eq!(order, [first_product, second_product]);
+    assert_eq!(order, [a, b]);
 }
 
 /// `fupin serve` as a process of its own, killed when dropped.

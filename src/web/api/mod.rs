@@ -139,7 +139,7 @@ pub async fn products(state: State, session: Session, req: actix_web::HttpReques
             })
             .collect(),
         facets: FacetsJson {
-            city: facets(&f.city, |c| region::city(c).map_or("", |c| c.name)),
+            city: facets(&f.city, |c| region::city(c).map_or(c, |c| c.name)),
             county: facets(&f.county, |c| region::county(c).map_or("", |c| c.name)),
             category: facets(&f.category, |c| c),
             poverty: facets(&f.poverty, |k| PovertyRegionKind::parse(k).map_or("", |k| k.label())),
