@@ -115,10 +115,21 @@ impl quick_cache::Weighter<(u64, String), Arc<TextMatches>> for ByBytes {
     }
 }
 
+/// The cache is split into this many shards, each with an equal part of the budget; an entry
+/// heavier than a shard's part is never kept. By default the split grows with the number of cores,
+/// which on a large machine would leave the broadest texts (茶 matches 5,000 products) out.
+const MATCH_CACHE_SHARDS: usize = 4;
+
 impl Default for MatchCache {
     fn default() -> Self {
+        let options = quick_cache::OptionsBuilder::new()
+            .estimated_items_capacity(2048)
+            .weight_capacity(MATCH_CACHE_BYTES)
+            .shards(MATCH_CACHE_SHARDS)
+            .build()
+            .expect("the match cache's options are valid");
         Self {
-            entries: quick_cache::sync::Cache::with_weighter(2048, MATCH_CACHE_BYTES, ByBytes),
+            entries: quick_cache::sync::Cache::with_options(options, ByBytes, Default::default(), Default::default()),
         }
     }
 }
@@ -142,5 +153,25 @@ impl MatchCache {
         let found = Arc::new(TextMatches::find(searcher, &*query())?);
         self.entries.insert(key, Arc::clone(&found));
         Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_matching_every_product_of_a_national_catalogue_is_kept() {
+        let cache = MatchCache::default();
+        let every_product = SegmentMatches {
+            docs: (0..100_000).collect(),
+            scores: vec![1.0; 100_000],
+        };
+        let matches = Arc::new(TextMatches {
+            segments: vec![every_product],
+        });
+        assert!(matches.bytes() > 780_000);
+        cache.entries.insert((1, "陕西".into()), matches);
+        assert!(cache.entries.get(&(1, "陕西".to_owned())).is_some());
     }
 }
