@@ -74,6 +74,16 @@ impl FacetFruit {
         }
     }
 
+    /// The counts of every segment together.
+    pub(crate) fn merge(segments: Vec<FacetFruit>) -> FacetFruit {
+        let mut segments = segments.into_iter();
+        let mut merged = segments.next().unwrap_or_default();
+        for segment in segments {
+            merged.add(segment);
+        }
+        merged
+    }
+
     /// Adds `other`'s counts (of another segment) to these.
     fn add(&mut self, other: FacetFruit) {
         self.total += other.total;
@@ -277,12 +287,7 @@ impl Collector for FacetCollector<'_> {
     }
 
     fn merge_fruits(&self, segments: Vec<FacetFruit>) -> tantivy::Result<FacetFruit> {
-        let mut segments = segments.into_iter();
-        let mut merged = segments.next().unwrap_or_default();
-        for segment in segments {
-            merged.add(segment);
-        }
-        Ok(merged)
+        Ok(FacetFruit::merge(segments))
     }
 }
 
@@ -311,22 +316,44 @@ impl SegmentCollector for FacetSegmentCollector {
     }
 
     fn harvest(self) -> FacetFruit {
-        let cells = &self.columns.facets;
-        let mut by_ordinal: [Vec<u64>; 5] = std::array::from_fn(|dim| vec![0; cells.values[dim].len()]);
-        let counted: Box<dyn Iterator<Item = usize>> = match &self.touched {
-            Some(touched) => Box::new(touched.iter().map(|cell| *cell as usize)),
-            None => Box::new((0..self.counts.len()).filter(|cell| self.counts[*cell] > 0)),
-        };
+        match &self.touched {
+            Some(touched) => {
+                let counted = touched.iter().map(|cell| *cell as usize);
+                self.columns.facets.fruit(&self.counts, counted, self.total)
+            }
+            None => {
+                let counted = (0..self.counts.len()).filter(|cell| self.counts[*cell] > 0);
+                self.columns.facets.fruit(&self.counts, counted, self.total)
+            }
+        }
+    }
+}
+
+impl FacetCells {
+    /// Each document's cell, by document id.
+    pub(crate) fn cells_of_docs(&self) -> &[u32] {
+        &self.cell_of_doc
+    }
+
+    /// How many cells the segment has (the length of a per-cell count).
+    pub(crate) fn num_cells(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// The facet counts of `total` matches counted per cell in `counts`; `counted` lists the cells
+    /// with a count (all of them, or those touched).
+    pub(crate) fn fruit(&self, counts: &[u32], counted: impl Iterator<Item = usize>, total: u64) -> FacetFruit {
+        let mut by_ordinal: [Vec<u64>; 5] = std::array::from_fn(|dim| vec![0; self.values[dim].len()]);
         for cell in counted {
-            let count = u64::from(self.counts[cell]);
-            for (dim, ord) in cells.cells[cell].iter().enumerate() {
+            let count = u64::from(counts[cell]);
+            for (dim, ord) in self.cells[cell].iter().enumerate() {
                 if let Some(ord) = ord {
                     by_ordinal[dim][*ord as usize] += count;
                 }
             }
         }
         let mut fruit = FacetFruit {
-            total: self.total,
+            total,
             ..FacetFruit::default()
         };
         for (dim, counts) in by_ordinal.iter().enumerate() {
@@ -334,7 +361,7 @@ impl SegmentCollector for FacetSegmentCollector {
                 .iter()
                 .enumerate()
                 .filter(|(_, count)| **count > 0)
-                .map(|(ord, count)| (Arc::clone(&cells.values[dim][ord]), *count))
+                .map(|(ord, count)| (Arc::clone(&self.values[dim][ord]), *count))
                 .collect();
         }
         fruit

@@ -49,6 +49,38 @@ impl<'q> ColumnFilter<'q> {
     fn is_empty(&self) -> bool {
         self.price_fen.is_none() && self.values.iter().all(Option::is_none)
     }
+
+    /// The check for one segment's documents.
+    pub(crate) fn for_segment(&self, columns: &SegmentColumns) -> SegmentCheck {
+        SegmentCheck {
+            admitted_cells: columns.facets.cells_where(self.values),
+            price_fen: self.price_fen,
+        }
+    }
+}
+
+/// A [`ColumnFilter`] ready for one segment.
+pub(crate) struct SegmentCheck {
+    /// By facet cell: whether its facet values pass; `None` if any do.
+    admitted_cells: Option<CellSet>,
+    price_fen: Option<(i64, i64)>,
+}
+
+impl SegmentCheck {
+    /// Whether a document in facet cell `cell` with the price `price` gives passes (the price is
+    /// only read when a price range is asked for).
+    #[inline]
+    pub(crate) fn admits(&self, cell: usize, price: impl FnOnce() -> i64) -> bool {
+        let cell_ok = match &self.admitted_cells {
+            Some(admitted) => admitted.contains(cell),
+            None => true,
+        };
+        cell_ok
+            && match self.price_fen {
+                Some((min, max)) => (min..=max).contains(&price()),
+                None => true,
+            }
+    }
 }
 
 /// `inner`, fed only the matches that pass `filter`.
@@ -68,12 +100,10 @@ impl<C: Collector> Collector for Filtered<'_, C> {
             return Ok(FilteredSegment::PassAll(inner));
         }
         let columns = self.cache.get(segment)?;
-        let admitted_cells = columns.facets.cells_where(self.filter.values);
         Ok(FilteredSegment::Check(Checked {
             inner,
+            check: self.filter.for_segment(&columns),
             columns,
-            admitted_cells,
-            price_fen: self.filter.price_fen,
             passed: Vec::new(),
         }))
     }
@@ -96,9 +126,7 @@ pub(crate) enum FilteredSegment<S> {
 pub(crate) struct Checked<S> {
     inner: S,
     columns: Arc<SegmentColumns>,
-    /// By facet cell: whether its facet values pass; `None` if any do.
-    admitted_cells: Option<CellSet>,
-    price_fen: Option<(i64, i64)>,
+    check: SegmentCheck,
     /// The part of the current block that passed.
     passed: Vec<DocId>,
 }
@@ -106,15 +134,8 @@ pub(crate) struct Checked<S> {
 impl<S> Checked<S> {
     fn admits(&self, doc: DocId) -> bool {
         let doc = doc as usize;
-        let cell_ok = match &self.admitted_cells {
-            Some(admitted) => admitted.contains(self.columns.facets.cell_of(doc)),
-            None => true,
-        };
-        let price_ok = match self.price_fen {
-            Some((min, max)) => (min..=max).contains(&self.columns.price[doc]),
-            None => true,
-        };
-        cell_ok && price_ok
+        self.check
+            .admits(self.columns.facets.cell_of(doc), || self.columns.price[doc])
     }
 }
 

@@ -4,7 +4,7 @@ use std::fs;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tantivy::collector::{Collector, Count, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::Query;
 use tantivy::schema::Value;
 use tantivy::{
@@ -16,7 +16,7 @@ use super::document::ProductDoc;
 use super::facets::{FacetCollector, FacetFruit, Facets};
 use super::filter::{ColumnFilter, Filtered};
 use super::hits::{HitCache, HitSource, ShownHit};
-use super::matches::{MatchCache, TextMatches};
+use super::matches::{KeptPage, MatchCache};
 use super::query::{QueryBuilder, QueryTerm, SearchQuery, Sort, parse_text, status_in_query};
 use super::schema::{self, Fields, SCHEMA_VERSION, VERSION_FILE};
 use super::sort::{SortColumn, TopByColumn};
@@ -275,15 +275,20 @@ impl SearchIndex {
         q: &SearchQuery,
     ) -> Result<SearchResults, SearchError> {
         let builder = QueryBuilder { fields: &self.fields };
-        // With text, the text's matches (kept per generation) are filtered per match; without,
-        // the filters are the query.
-        let source = if status_in_query(terms) {
-            Source::Query(builder.search(terms, q))
+        let (ranked, fruit) = if status_in_query(terms) {
+            self.browse(searcher, &*builder.search(terms, q), q)?
         } else {
-            Source::Matches(self.matches.matches(searcher, q.text.trim(), || builder.text(terms))?)
+            // The text's matches, kept per generation, checked one by one against the filters.
+            let matches = self.matches.matches(searcher, q.text.trim(), || builder.text(terms))?;
+            let page = KeptPage {
+                filter: ColumnFilter::of(q, false),
+                order: column_order(q.sort),
+                offset: q.offset(),
+                limit: q.per_page as usize,
+                facets: q.facets,
+            };
+            matches.page(searcher, &self.columns, &page)?
         };
-        let has_text = matches!(source, Source::Matches(_));
-        let (ranked, fruit) = self.collect(searcher, &source, q, has_text)?;
         let hits = HitSource {
             searcher,
             fields: &self.fields,
@@ -299,56 +304,31 @@ impl SearchIndex {
         Ok(SearchResults { total, hits, facets })
     }
 
-    /// The page's documents with their scores, and the match count (with facets if asked).
-    fn collect(
+    /// A search without text: `query` holds the filters; the page comes in the order asked for
+    /// (every score is 0, so "relevance" is newest first), with the match count or facets.
+    fn browse(
         &self,
         searcher: &Searcher,
-        source: &Source,
+        query: &dyn Query,
         q: &SearchQuery,
-        has_text: bool,
     ) -> Result<(Vec<(f32, DocAddress)>, FacetFruit), SearchError> {
-        let page = || TopDocs::with_limit(q.per_page as usize).and_offset(q.offset());
-        // With no text every score is 0, so "relevance" would be index order: show newest instead.
-        let sort = match q.sort {
-            Sort::Relevance if !has_text => Sort::Newest,
-            other => other,
-        };
-        let by = |column: SortColumn, descending: bool| TopByColumn {
+        let (column, descending) = column_order(q.sort).unwrap_or((SortColumn::ListedAt, true));
+        let top = TopByColumn {
             cache: &self.columns,
             column,
             descending,
             limit: q.per_page as usize,
             offset: q.offset(),
         };
-        let filter = ColumnFilter::of(q, !has_text);
-        let (ranked, fruit) = match sort {
-            Sort::Relevance => self.run(searcher, source, page().order_by_score(), q, filter, |s| s)?,
-            Sort::PriceAsc => self.run(searcher, source, by(SortColumn::Price, false), q, filter, zero)?,
-            Sort::PriceDesc => self.run(searcher, source, by(SortColumn::Price, true), q, filter, zero)?,
-            Sort::Newest => self.run(searcher, source, by(SortColumn::ListedAt, true), q, filter, zero)?,
-        };
-        Ok((ranked, fruit))
-    }
-
-    /// Runs one top-docs collector together with the facet (or plain count) collector.
-    fn run<'q, K: 'static + Send + Sync>(
-        &'q self,
-        searcher: &Searcher,
-        source: &Source,
-        top: impl tantivy::collector::Collector<Fruit = Vec<(K, DocAddress)>>,
-        q: &SearchQuery,
-        filter: ColumnFilter<'q>,
-        score_of: impl Fn(K) -> f32,
-    ) -> Result<(Vec<(f32, DocAddress)>, FacetFruit), SearchError> {
+        let filter = ColumnFilter::of(q, true);
         let (ranked, fruit) = if q.facets {
             let facets = FacetCollector { cache: &self.columns };
-            source.collect(searcher, &self.filtered(filter, (top, facets)))?
+            searcher.search(query, &self.filtered(filter, (top, facets)))?
         } else {
-            let (ranked, total) = source.collect(searcher, &self.filtered(filter, (top, Count)))?;
+            let (ranked, total) = searcher.search(query, &self.filtered(filter, (top, Count)))?;
             (ranked, FacetFruit::count_only(total as u64))
         };
-        let ranked = ranked.into_iter().map(|(key, addr)| (score_of(key), addr)).collect();
-        Ok((ranked, fruit))
+        Ok((ranked.into_iter().map(|(_, address)| (0.0, address)).collect(), fruit))
     }
 
     fn filtered<'q, C>(&'q self, filter: ColumnFilter<'q>, inner: C) -> Filtered<'q, C> {
@@ -401,20 +381,13 @@ impl SearchIndex {
     }
 }
 
-/// Where a search's matches come from.
-enum Source {
-    /// A query of the text and the filters together (a search without text).
-    Query(Box<dyn Query>),
-    /// The text's matches, kept or just found; the filters are checked per match.
-    Matches(Arc<TextMatches>),
-}
-
-impl Source {
-    fn collect<C: Collector>(&self, searcher: &Searcher, collector: &C) -> tantivy::Result<C::Fruit> {
-        match self {
-            Source::Query(query) => searcher.search(&**query, collector),
-            Source::Matches(matches) => matches.collect(searcher, collector),
-        }
+/// The column and direction `sort` orders by; `None` for relevance.
+fn column_order(sort: Sort) -> Option<(SortColumn, bool)> {
+    match sort {
+        Sort::Relevance => None,
+        Sort::PriceAsc => Some((SortColumn::Price, false)),
+        Sort::PriceDesc => Some((SortColumn::Price, true)),
+        Sort::Newest => Some((SortColumn::ListedAt, true)),
     }
 }
 
@@ -423,10 +396,6 @@ fn index_settings() -> IndexSettings {
         docstore_blocksize: DOCSTORE_BLOCK_BYTES,
         ..IndexSettings::default()
     }
-}
-
-fn zero<K>(_: K) -> f32 {
-    0.0
 }
 
 fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> &str {

@@ -18,7 +18,7 @@ pub(crate) enum SortColumn {
 }
 
 impl SortColumn {
-    fn values(self, columns: &SegmentColumns) -> &[i64] {
+    pub(crate) fn values(self, columns: &SegmentColumns) -> &[i64] {
         match self {
             Self::Price => &columns.price,
             Self::ListedAt => &columns.listed_at,
@@ -36,10 +36,30 @@ pub(crate) struct TopByColumn<'a> {
 }
 
 /// Maps a value to a key whose ascending order is the order asked for.
-fn rank(value: i64, descending: bool) -> u64 {
+pub(crate) fn rank(value: i64, descending: bool) -> u64 {
     // Flipping the sign bit makes unsigned order agree with signed order.
     let ascending = (value as u64) ^ (1 << 63);
     if descending { !ascending } else { ascending }
+}
+
+/// Maps a relevance score to a key whose ascending order is best first.
+pub(crate) fn score_rank(score: f32) -> u64 {
+    // IEEE 754 bits order like the numbers once negative ones are inverted and positive ones get
+    // the sign bit; scores are finite. Inverted, the best score has the smallest key.
+    let bits = score.to_bits();
+    let ascending = if bits >> 31 == 0 { bits | 1 << 31 } else { !bits };
+    !u64::from(ascending) & 0xffff_ffff
+}
+
+/// The score whose [`score_rank`] is `key`.
+pub(crate) fn score_of_rank(key: u64) -> f32 {
+    let ascending = !(key as u32);
+    let bits = if ascending >> 31 == 1 {
+        ascending & !(1 << 31)
+    } else {
+        !ascending
+    };
+    f32::from_bits(bits)
 }
 
 impl Collector for TopByColumn<'_> {
@@ -47,15 +67,12 @@ impl Collector for TopByColumn<'_> {
     type Child = TopByColumnSegment;
 
     fn for_segment(&self, ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<TopByColumnSegment> {
-        let wanted = self.offset + self.limit;
         Ok(TopByColumnSegment {
             columns: self.cache.get(segment)?,
             column: self.column,
             descending: self.descending,
             segment: ord,
-            wanted,
-            best: Vec::with_capacity(wanted.saturating_mul(2).min(1 << 16)),
-            threshold: None,
+            best: TopKeys::new(self.offset + self.limit),
         })
     }
 
@@ -70,12 +87,9 @@ impl Collector for TopByColumn<'_> {
     }
 }
 
-/// One segment's best `wanted` matches so far.
-pub(crate) struct TopByColumnSegment {
-    columns: Arc<SegmentColumns>,
-    column: SortColumn,
-    descending: bool,
-    segment: SegmentOrdinal,
+/// One segment's best `wanted` documents so far by a key (smaller is better; on a tie the earlier
+/// document). Documents must be offered in ascending order.
+pub(crate) struct TopKeys {
     wanted: usize,
     /// Candidates as (key, document); trimmed to the best `wanted` when it reaches twice that.
     best: Vec<(u64, DocId)>,
@@ -84,10 +98,17 @@ pub(crate) struct TopByColumnSegment {
     threshold: Option<u64>,
 }
 
-impl TopByColumnSegment {
-    fn offer(&mut self, doc: DocId) {
-        let value = self.column.values(&self.columns)[doc as usize];
-        let key = rank(value, self.descending);
+impl TopKeys {
+    pub(crate) fn new(wanted: usize) -> Self {
+        Self {
+            wanted,
+            best: Vec::with_capacity(wanted.saturating_mul(2).min(1 << 16)),
+            threshold: None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn offer(&mut self, key: u64, doc: DocId) {
         if self.threshold.is_some_and(|worst| key >= worst) {
             return;
         }
@@ -111,6 +132,29 @@ impl TopByColumnSegment {
             self.threshold = self.best.iter().map(|(key, _)| *key).max();
         }
     }
+
+    /// The best `wanted`, best first.
+    pub(crate) fn into_sorted(mut self) -> Vec<(u64, DocId)> {
+        self.trim();
+        self.best.sort_unstable();
+        self.best
+    }
+}
+
+/// One segment's best `wanted` matches so far by a column.
+pub(crate) struct TopByColumnSegment {
+    columns: Arc<SegmentColumns>,
+    column: SortColumn,
+    descending: bool,
+    segment: SegmentOrdinal,
+    best: TopKeys,
+}
+
+impl TopByColumnSegment {
+    fn offer(&mut self, doc: DocId) {
+        let value = self.column.values(&self.columns)[doc as usize];
+        self.best.offer(rank(value, self.descending), doc);
+    }
 }
 
 impl SegmentCollector for TopByColumnSegment {
@@ -126,11 +170,10 @@ impl SegmentCollector for TopByColumnSegment {
         }
     }
 
-    fn harvest(mut self) -> Self::Fruit {
-        self.trim();
-        self.best.sort_unstable();
+    fn harvest(self) -> Self::Fruit {
         let values = self.column.values(&self.columns);
         self.best
+            .into_sorted()
             .into_iter()
             .map(|(_, doc)| (values[doc as usize], DocAddress::new(self.segment, doc)))
             .collect()
@@ -139,8 +182,29 @@ impl SegmentCollector for TopByColumnSegment {
 
 #[cfg(test)]
 mod tests {
-    use super::rank;
+    use super::{TopKeys, rank, score_of_rank, score_rank};
     use rstest::rstest;
+
+    #[rstest]
+    #[case(0.0, 0.5)]
+    #[case(0.5, 12.75)]
+    #[case(-1.0, 0.0)]
+    #[case(3.0, 1e9)]
+    fn a_better_score_ranks_first_and_comes_back_unchanged(#[case] worse: f32, #[case] better: f32) {
+        assert!(score_rank(better) < score_rank(worse));
+        for score in [worse, better] {
+            assert_eq!(score_of_rank(score_rank(score)), score);
+        }
+    }
+
+    #[test]
+    fn top_keys_keep_the_best_with_earlier_documents_winning_ties() {
+        let mut top = TopKeys::new(3);
+        for (doc, key) in [5, 1, 9, 1, 7, 0, 1, 3].into_iter().enumerate() {
+            top.offer(key, doc as u32);
+        }
+        assert_eq!(top.into_sorted(), [(0, 5), (1, 1), (1, 3)]);
+    }
 
     #[rstest]
     #[case(-5, 3)]

@@ -165,9 +165,18 @@ async fn the_search_page_works_without_script_and_escapes_what_it_shows() {
     assert_eq!(status, 200);
     assert!(page.contains("<mark>"));
     assert!(
-        page.contains("href=\"/search?q=%E8%8C%B6&amp;category=") || page.contains("category="),
-        "facets are links"
+        page.contains("<a href=\"/search?q=%E8%8C%B6&amp;category=%E8%8C%B6%E5%8F%B6\">茶叶</a>"),
+        "facets are links that keep the search and add the value"
     );
+    // What the user typed comes back encoded in every link and escaped in the page.
+    let (status, page) = app.get_text("/search?q=%E8%8C%B6+-%3Cb%3E%26x&min_price=1").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("href=\"/search?q=%E8%8C%B6+-%3Cb%3E%26x&amp;min_price=1&amp;category=%E8%8C%B6%E5%8F%B6\""),
+        "{page}"
+    );
+    assert!(page.contains("value=\"茶 -&#60;b&#62;&#38;x\""), "{page}");
+    assert!(!page.contains("<b>"));
     let (status, bad) = app.get_text("/search?county=1").await;
     assert_eq!(status, 400);
     assert!(bad.contains("参数 county"));

@@ -33,7 +33,8 @@ pub struct ResultItem {
 pub struct FacetLink<'a> {
     pub label: &'a str,
     pub count: u64,
-    pub href: String,
+    /// Ready for an HTML attribute: the URL with `&` written `&amp;` (see [`facet_group`]).
+    pub href_html: String,
     pub active: bool,
 }
 
@@ -214,20 +215,25 @@ fn facet_group<'a>(
     // The other parameters are the same in every link of the group: encoded once, not per link
     // (a county group has up to 107 links, and encoding them all took half of a page's time).
     let base = href(&others);
-    let separator = if others.is_empty() { "" } else { "&" };
+    // Escaped for HTML once per group too. A form-urlencoded query holds only letters, digits,
+    // `*-._+%=` and the `&` between pairs, so `&` is the one character to escape, here and in the
+    // encoded value added per link, which has none.
+    let base_html = base.replace('&', "&amp;");
+    let separator = if others.is_empty() { "" } else { "&amp;" };
     FacetGroup {
         title,
         clear_href: current.as_ref().map(|_| base.clone()),
         links: counts
             .iter()
-            .map(|c| FacetLink {
-                label: label(&c.value),
-                count: c.count,
-                href: format!(
-                    "{base}{separator}{key}={}",
-                    form_urlencoded::byte_serialize(c.value.as_bytes()).collect::<String>()
-                ),
-                active: current.as_deref() == Some(&*c.value),
+            .map(|c| {
+                let mut href_html = format!("{base_html}{separator}{key}=");
+                href_html.extend(form_urlencoded::byte_serialize(c.value.as_bytes()));
+                FacetLink {
+                    label: label(&c.value),
+                    count: c.count,
+                    href_html,
+                    active: current.as_deref() == Some(&*c.value),
+                }
             })
             .collect(),
     }
