@@ -262,10 +262,6 @@ pub(crate) struct FacetSegmentCollector {
     columns: Arc<SegmentColumns>,
     /// Matches per cell.
     counts: Vec<u32>,
-    /// The cells counted so far, so that harvesting a handful of scored matches skips the other
-    /// cells; `None` once a block came (blocks are large, and a branch per match would cost more
-    /// than visiting every cell once).
-    touched: Option<Vec<u32>>,
 }
 
 impl Collector for FacetCollector<'_> {
@@ -277,7 +273,6 @@ impl Collector for FacetCollector<'_> {
         Ok(FacetSegmentCollector {
             total: 0,
             counts: vec![0; columns.facets.cells.len()],
-            touched: Some(Vec::new()),
             columns,
         })
     }
@@ -295,37 +290,19 @@ impl SegmentCollector for FacetSegmentCollector {
     type Fruit = FacetFruit;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        self.total += 1;
-        let cell = self.columns.facets.cell_of_doc[doc as usize];
-        let slot = &mut self.counts[cell as usize];
-        if *slot == 0
-            && let Some(touched) = &mut self.touched
-        {
-            touched.push(cell);
-        }
-        *slot += 1;
+        self.collect_block(&[doc]);
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
         self.total += docs.len() as u64;
         let cell_of_doc = &self.columns.facets.cell_of_doc;
-        self.touched = None;
         for doc in docs {
             self.counts[cell_of_doc[*doc as usize] as usize] += 1;
         }
     }
 
     fn harvest(self) -> FacetFruit {
-        match &self.touched {
-            Some(touched) => {
-                let counted = touched.iter().map(|cell| *cell as usize);
-                self.columns.facets.fruit(&self.counts, counted, self.total)
-            }
-            None => {
-                let counted = (0..self.counts.len()).filter(|cell| self.counts[*cell] > 0);
-                self.columns.facets.fruit(&self.counts, counted, self.total)
-            }
-        }
+        self.columns.facets.fruit(&self.counts, self.total)
     }
 }
 
@@ -340,12 +317,11 @@ impl FacetCells {
         self.cells.len()
     }
 
-    /// The facet counts of `total` matches counted per cell in `counts`; `counted` lists the cells
-    /// with a count (all of them, or those touched).
-    pub(crate) fn fruit(&self, counts: &[u32], counted: impl Iterator<Item = usize>, total: u64) -> FacetFruit {
+    /// The facet counts of `total` matches counted per cell in `counts`.
+    pub(crate) fn fruit(&self, counts: &[u32], total: u64) -> FacetFruit {
         let mut by_ordinal: [Vec<u64>; 5] = std::array::from_fn(|dim| vec![0; self.values[dim].len()]);
-        for cell in counted {
-            let count = u64::from(counts[cell]);
+        for (cell, count) in counts.iter().enumerate().filter(|(_, count)| **count > 0) {
+            let count = u64::from(*count);
             for (dim, ord) in self.cells[cell].iter().enumerate() {
                 if let Some(ord) = ord {
                     by_ordinal[dim][*ord as usize] += count;

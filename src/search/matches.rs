@@ -88,8 +88,7 @@ impl TextMatches {
                     .map(|(key, doc)| (key, DocAddress::new(segment_ord, doc))),
             );
             fruits.push(if page.facets {
-                let counted = (0..scan.counts.len()).filter(|cell| scan.counts[*cell] > 0);
-                columns.facets.fruit(&scan.counts, counted, scan.total)
+                columns.facets.fruit(&scan.counts, scan.total)
             } else {
                 FacetFruit::count_only(scan.total)
             });
