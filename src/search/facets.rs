@@ -11,10 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
-use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::SegmentReader;
 
-use super::columns::{ColumnCache, SegmentColumns};
 use super::schema;
 
 /// One value of a facet and how many matching products have it.
@@ -226,11 +224,6 @@ impl FacetCells {
         }
     }
 
-    /// Document `doc`'s cell, an index into [`Self::cells_where`]'s answer.
-    pub(crate) fn cell_of(&self, doc: usize) -> usize {
-        self.cell_of_doc[doc] as usize
-    }
-
     /// The cells that have the `wanted` value in every dimension (city, county, category, poverty
     /// kind, listing status; `None`: any). `None` when nothing is wanted.
     pub(crate) fn cells_where(&self, wanted: [Option<&str>; 5]) -> Option<CellSet> {
@@ -249,60 +242,6 @@ impl FacetCells {
             }
         }
         admitted
-    }
-}
-
-/// Counts facets of every match, with the cells kept in `cache`.
-pub(crate) struct FacetCollector<'a> {
-    pub cache: &'a ColumnCache,
-}
-
-pub(crate) struct FacetSegmentCollector {
-    total: u64,
-    columns: Arc<SegmentColumns>,
-    /// Matches per cell.
-    counts: Vec<u32>,
-}
-
-impl Collector for FacetCollector<'_> {
-    type Fruit = FacetFruit;
-    type Child = FacetSegmentCollector;
-
-    fn for_segment(&self, _ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<FacetSegmentCollector> {
-        let columns = self.cache.get(segment)?;
-        Ok(FacetSegmentCollector {
-            total: 0,
-            counts: vec![0; columns.facets.cells.len()],
-            columns,
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, segments: Vec<FacetFruit>) -> tantivy::Result<FacetFruit> {
-        Ok(FacetFruit::merge(segments))
-    }
-}
-
-impl SegmentCollector for FacetSegmentCollector {
-    type Fruit = FacetFruit;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        self.collect_block(&[doc]);
-    }
-
-    fn collect_block(&mut self, docs: &[DocId]) {
-        self.total += docs.len() as u64;
-        let cell_of_doc = &self.columns.facets.cell_of_doc;
-        for doc in docs {
-            self.counts[cell_of_doc[*doc as usize] as usize] += 1;
-        }
-    }
-
-    fn harvest(self) -> FacetFruit {
-        self.columns.facets.fruit(&self.counts, self.total)
     }
 }
 

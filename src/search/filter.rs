@@ -7,12 +7,7 @@
 //! are clauses of the query instead, because their posting lists are then the cheapest way to
 //! enumerate the products, and only the price is checked here.
 
-use std::sync::Arc;
-
-use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
-
-use super::columns::{ColumnCache, SegmentColumns};
+use super::columns::SegmentColumns;
 use super::facets::CellSet;
 use super::query::SearchQuery;
 
@@ -46,10 +41,6 @@ impl<'q> ColumnFilter<'q> {
         Self { values, price_fen }
     }
 
-    fn is_empty(&self) -> bool {
-        self.price_fen.is_none() && self.values.iter().all(Option::is_none)
-    }
-
     /// The check for one segment's documents.
     pub(crate) fn for_segment(&self, columns: &SegmentColumns) -> SegmentCheck {
         SegmentCheck {
@@ -80,96 +71,5 @@ impl SegmentCheck {
                 Some((min, max)) => (min..=max).contains(&price()),
                 None => true,
             }
-    }
-}
-
-/// `inner`, fed only the matches that pass `filter`.
-pub(crate) struct Filtered<'a, C> {
-    pub cache: &'a ColumnCache,
-    pub filter: ColumnFilter<'a>,
-    pub inner: C,
-}
-
-impl<C: Collector> Collector for Filtered<'_, C> {
-    type Fruit = C::Fruit;
-    type Child = FilteredSegment<C::Child>;
-
-    fn for_segment(&self, ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
-        let inner = self.inner.for_segment(ord, segment)?;
-        if self.filter.is_empty() {
-            return Ok(FilteredSegment::PassAll(inner));
-        }
-        let columns = self.cache.get(segment)?;
-        Ok(FilteredSegment::Check(Checked {
-            inner,
-            check: self.filter.for_segment(&columns),
-            columns,
-            passed: Vec::new(),
-        }))
-    }
-
-    fn requires_scoring(&self) -> bool {
-        self.inner.requires_scoring()
-    }
-
-    fn merge_fruits(&self, segments: Vec<<C::Child as SegmentCollector>::Fruit>) -> tantivy::Result<Self::Fruit> {
-        self.inner.merge_fruits(segments)
-    }
-}
-
-pub(crate) enum FilteredSegment<S> {
-    /// Nothing to check: every match goes to the inner collector.
-    PassAll(S),
-    Check(Checked<S>),
-}
-
-pub(crate) struct Checked<S> {
-    inner: S,
-    columns: Arc<SegmentColumns>,
-    check: SegmentCheck,
-    /// The part of the current block that passed.
-    passed: Vec<DocId>,
-}
-
-impl<S> Checked<S> {
-    fn admits(&self, doc: DocId) -> bool {
-        let doc = doc as usize;
-        self.check
-            .admits(self.columns.facets.cell_of(doc), || self.columns.price[doc])
-    }
-}
-
-impl<S: SegmentCollector> SegmentCollector for FilteredSegment<S> {
-    type Fruit = S::Fruit;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        match self {
-            Self::PassAll(inner) => inner.collect(doc, score),
-            Self::Check(checked) => {
-                if checked.admits(doc) {
-                    checked.inner.collect(doc, score);
-                }
-            }
-        }
-    }
-
-    fn collect_block(&mut self, docs: &[DocId]) {
-        match self {
-            Self::PassAll(inner) => inner.collect_block(docs),
-            Self::Check(checked) => {
-                let mut passed = std::mem::take(&mut checked.passed);
-                passed.clear();
-                passed.extend(docs.iter().copied().filter(|doc| checked.admits(*doc)));
-                checked.inner.collect_block(&passed);
-                checked.passed = passed;
-            }
-        }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        match self {
-            Self::PassAll(inner) => inner.harvest(),
-            Self::Check(checked) => checked.inner.harvest(),
-        }
     }
 }

@@ -4,22 +4,19 @@ use std::fs;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::Query;
+use tantivy::collector::TopDocs;
 use tantivy::schema::Value;
-use tantivy::{
-    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
-};
+use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use super::columns::ColumnCache;
 use super::document::ProductDoc;
-use super::facets::{FacetCollector, FacetFruit, Facets};
-use super::filter::{ColumnFilter, Filtered};
+use super::facets::Facets;
+use super::filter::ColumnFilter;
 use super::hits::{HitCache, HitSource, ShownHit};
-use super::matches::{KeptPage, MatchCache};
+use super::matches::{MatchCache, PageRequest, TextMatches};
 use super::query::{QueryBuilder, QueryTerm, SearchQuery, Sort, parse_text, status_in_query};
 use super::schema::{self, Fields, SCHEMA_VERSION, VERSION_FILE};
-use super::sort::{SortColumn, TopByColumn};
+use super::sort::SortColumn;
 use super::{SearchError, tokenizer};
 
 /// Writer heap per indexing thread (tantivy's minimum is 15 MB); a bigger heap means fewer segments.
@@ -275,20 +272,28 @@ impl SearchIndex {
         q: &SearchQuery,
     ) -> Result<SearchResults, SearchError> {
         let builder = QueryBuilder { fields: &self.fields };
-        let (ranked, fruit) = if status_in_query(terms) {
-            self.browse(searcher, &*builder.search(terms, q), q)?
+        let no_text = status_in_query(terms);
+        let matches = if no_text {
+            // The filters are the query: their posting lists are the cheapest way to enumerate
+            // the products. Nothing to keep: the result page cache keeps popular browse pages.
+            Arc::new(TextMatches::find(searcher, &*builder.search(terms, q), false)?)
         } else {
-            // The text's matches, kept per generation, checked one by one against the filters.
-            let matches = self.matches.matches(searcher, q.text.trim(), || builder.text(terms))?;
-            let page = KeptPage {
-                filter: ColumnFilter::of(q, false),
-                order: column_order(q.sort),
-                offset: q.offset(),
-                limit: q.per_page as usize,
-                facets: q.facets,
-            };
-            matches.page(searcher, &self.columns, &page)?
+            // The text's matches, kept per generation, are checked one by one against the filters.
+            self.matches.matches(searcher, q.text.trim(), || builder.text(terms))?
         };
+        let order = match (column_order(q.sort), no_text) {
+            // With no text every score is 0, so "relevance" would be index order: newest instead.
+            (None, true) => Some((SortColumn::ListedAt, true)),
+            (order, _) => order,
+        };
+        let page = PageRequest {
+            filter: ColumnFilter::of(q, no_text),
+            order,
+            offset: q.offset(),
+            limit: q.per_page as usize,
+            facets: q.facets,
+        };
+        let (ranked, fruit) = matches.page(searcher, &self.columns, &page)?;
         let hits = HitSource {
             searcher,
             fields: &self.fields,
@@ -302,41 +307,6 @@ impl SearchIndex {
             Facets::default()
         };
         Ok(SearchResults { total, hits, facets })
-    }
-
-    /// A search without text: `query` holds the filters; the page comes in the order asked for
-    /// (every score is 0, so "relevance" is newest first), with the match count or facets.
-    fn browse(
-        &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-        q: &SearchQuery,
-    ) -> Result<(Vec<(f32, DocAddress)>, FacetFruit), SearchError> {
-        let (column, descending) = column_order(q.sort).unwrap_or((SortColumn::ListedAt, true));
-        let top = TopByColumn {
-            cache: &self.columns,
-            column,
-            descending,
-            limit: q.per_page as usize,
-            offset: q.offset(),
-        };
-        let filter = ColumnFilter::of(q, true);
-        let (ranked, fruit) = if q.facets {
-            let facets = FacetCollector { cache: &self.columns };
-            searcher.search(query, &self.filtered(filter, (top, facets)))?
-        } else {
-            let (ranked, total) = searcher.search(query, &self.filtered(filter, (top, Count)))?;
-            (ranked, FacetFruit::count_only(total as u64))
-        };
-        Ok((ranked.into_iter().map(|(_, address)| (0.0, address)).collect(), fruit))
-    }
-
-    fn filtered<'q, C>(&'q self, filter: ColumnFilter<'q>, inner: C) -> Filtered<'q, C> {
-        Filtered {
-            cache: &self.columns,
-            filter,
-            inner,
-        }
     }
 
     /// Up to `limit` product names for a search box's as-you-type list. `prefix` is Chinese or pinyin

@@ -1,14 +1,11 @@
-//! The top of the matches ordered by price or listing time, read from the plain per-segment
-//! columns (see `columns.rs`) rather than tantivy's bit-packed ones.
+//! The top of the matches by a key: relevance, or price or listing time read from the plain
+//! per-segment columns (see `columns.rs`) rather than tantivy's bit-packed ones.
 //!
 //! Ties keep index order (segment, then document), so pages do not overlap or skip.
 
-use std::sync::Arc;
+use tantivy::DocId;
 
-use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
-
-use super::columns::{ColumnCache, SegmentColumns};
+use super::columns::SegmentColumns;
 
 /// A column a result list may be ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,15 +21,6 @@ impl SortColumn {
             Self::ListedAt => &columns.listed_at,
         }
     }
-}
-
-/// The page `offset .. offset + limit` of the matches ordered by `column`, with each hit's value.
-pub(crate) struct TopByColumn<'a> {
-    pub cache: &'a ColumnCache,
-    pub column: SortColumn,
-    pub descending: bool,
-    pub limit: usize,
-    pub offset: usize,
 }
 
 /// Maps a value to a key whose ascending order is the order asked for.
@@ -60,31 +48,6 @@ pub(crate) fn score_of_rank(key: u64) -> f32 {
         !ascending
     };
     f32::from_bits(bits)
-}
-
-impl Collector for TopByColumn<'_> {
-    type Fruit = Vec<(i64, DocAddress)>;
-    type Child = TopByColumnSegment;
-
-    fn for_segment(&self, ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<TopByColumnSegment> {
-        Ok(TopByColumnSegment {
-            columns: self.cache.get(segment)?,
-            column: self.column,
-            descending: self.descending,
-            segment: ord,
-            best: TopKeys::new(self.offset + self.limit),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, segments: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
-        let mut all: Vec<(i64, DocAddress)> = segments.into_iter().flatten().collect();
-        all.sort_by_key(|(value, address)| (rank(*value, self.descending), *address));
-        Ok(all.into_iter().skip(self.offset).take(self.limit).collect())
-    }
 }
 
 /// One segment's best `wanted` documents so far by a key (smaller is better; on a tie the earlier
@@ -138,45 +101,6 @@ impl TopKeys {
         self.trim();
         self.best.sort_unstable();
         self.best
-    }
-}
-
-/// One segment's best `wanted` matches so far by a column.
-pub(crate) struct TopByColumnSegment {
-    columns: Arc<SegmentColumns>,
-    column: SortColumn,
-    descending: bool,
-    segment: SegmentOrdinal,
-    best: TopKeys,
-}
-
-impl TopByColumnSegment {
-    fn offer(&mut self, doc: DocId) {
-        let value = self.column.values(&self.columns)[doc as usize];
-        self.best.offer(rank(value, self.descending), doc);
-    }
-}
-
-impl SegmentCollector for TopByColumnSegment {
-    type Fruit = Vec<(i64, DocAddress)>;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        self.offer(doc);
-    }
-
-    fn collect_block(&mut self, docs: &[DocId]) {
-        for doc in docs {
-            self.offer(*doc);
-        }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        let values = self.column.values(&self.columns);
-        self.best
-            .into_sorted()
-            .into_iter()
-            .map(|(_, doc)| (values[doc as usize], DocAddress::new(self.segment, doc)))
-            .collect()
     }
 }
 
