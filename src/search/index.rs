@@ -13,7 +13,7 @@ use super::document::ProductDoc;
 use super::facets::Facets;
 use super::filter::ColumnFilter;
 use super::hits::{HitCache, HitSource, ShownHit};
-use super::matches::{MatchCache, PageRequest, TextMatches};
+use super::matches::{MatchCache, PageRequest, ScanQuery};
 use super::query::{QueryBuilder, QueryTerm, SearchQuery, Sort, parse_text, status_in_query};
 use super::schema::{self, Fields, SCHEMA_VERSION, VERSION_FILE};
 use super::sort::SortColumn;
@@ -273,14 +273,6 @@ impl SearchIndex {
     ) -> Result<SearchResults, SearchError> {
         let builder = QueryBuilder { fields: &self.fields };
         let no_text = status_in_query(terms);
-        let matches = if no_text {
-            // The filters are the query: their posting lists are the cheapest way to enumerate
-            // the products. Nothing to keep: the result page cache keeps popular browse pages.
-            Arc::new(TextMatches::find(searcher, &*builder.search(terms, q), false)?)
-        } else {
-            // The text's matches, kept per generation, are checked one by one against the filters.
-            self.matches.matches(searcher, q.text.trim(), || builder.text(terms))?
-        };
         let order = match (column_order(q.sort), no_text) {
             // With no text every score is 0, so "relevance" would be index order: newest instead.
             (None, true) => Some((SortColumn::ListedAt, true)),
@@ -293,7 +285,19 @@ impl SearchIndex {
             limit: q.per_page as usize,
             facets: q.facets,
         };
-        let (ranked, fruit) = matches.page(searcher, &self.columns, &page)?;
+        let (ranked, fruit) = if no_text {
+            // The filters are the query: their posting lists are the cheapest way to enumerate
+            // the products. Nothing is kept: the result page cache keeps popular browse pages.
+            let scan = ScanQuery {
+                columns: &self.columns,
+                page: &page,
+            };
+            scan.run(searcher, &*builder.search(terms, q))?
+        } else {
+            // The text's matches, kept per generation, are checked one by one against the filters.
+            let matches = self.matches.matches(searcher, q.text.trim(), || builder.text(terms))?;
+            matches.page(searcher, &self.columns, &page)?
+        };
         let hits = HitSource {
             searcher,
             fields: &self.fields,

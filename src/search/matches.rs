@@ -15,7 +15,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::Query;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
-use super::columns::ColumnCache;
+use super::columns::{ColumnCache, SegmentColumns};
 use super::facets::FacetFruit;
 use super::filter::{ColumnFilter, SegmentCheck};
 use super::sort::{SortColumn, TopKeys, rank, score_of_rank, score_rank};
@@ -37,74 +37,28 @@ pub(crate) struct SegmentMatches {
 }
 
 impl TextMatches {
-    /// Runs `query` and keeps every match, with its score if `scored` (a page of unscored
-    /// matches must be ordered by a column).
-    pub(crate) fn find(searcher: &Searcher, query: &dyn Query, scored: bool) -> tantivy::Result<TextMatches> {
-        let segments = searcher.search(query, &EveryMatch { scored })?;
+    /// Runs `query` and keeps every match with its score.
+    pub(crate) fn find(searcher: &Searcher, query: &dyn Query) -> tantivy::Result<TextMatches> {
+        let segments = searcher.search(query, &EveryMatch)?;
         Ok(TextMatches { segments })
     }
 
     /// One page of the matches that pass `page.filter`, in `page.order`, with each hit's score
     /// (0 when ordered by a column), and their count (with facets if asked). `searcher` must be
     /// of the generation the matches were found at.
-    ///
-    /// One plain loop per segment, reading each match's facet cell once for the filter and the
-    /// count: it is most of what a search of a kept text costs (through tantivy's collectors, with
-    /// a layer per concern, it cost twice as much).
     pub(crate) fn page(
         &self,
         searcher: &Searcher,
         columns: &ColumnCache,
         page: &PageRequest,
     ) -> tantivy::Result<(Vec<(f32, DocAddress)>, FacetFruit)> {
-        let wanted = page.offset + page.limit;
-        let mut ranked: Vec<(u64, DocAddress)> = Vec::new();
-        let mut fruits = Vec::with_capacity(self.segments.len());
+        let mut segments = Vec::with_capacity(self.segments.len());
         for (ord, (matches, segment)) in self.segments.iter().zip(searcher.segment_readers()).enumerate() {
-            let columns = columns.get(segment)?;
-            let mut scan = Scan {
-                check: page.filter.for_segment(&columns),
-                cell_of_doc: columns.facets.cells_of_docs(),
-                price: &columns.price,
-                counts: if page.facets {
-                    vec![0; columns.facets.num_cells()]
-                } else {
-                    Vec::new()
-                },
-                total: 0,
-                top: TopKeys::new(wanted),
-            };
-            match page.order {
-                None => scan.run(&matches.docs, |i, _| {
-                    score_rank(matches.scores.get(i).copied().unwrap_or(0.0))
-                }),
-                Some((column, descending)) => {
-                    let values = column.values(&columns);
-                    scan.run(&matches.docs, |_, doc| rank(values[doc as usize], descending));
-                }
-            }
-            let segment_ord = ord as SegmentOrdinal;
-            ranked.extend(
-                scan.top
-                    .into_sorted()
-                    .into_iter()
-                    .map(|(key, doc)| (key, DocAddress::new(segment_ord, doc))),
-            );
-            fruits.push(if page.facets {
-                columns.facets.fruit(&scan.counts, scan.total)
-            } else {
-                FacetFruit::count_only(scan.total)
-            });
+            let mut scan = Scan::new(columns.get(segment)?, page, ord as SegmentOrdinal);
+            scan.run(&matches.docs, &matches.scores);
+            segments.push(scan.finish());
         }
-        ranked.sort_unstable();
-        let score_of = |key: u64| if page.order.is_none() { score_of_rank(key) } else { 0.0 };
-        let hits = ranked
-            .into_iter()
-            .skip(page.offset)
-            .take(page.limit)
-            .map(|(key, address)| (score_of(key), address))
-            .collect();
-        Ok((hits, FacetFruit::merge(fruits)))
+        Ok(page.merge(segments))
     }
 
     fn bytes(&self) -> u64 {
@@ -123,24 +77,81 @@ pub(crate) struct PageRequest<'q> {
     pub facets: bool,
 }
 
-/// One segment's pass over its kept matches.
-struct Scan<'a> {
+/// One segment's best matches by sort key, and its counts.
+type SegmentPage = (Vec<(u64, DocAddress)>, FacetFruit);
+
+impl PageRequest<'_> {
+    /// The page out of every segment's best, with scores, and the counts of all segments.
+    fn merge(&self, segments: Vec<SegmentPage>) -> (Vec<(f32, DocAddress)>, FacetFruit) {
+        let (ranked, fruits): (Vec<_>, Vec<_>) = segments.into_iter().unzip();
+        let mut ranked: Vec<(u64, DocAddress)> = ranked.into_iter().flatten().collect();
+        ranked.sort_unstable();
+        let score_of = |key: u64| if self.order.is_none() { score_of_rank(key) } else { 0.0 };
+        let hits = ranked
+            .into_iter()
+            .skip(self.offset)
+            .take(self.limit)
+            .map(|(key, address)| (score_of(key), address))
+            .collect();
+        (hits, FacetFruit::merge(fruits))
+    }
+}
+
+/// One segment's pass over matches: the filter, the count (per facet cell when facets are asked
+/// for) and the best `offset + limit` by the order asked for, in one plain loop that reads each
+/// match's facet cell once. It is most of what a search of kept matches costs (through tantivy's
+/// collectors, with a layer per concern, it cost twice as much).
+struct Scan {
+    columns: Arc<SegmentColumns>,
+    segment: SegmentOrdinal,
     check: SegmentCheck,
-    cell_of_doc: &'a [u32],
-    price: &'a [i64],
+    order: Option<(SortColumn, bool)>,
+    facets: bool,
     /// Matches per facet cell; empty when no facets are asked for.
     counts: Vec<u32>,
     total: u64,
     top: TopKeys,
 }
 
-impl Scan<'_> {
-    /// `key_of(i, doc)`: the sort key of the `i`-th match, document `doc`.
-    fn run(&mut self, docs: &[DocId], key_of: impl Fn(usize, DocId) -> u64) {
+impl Scan {
+    fn new(columns: Arc<SegmentColumns>, page: &PageRequest, segment: SegmentOrdinal) -> Scan {
+        Scan {
+            check: page.filter.for_segment(&columns),
+            counts: if page.facets {
+                vec![0; columns.facets.num_cells()]
+            } else {
+                Vec::new()
+            },
+            columns,
+            segment,
+            order: page.order,
+            facets: page.facets,
+            total: 0,
+            top: TopKeys::new(page.offset + page.limit),
+        }
+    }
+
+    /// Takes `docs` (in ascending order, after those of earlier calls) with their `scores` (which
+    /// may be empty when the order is by a column).
+    fn run(&mut self, docs: &[DocId], scores: &[Score]) {
+        match self.order {
+            None => self.pass(docs, |i, _| score_rank(scores.get(i).copied().unwrap_or(0.0))),
+            Some((column, descending)) => {
+                let columns = Arc::clone(&self.columns);
+                let values = column.values(&columns);
+                self.pass(docs, |_, doc| rank(values[doc as usize], descending));
+            }
+        }
+    }
+
+    /// `key_of(i, doc)`: the sort key of `docs[i]`, which is `doc`.
+    fn pass(&mut self, docs: &[DocId], key_of: impl Fn(usize, DocId) -> u64) {
+        let cell_of_doc = self.columns.facets.cells_of_docs();
+        let price = &self.columns.price;
         let counting = !self.counts.is_empty();
         for (i, &doc) in docs.iter().enumerate() {
-            let cell = self.cell_of_doc[doc as usize] as usize;
-            if !self.check.admits(cell, || self.price[doc as usize]) {
+            let cell = cell_of_doc[doc as usize] as usize;
+            if !self.check.admits(cell, || price[doc as usize]) {
                 continue;
             }
             self.total += 1;
@@ -150,12 +161,78 @@ impl Scan<'_> {
             self.top.offer(key_of(i, doc), doc);
         }
     }
+
+    fn finish(self) -> SegmentPage {
+        let segment = self.segment;
+        let best = self
+            .top
+            .into_sorted()
+            .into_iter()
+            .map(|(key, doc)| (key, DocAddress::new(segment, doc)))
+            .collect();
+        let fruit = if self.facets {
+            self.columns.facets.fruit(&self.counts, self.total)
+        } else {
+            FacetFruit::count_only(self.total)
+        };
+        (best, fruit)
+    }
 }
 
-/// Collects every match, and its score if `scored`, per segment.
-struct EveryMatch {
-    scored: bool,
+/// A search without text: its query (the filters) is run and every match goes straight through a
+/// [`Scan`], a block at a time, with nothing kept (the matches of a filter are its posting lists).
+pub(crate) struct ScanQuery<'a> {
+    pub columns: &'a ColumnCache,
+    pub page: &'a PageRequest<'a>,
 }
+
+impl ScanQuery<'_> {
+    pub(crate) fn run(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+    ) -> tantivy::Result<(Vec<(f32, DocAddress)>, FacetFruit)> {
+        searcher.search(query, self)
+    }
+}
+
+impl Collector for ScanQuery<'_> {
+    type Fruit = (Vec<(f32, DocAddress)>, FacetFruit);
+    type Child = ScanSegment;
+
+    fn for_segment(&self, ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<ScanSegment> {
+        Ok(ScanSegment(Scan::new(self.columns.get(segment)?, self.page, ord)))
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.page.order.is_none()
+    }
+
+    fn merge_fruits(&self, segments: Vec<SegmentPage>) -> tantivy::Result<Self::Fruit> {
+        Ok(self.page.merge(segments))
+    }
+}
+
+pub(crate) struct ScanSegment(Scan);
+
+impl SegmentCollector for ScanSegment {
+    type Fruit = SegmentPage;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.0.run(&[doc], &[score]);
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        self.0.run(docs, &[]);
+    }
+
+    fn harvest(self) -> SegmentPage {
+        self.0.finish()
+    }
+}
+
+/// Collects every match and its score, per segment.
+struct EveryMatch;
 
 impl Collector for EveryMatch {
     type Fruit = Vec<SegmentMatches>;
@@ -166,7 +243,7 @@ impl Collector for EveryMatch {
     }
 
     fn requires_scoring(&self) -> bool {
-        self.scored
+        true
     }
 
     fn merge_fruits(&self, segments: Vec<SegmentMatches>) -> tantivy::Result<Vec<SegmentMatches>> {
@@ -180,10 +257,6 @@ impl SegmentCollector for SegmentMatches {
     fn collect(&mut self, doc: DocId, score: Score) {
         self.docs.push(doc);
         self.scores.push(score);
-    }
-
-    fn collect_block(&mut self, docs: &[DocId]) {
-        self.docs.extend_from_slice(docs);
     }
 
     fn harvest(mut self) -> SegmentMatches {
@@ -242,7 +315,7 @@ impl MatchCache {
         if let Some(found) = self.entries.get(&key) {
             return Ok(found);
         }
-        let found = Arc::new(TextMatches::find(searcher, &*query(), true)?);
+        let found = Arc::new(TextMatches::find(searcher, &*query())?);
         self.entries.insert(key, Arc::clone(&found));
         Ok(found)
     }
