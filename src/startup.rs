@@ -30,6 +30,8 @@ pub struct AppState {
     pub search: Arc<CatalogueIndex>,
     /// Search result pages of the current index generation.
     pub result_cache: crate::web::public::search::ResultCache,
+    /// Search responses as sent, for repeated requests.
+    pub response_cache: crate::web::response_cache::ResponseCache,
     /// Rendered scan pages, dropped on every write.
     pub scan_pages: Arc<ScanPages>,
     /// Scans counted in memory, written to the database every few seconds.
@@ -182,6 +184,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
         login_throttle: LoginThrottle::default(),
         search,
         result_cache: Default::default(),
+        response_cache: Default::default(),
         scan_pages: Arc::default(),
         scan_counter: Arc::default(),
         assets,

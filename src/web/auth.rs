@@ -40,7 +40,7 @@ fn safe_next(next: Option<&str>) -> String {
 
 pub async fn login_page(session: Session, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
     render(&LoginPage {
-        nav: Nav::from_session(&session),
+        nav: Nav::with_form_token(&session),
         next: safe_next(query.next.as_deref()),
         username: String::new(),
         error: None,
@@ -95,7 +95,7 @@ pub async fn login(
         state.login_throttle.record_failure(&keys, Instant::now());
         tracing::warn!(%username, %ip, "failed login");
         let page = LoginPage {
-            nav: Nav::from_session(&session),
+            nav: Nav::with_form_token(&session),
             next: safe_next(Some(&form.next)),
             username,
             error: Some("用户名或密码不正确，或账号已停用。".to_owned()),

@@ -14,6 +14,7 @@ pub mod nominations;
 pub mod office;
 pub mod public;
 mod render;
+pub mod response_cache;
 pub mod scans;
 pub mod trace;
 mod upload;

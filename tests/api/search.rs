@@ -194,6 +194,11 @@ async fn a_delisted_product_vanishes_from_results_at_the_next_request() {
     let app = spawn_app().await;
     app.seed_demo(300).await;
     let code = first_listed(&app).await;
+    // Asked before the delisting too, so the answers kept for a repeated request are in play.
+    let (_, body) = api(&app, "q=%E8%8C%B6&per_page=100").await;
+    assert!(codes(&body).contains(&code));
+    let (_, page) = app.get_text("/search?q=%E8%8C%B6&per_page=100").await;
+    assert!(page.contains(&format!("/products/{code}")));
     let office = app.signed_in("office").await;
     let response = office
         .post(
@@ -204,6 +209,11 @@ async fn a_delisted_product_vanishes_from_results_at_the_next_request() {
     assert_eq!(response.status().as_u16(), 303);
     let (_, body) = api(&app, "q=%E8%8C%B6&per_page=100").await;
     assert!(!codes(&body).contains(&code), "gone from the public results");
+    let (_, page) = app.get_text("/search?q=%E8%8C%B6&per_page=100").await;
+    assert!(
+        !page.contains(&format!("/products/{code}")),
+        "gone from the search page"
+    );
     let (_, office_view) = {
         let r = office.get("/api/v1/products?status=delisted&per_page=100").await;
         (r.status().as_u16(), r.json::<Value>().await.unwrap())
@@ -211,6 +221,54 @@ async fn a_delisted_product_vanishes_from_results_at_the_next_request() {
     assert!(codes(&office_view).contains(&code), "the office still finds it");
     let (_, product) = app.get_text(&format!("/products/{code}")).await;
     assert!(product.contains("banner-danger") && product.contains("抽检不合格"));
+}
+
+/// Repeated searches are answered from kept responses; what was kept for one audience must never
+/// reach another: a visitor's page carries no session, a signed-in user's page shows who it is, and
+/// what the office may see stays the office's.
+#[tokio::test]
+async fn a_kept_response_reaches_only_the_audience_it_was_made_for() {
+    let app = spawn_app().await;
+    app.seed_demo(300).await;
+    let office = app.signed_in("office").await;
+    let code = first_listed(&app).await;
+    office
+        .post(
+            &format!("/office/products/{code}/status"),
+            &[("to", "suspended"), ("reason", "调查中")],
+        )
+        .await;
+
+    for round in 0..2 {
+        let visitor = app.get("/search?q=%E8%8C%B6").await;
+        assert_eq!(visitor.status().as_u16(), 200);
+        assert!(
+            visitor.headers().get("set-cookie").is_none(),
+            "round {round}: a visitor's search page sets no cookie"
+        );
+        let visitor = visitor.text().await.unwrap();
+        let (_, signed_in) = office.get_text("/search?q=%E8%8C%B6").await;
+        assert!(
+            !visitor.contains("退出"),
+            "round {round}: no sign-out button for a visitor"
+        );
+        assert!(
+            signed_in.contains("退出"),
+            "round {round}: the office's page shows who is in"
+        );
+    }
+
+    let office_only = "/api/v1/products?status=suspended";
+    let seen = office.get(office_only).await.json::<Value>().await.unwrap();
+    assert!(codes(&seen).contains(&code), "the office sees what it suspended");
+    let (status, refused) = api(&app, "status=suspended").await;
+    assert_eq!(status, 400, "the office's answer is not the public's: {refused}");
+    let (status, _) = app.get_text("/search?status=suspended").await;
+    let (office_status, office_page) = office.get_text("/search?status=suspended").await;
+    assert_eq!((office_status, status), (200, 400));
+    assert!(office_page.contains(&format!("/products/{code}")));
+    let (status, _) = app.get_text("/search?status=suspended").await;
+    assert_eq!(status, 400, "not even after the office asked");
 }
 
 #[tokio::test]

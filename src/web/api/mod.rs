@@ -2,6 +2,8 @@
 //! Described by `/api/v1/openapi.json`. Errors are JSON and name the bad parameter.
 
 use actix_session::Session;
+use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +15,7 @@ use crate::telemetry::spawn_blocking_in_span;
 use crate::web::State;
 use crate::web::catalogue_query::CatalogueParams;
 use crate::web::public::search::{load_product, run_search};
+use crate::web::response_cache::Audience;
 
 const OPENAPI: &str = include_str!("openapi.json");
 
@@ -103,8 +106,14 @@ fn parse_params(query: &str) -> Result<CatalogueParams, AppError> {
 }
 
 pub async fn products(state: State, session: Session, req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
-    let params = parse_params(req.query_string())?;
     let office = crate::auth::SessionUser::from_session(&session).is_some_and(|u| u.is_office());
+    let audience = Audience::Api { office };
+    // Read before searching: a commit in between only makes the kept body unreachable, never stale.
+    let generation = state.search.index().generation();
+    if let Some(body) = state.response_cache.get(generation, audience, req.query_string()) {
+        return Ok(json_body(body));
+    }
+    let params = parse_params(req.query_string())?;
     let query = params
         .to_query(office)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -146,7 +155,15 @@ pub async fn products(state: State, session: Session, req: actix_web::HttpReques
             status: facets(&f.status, |s| ListingStatus::parse(s).map_or("", |s| s.label())),
         },
     };
-    Ok(HttpResponse::Ok().json(body))
+    let body = Bytes::from(serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.to_string()))?);
+    state
+        .response_cache
+        .put(generation, audience, req.query_string(), body.clone());
+    Ok(json_body(body))
+}
+
+fn json_body(body: Bytes) -> HttpResponse {
+    HttpResponse::Ok().content_type(ContentType::json()).body(body)
 }
 
 #[derive(Serialize)]

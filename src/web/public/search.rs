@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use actix_session::Session;
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::auth::SessionUser;
@@ -15,6 +17,7 @@ use crate::search::{FacetCount, Hit, SearchQuery, SearchResults};
 use crate::telemetry::spawn_blocking_in_span;
 use crate::web::catalogue_query::CatalogueParams;
 use crate::web::nav::Nav;
+use crate::web::response_cache::Audience;
 use crate::web::{State, render};
 
 /// One result as listed.
@@ -246,10 +249,18 @@ fn is_office(session: &Session) -> bool {
 pub async fn page(
     state: State,
     session: Session,
+    req: HttpRequest,
     params: web::Query<CatalogueParams>,
 ) -> Result<HttpResponse, AppError> {
     let params = params.into_inner();
     let nav = Nav::from_session(&session);
+    // A visitor's page depends on the query string alone; a signed-in user's shows who it is.
+    let keep_as = nav.user.is_none().then_some(Audience::PublicPage);
+    // Read before searching: a commit in between only makes the kept page unreachable, never stale.
+    let generation = state.search.index().generation();
+    if let Some(body) = keep_as.and_then(|a| state.response_cache.get(generation, a, req.query_string())) {
+        return Ok(HttpResponse::Ok().content_type(ContentType::html()).body(body));
+    }
     let query = match params.to_query(is_office(&session)) {
         Ok(q) => q,
         Err(e) => {
@@ -321,7 +332,13 @@ pub async fn page(
             .collect(),
         error: None,
     };
-    render(&page)
+    let body = Bytes::from(page.render()?);
+    if let Some(audience) = keep_as {
+        state
+            .response_cache
+            .put(generation, audience, req.query_string(), body.clone());
+    }
+    Ok(HttpResponse::Ok().content_type(ContentType::html()).body(body))
 }
 
 fn empty_page(nav: Nav, params: &CatalogueParams, error: Option<String>) -> SearchPage<'static> {
