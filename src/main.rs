@@ -20,8 +20,8 @@ fn main() -> ExitCode {
 
 /// mimalloc asks the kernel for transparent huge pages on its arenas; a 2 MiB page is then resident
 /// as soon as one byte of it is touched, so a server whose caches churn through small buffers kept
-/// 20–25 MiB more resident for nothing (88 → 69 MiB at start, 151 → 127 MiB after the search loads
-/// of `scripts/bench_search.sh`; throughput within the run-to-run noise).
+/// 20 MiB more resident for nothing (`scripts/bench_search.sh`: 87 → 71 MiB at start, 147–151 →
+/// 129 MiB after its search loads; throughput within the run-to-run noise).
 fn disable_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and touches no memory of ours;
