@@ -36,6 +36,20 @@ impl std::fmt::Display for ParamError {
     }
 }
 
+/// How a value of the facet named by its parameter (`city`, `county`, `category`, `poverty`,
+/// `status`) reads to people: the city's or county's name, the poverty kind's or listing status's
+/// label, the category itself. `None` for a value the domain does not know.
+pub fn facet_label<'a>(param: &str, value: &'a str) -> Option<&'a str> {
+    match param {
+        "city" => region::city(value).map(|c| c.name),
+        "county" => region::county(value).map(|c| c.name),
+        "category" => Some(value),
+        "poverty" => PovertyRegionKind::parse(value).map(PovertyRegionKind::label),
+        "status" => ListingStatus::parse(value).ok().map(ListingStatus::label),
+        _ => None,
+    }
+}
+
 fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -147,6 +161,18 @@ mod tests {
 
     fn params(pairs: &[(&str, &str)]) -> CatalogueParams {
         serde_urlencoded::from_str(&serde_urlencoded::to_string(pairs).unwrap()).unwrap()
+    }
+
+    #[rstest]
+    #[case::city("city", "610300", Some("宝鸡市"))]
+    #[case::county("county", "610326", Some("眉县"))]
+    #[case::category("category", "水果", Some("水果"))]
+    #[case::poverty("poverty", "poverty_county", Some(PovertyRegionKind::PovertyCounty.label()))]
+    #[case::status("status", "delisted", Some(ListingStatus::Delisted.label()))]
+    #[case::unknown_county("county", "610999", None)]
+    #[case::unknown_facet("supplier", "x", None)]
+    fn facet_values_read_as_names(#[case] param: &str, #[case] value: &str, #[case] label: Option<&str>) {
+        assert_eq!(facet_label(param, value), label);
     }
 
     #[test]

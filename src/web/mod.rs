@@ -26,7 +26,7 @@ use actix_web::{HttpResponse, error};
 use crate::error::AppError;
 use crate::startup::AppState;
 
-pub use render::{china_time, render};
+pub use render::{china_time, html, render};
 
 pub type State = web::Data<AppState>;
 

@@ -1,4 +1,5 @@
 use actix_web::HttpResponse;
+use actix_web::body::MessageBody;
 use actix_web::http::header::ContentType;
 use askama::Template;
 
@@ -6,9 +7,12 @@ use crate::error::AppError;
 
 /// Renders a page template into an HTML response.
 pub fn render<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::html())
-        .body(page.render()?))
+    Ok(html(page.render()?))
+}
+
+/// A page already rendered, as a response.
+pub fn html(body: impl MessageBody + 'static) -> HttpResponse {
+    HttpResponse::Ok().content_type(ContentType::html()).body(body)
 }
 
 /// A stored UTC time as people in Shaanxi read it (China Standard Time, UTC+8).

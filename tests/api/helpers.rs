@@ -227,19 +227,12 @@ pub struct Browser {
 
 impl TestApp {
     pub fn browser(&self) -> Browser {
-        let client = test_client();
-        Browser {
-            address: self.address.clone(),
-            client,
-        }
+        Browser::at(&self.address)
     }
 
     /// A browser signed in as a demo account (the demo data must be seeded).
     pub async fn signed_in(&self, username: &str) -> Browser {
-        let b = self.browser();
-        let response = b.login(username, fupin_catalog::demo::DEMO_PASSWORD).await;
-        assert_eq!(response.status().as_u16(), 303, "login as {username} failed");
-        b
+        Browser::signed_in_at(&self.address, username).await
     }
 }
 
@@ -250,6 +243,14 @@ impl Browser {
             address: address.to_owned(),
             client: test_client(),
         }
+    }
+
+    /// A browser signed in as a demo account at the server at `address`.
+    pub async fn signed_in_at(address: &str, username: &str) -> Browser {
+        let b = Browser::at(address);
+        let response = b.login(username, fupin_catalog::demo::DEMO_PASSWORD).await;
+        assert_eq!(response.status().as_u16(), 303, "login as {username} failed");
+        b
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

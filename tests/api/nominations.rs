@@ -24,7 +24,7 @@ pub fn complete_row<'a>(row_no: &'a str, product: &'a str, credit_code: &'a str)
 pub const CREDIT_A: &str = "93610924MA0000001P";
 pub const CREDIT_B: &str = "93610924MA0000002N";
 
-pub async fn new_batch(county: &Browser) -> i32 {
+async fn new_batch(county: &Browser) -> i32 {
     let response = county.post("/county/batches", &[]).await;
     assert_eq!(response.status().as_u16(), 303);
     location(&response).trim_start_matches("/nominations/").parse().unwrap()
@@ -32,11 +32,16 @@ pub async fn new_batch(county: &Browser) -> i32 {
 
 /// A batch of one complete row, submitted to the city.
 pub async fn submitted_batch(county: &Browser) -> i32 {
+    submitted_batch_of(county, "紫阳富硒茶").await
+}
+
+/// A batch of one complete row for `product`, submitted to the city.
+pub async fn submitted_batch_of(county: &Browser, product: &str) -> i32 {
     let id = new_batch(county).await;
     let r = county
         .post(
             &format!("/nominations/{id}/rows"),
-            &complete_row("1", "紫阳富硒茶", valid(CREDIT_A)),
+            &complete_row("1", product, valid(CREDIT_A)),
         )
         .await;
     assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap());
@@ -52,7 +57,7 @@ pub async fn submitted_batch(county: &Browser) -> i32 {
 }
 
 /// Completes a 17-character body with its check character, so the tests need no hand-made codes.
-pub fn valid(code: &str) -> &'static str {
+fn valid(code: &str) -> &'static str {
     let body = &code[..17];
     Box::leak(
         fupin_catalog::domain::CreditCode::with_check_char(body)

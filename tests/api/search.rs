@@ -430,7 +430,7 @@ impl Drop for ServeProcess {
 /// one is found through the other within a second.
 #[tokio::test]
 async fn a_product_approved_through_one_serve_process_is_found_through_another_within_a_second() {
-    use crate::nominations::{CREDIT_A, complete_row, new_batch, row_ids, valid};
+    use crate::nominations::{row_ids, submitted_batch_of};
     let mut t = test_db();
     fupin_catalog::demo::ensure(&mut t.conn, 60, false).expect("demo data");
     let database_url = match &t.url {
@@ -442,37 +442,12 @@ async fn a_product_approved_through_one_serve_process_is_found_through_another_w
         ServeProcess::start(&database_url, dir_a.path()).await,
         ServeProcess::start(&database_url, dir_b.path()).await,
     );
-    let signed_in = |who: &'static str| {
-        let browser = Browser::at(&first.address);
-        async move {
-            let r = browser.login(who, fupin_catalog::demo::DEMO_PASSWORD).await;
-            assert_eq!(r.status().as_u16(), 303, "login as {who}");
-            browser
-        }
-    };
     let (county, city, office) = (
-        signed_in("county-610924").await,
-        signed_in("city-610900").await,
-        signed_in("office").await,
+        Browser::signed_in_at(&first.address, "county-610924").await,
+        Browser::signed_in_at(&first.address, "city-610900").await,
+        Browser::signed_in_at(&first.address, "office").await,
     );
-    let batch = new_batch(&county).await;
-    let row = complete_row("1", "蒿坪镇示例云雾新茶", valid(CREDIT_A));
-    assert_eq!(
-        county
-            .post(&format!("/nominations/{batch}/rows"), &row)
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
-    assert_eq!(
-        county
-            .post(&format!("/nominations/{batch}/submit"), &[])
-            .await
-            .status()
-            .as_u16(),
-        303
-    );
+    let batch = submitted_batch_of(&county, "蒿坪镇示例云雾新茶").await;
     assert_eq!(
         city.post(&format!("/nominations/{batch}/forward"), &[])
             .await

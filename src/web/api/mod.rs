@@ -8,12 +8,12 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::db::{self, DbResult};
-use crate::domain::{ListingStatus, PovertyRegionKind, region};
+
 use crate::error::{ApiError, AppError};
 use crate::search::FacetCount;
 use crate::telemetry::spawn_blocking_in_span;
 use crate::web::State;
-use crate::web::catalogue_query::CatalogueParams;
+use crate::web::catalogue_query::{CatalogueParams, facet_label};
 use crate::web::public::search::{load_product, run_search};
 use crate::web::response_cache::Audience;
 
@@ -63,12 +63,12 @@ struct ProductList<'a> {
 }
 
 /// Labels come from the region table and the domain's names: no allocation per value.
-fn facets<'a>(counts: &'a [FacetCount], label: impl Fn(&'a str) -> &'a str) -> Vec<Facet<'a>> {
+fn facets<'a>(counts: &'a [FacetCount], param: &str) -> Vec<Facet<'a>> {
     counts
         .iter()
         .map(|c| Facet {
             value: &c.value,
-            label: label(&c.value),
+            label: facet_label(param, &c.value).unwrap_or(""),
             count: c.count,
         })
         .collect()
@@ -148,11 +148,11 @@ pub async fn products(state: State, session: Session, req: actix_web::HttpReques
             })
             .collect(),
         facets: FacetsJson {
-            city: facets(&f.city, |c| region::city(c).map_or(c, |c| c.name)),
-            county: facets(&f.county, |c| region::county(c).map_or("", |c| c.name)),
-            category: facets(&f.category, |c| c),
-            poverty: facets(&f.poverty, |k| PovertyRegionKind::parse(k).map_or("", |k| k.label())),
-            status: facets(&f.status, |s| ListingStatus::parse(s).map_or("", |s| s.label())),
+            city: facets(&f.city, "city"),
+            county: facets(&f.county, "county"),
+            category: facets(&f.category, "category"),
+            poverty: facets(&f.poverty, "poverty"),
+            status: facets(&f.status, "status"),
         },
     };
     let body = Bytes::from(serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.to_string()))?);

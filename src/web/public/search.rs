@@ -3,22 +3,20 @@
 use std::sync::Arc;
 
 use actix_session::Session;
-use actix_web::http::header::ContentType;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::auth::SessionUser;
 use crate::db::{self, DbResult};
 use crate::domain::product::CATEGORIES;
 use crate::domain::{Fen, ListingStatus, PovertyRegionKind, region};
 use crate::error::AppError;
 use crate::search::{FacetCount, Hit, SearchQuery, SearchResults};
 use crate::telemetry::spawn_blocking_in_span;
-use crate::web::catalogue_query::CatalogueParams;
+use crate::web::catalogue_query::{CatalogueParams, facet_label};
 use crate::web::nav::Nav;
 use crate::web::response_cache::Audience;
-use crate::web::{State, render};
+use crate::web::{State, html, render};
 
 /// One result as listed.
 pub struct ResultItem {
@@ -210,7 +208,6 @@ fn facet_group<'a>(
     title: &'static str,
     key: &'static str,
     counts: &'a [FacetCount],
-    label: impl Fn(&'a str) -> &'a str,
 ) -> FacetGroup<'a> {
     let all = pairs(p);
     let current = all.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
@@ -232,7 +229,7 @@ fn facet_group<'a>(
                 let mut href_html = format!("{base_html}{separator}{key}=");
                 href_html.extend(form_urlencoded::byte_serialize(c.value.as_bytes()));
                 FacetLink {
-                    label: label(&c.value),
+                    label: facet_label(key, &c.value).unwrap_or(&c.value),
                     count: c.count,
                     href_html,
                     active: current.as_deref() == Some(&*c.value),
@@ -240,10 +237,6 @@ fn facet_group<'a>(
             })
             .collect(),
     }
-}
-
-fn is_office(session: &Session) -> bool {
-    SessionUser::from_session(session).is_some_and(|u| u.is_office())
 }
 
 pub async fn page(
@@ -259,9 +252,10 @@ pub async fn page(
     // Read before searching: a commit in between only makes the kept page unreachable, never stale.
     let generation = state.search.index().generation();
     if let Some(body) = keep_as.and_then(|a| state.response_cache.get(generation, a, req.query_string())) {
-        return Ok(HttpResponse::Ok().content_type(ContentType::html()).body(body));
+        return Ok(html(body));
     }
-    let query = match params.to_query(is_office(&session)) {
+    let office = nav.user.as_ref().is_some_and(|u| u.is_office());
+    let query = match params.to_query(office) {
         Ok(q) => q,
         Err(e) => {
             let page = empty_page(nav, &params, Some(e.to_string()));
@@ -289,19 +283,11 @@ pub async fn page(
     };
     let f = &results.facets;
     let facets = vec![
-        facet_group(&params, "市", "city", &f.city, |c| {
-            region::city(c).map_or(c, |c| c.name)
-        }),
-        facet_group(&params, "县区", "county", &f.county, |c| {
-            region::county(c).map_or(c, |c| c.name)
-        }),
-        facet_group(&params, "品类", "category", &f.category, |c| c),
-        facet_group(&params, "扶贫地区类型", "poverty", &f.poverty, |k| {
-            PovertyRegionKind::parse(k).map_or(k, |k| k.label())
-        }),
-        facet_group(&params, "目录状态", "status", &f.status, |s| {
-            ListingStatus::parse(s).map_or(s, |s| s.label())
-        }),
+        facet_group(&params, "市", "city", &f.city),
+        facet_group(&params, "县区", "county", &f.county),
+        facet_group(&params, "品类", "category", &f.category),
+        facet_group(&params, "扶贫地区类型", "poverty", &f.poverty),
+        facet_group(&params, "目录状态", "status", &f.status),
     ];
     let sort = params.sort.clone().unwrap_or_default();
     let page = SearchPage {
@@ -338,7 +324,7 @@ pub async fn page(
             .response_cache
             .put(generation, audience, req.query_string(), body.clone());
     }
-    Ok(HttpResponse::Ok().content_type(ContentType::html()).body(body))
+    Ok(html(body))
 }
 
 fn empty_page(nav: Nav, params: &CatalogueParams, error: Option<String>) -> SearchPage<'static> {
