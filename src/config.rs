@@ -21,6 +21,9 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// `FUPIN_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` is believed, as
+    /// addresses or networks (`127.0.0.1, 10.0.0.0/8`). Empty: the socket's peer is the client.
+    pub trusted_proxies: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +34,8 @@ pub enum ConfigError {
     AssetsDir(String),
     #[error("静态文件目录 {path} 无法读取：{reason}")]
     AssetsUnreadable { path: String, reason: String },
+    #[error("FUPIN_TRUSTED_PROXIES 中的“{0}”不是 IP 地址或网段（应为 127.0.0.1、10.0.0.0/8 这样的写法，用逗号分隔）")]
+    TrustedProxies(String),
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -50,6 +55,7 @@ impl Settings {
                 .unwrap_or_else(default_assets_dir),
             db_pool_size: 8,
             workers: 0,
+            trusted_proxies: std::env::var("FUPIN_TRUSTED_PROXIES").unwrap_or_default(),
         }
     }
 
@@ -66,6 +72,16 @@ impl Settings {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.bind),
         }
+    }
+
+    /// The proxies whose `X-Forwarded-For` names the client.
+    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        crate::auth::throttle::parse_trusted_proxies(&self.trusted_proxies).map_err(ConfigError::TrustedProxies)
+    }
+
+    /// Whether people reach the site over https (cookies Secure, HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_base().starts_with("https://")
     }
 
     pub fn media_dir(&self) -> PathBuf {

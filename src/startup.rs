@@ -6,39 +6,17 @@ use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::http::Method;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web as aweb};
 use tracing_actix_web::TracingLogger;
 
-use actix_web::cookie::Key;
-
-use crate::auth::session;
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::session::{self, SessionKeyError};
 use crate::config::{ConfigError, Settings, io_reason};
-use crate::db::{self, Backend, DbError, DbPool};
+use crate::db::{self, DbError, DbPool};
 use crate::indexer::{self, CatalogueIndex, IndexerError};
 use crate::telemetry::RequestSpans;
-use crate::web;
-use crate::web::scans::{ScanCounter, ScanPages};
-
-/// What every request handler can reach.
-pub struct AppState {
-    pub pool: DbPool,
-    pub settings: Settings,
-    pub backend: Backend,
-    pub session_key: Key,
-    pub login_throttle: LoginThrottle,
-    pub search: Arc<CatalogueIndex>,
-    /// Search result pages of the current index generation.
-    pub result_cache: crate::web::public::search::ResultCache,
-    /// Search responses as sent, for repeated requests.
-    pub response_cache: crate::web::response_cache::ResponseCache,
-    /// Rendered scan pages, dropped on every write.
-    pub scan_pages: Arc<ScanPages>,
-    /// Scans counted in memory, written to the database every few seconds.
-    pub scan_counter: Arc<ScanCounter>,
-    /// The files under the assets folder, read at start.
-    pub assets: crate::web::assets::Assets,
-}
+use crate::web::scans::ScanCounter;
+use crate::web::{self, AppState, middleware};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -46,6 +24,8 @@ pub enum StartupError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(transparent)]
+    SessionKey(#[from] SessionKeyError),
     #[error("搜索索引无法打开：{0}")]
     Search(#[from] IndexerError),
     #[error("无法监听 {addr}：{reason}")]
@@ -84,10 +64,7 @@ impl Application {
         }
         let workers = state.settings.workers;
         indexer::spawn_tailer(state.search.clone(), state.pool.clone());
-        let (key, secure) = (
-            state.session_key.clone(),
-            state.settings.public_base().starts_with("https://"),
-        );
+        let (key, secure) = (state.session_key.clone(), state.settings.is_https());
         ScanCounter::start_flushing(&state.scan_counter, state.pool.clone());
         let (scan_counter, pool) = (state.scan_counter.clone(), state.pool.clone());
         let scan_pages = state.scan_pages.clone();
@@ -112,7 +89,14 @@ impl Application {
                         response
                     }
                 })
+                // Innermost first: the CSRF check needs the session and who is signed in; the
+                // headers cover every response, errors included.
+                .wrap(from_fn(middleware::verify_csrf))
+                .wrap(from_fn(middleware::identify))
                 .wrap(session::middleware(key.clone(), secure))
+                .wrap(from_fn(middleware::security_headers))
+                // Pages and JSON compressed for phones on weak networks (not images: already so).
+                .wrap(Compress::default())
                 .wrap(TracingLogger::<RequestSpans>::new())
                 .app_data(data.clone())
                 .configure(web::routes)
@@ -172,6 +156,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
         tracing::info!(migrations = ?applied, "database migrated");
     }
     let session_key = session::session_key(&mut conn)?;
+    let trusted_proxies = settings.trusted_proxies()?;
     let search = Arc::new(CatalogueIndex::open(&settings.data_dir, &mut conn, |_| {})?);
     drop(conn);
     let pool = db::connection::build_pool(&url, settings.db_pool_size)?;
@@ -181,7 +166,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
         backend: url.backend(),
         settings,
         session_key,
-        login_throttle: LoginThrottle::default(),
+        trusted_proxies,
         search,
         result_cache: Default::default(),
         response_cache: Default::default(),

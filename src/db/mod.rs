@@ -15,6 +15,7 @@ pub mod users;
 pub mod workflow;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection, DbPool, PooledConn};
+pub use events::Actor;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 
@@ -35,9 +36,62 @@ impl DbError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, DbError::Query(diesel::result::Error::NotFound))
     }
+
+    /// A unique index refused the write: the value is taken.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
 }
 
 pub type DbResult<T> = Result<T, DbError>;
+
+/// Runs `work` as one transaction that writes; inside a transaction already, as a savepoint.
+///
+/// On SQLite the transaction begins IMMEDIATE, taking the write lock before its first read. A
+/// deferred one that reads and then writes fails at once with BUSY when another writer got in
+/// between (SQLite cannot wait there without risking a deadlock); an immediate one waits its turn
+/// on the busy timeout instead. On PostgreSQL, writers that race on one row are kept apart by
+/// compare-and-set updates (`WHERE status = 'expected'`) and row locks.
+pub fn transaction<T, E>(conn: &mut DbConnection, work: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(work);
+    };
+    let outermost =
+        <AnsiTransactionManager as TransactionManager<diesel::SqliteConnection>>::transaction_manager_status_mut(
+            sqlite,
+        )
+        .transaction_depth()?
+        .is_none();
+    if !outermost {
+        return conn.transaction(work);
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let result = work(conn);
+    let DbConnection::Sqlite(sqlite) = conn else {
+        unreachable!("the connection does not change backend inside a transaction")
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            Err(e)
+        }
+    }
+}
 
 /// The current time, UTC, at the precision both backends store (microseconds).
 pub fn now() -> NaiveDateTime {

@@ -26,7 +26,7 @@ pub struct CountyRow {
 
 /// Inserts missing cities and counties and corrects changed ones, in one transaction.
 pub fn seed(conn: &mut DbConnection) -> DbResult<()> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let known_cities: Vec<String> = cities::table.select(cities::code).load(conn)?;
         for city in region::cities() {
             if !known_cities.iter().any(|c| c == city.code) {

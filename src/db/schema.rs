@@ -41,6 +41,7 @@ diesel::table! {
         must_change_password -> Bool,
         created_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        session_version -> Integer,
     }
 }
 
@@ -123,6 +124,15 @@ diesel::joinable!(products -> suppliers (supplier_id));
 diesel::joinable!(products -> counties (county_code));
 diesel::joinable!(product_certificates -> products (product_id));
 diesel::joinable!(events -> users (actor_user_id));
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        attempts -> Integer,
+        next_allowed_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     app_secrets (name) {

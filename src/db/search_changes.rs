@@ -35,7 +35,7 @@ pub fn logged_transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         lock_log(conn)?;
         change(conn)
     })

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::schema::{product_batches, production_sites, scan_counts, trace_media, trace_steps};
 use super::workflow::{Actor, event};
 use super::{DbConnection, DbResult};
+use crate::domain::{Action, Subject};
 
 /// A base or plot where a product is grown or made: the production environment.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -214,12 +215,21 @@ impl TraceMedia {
 
 /// Adds a production site, with its event.
 pub fn add_site(conn: &mut DbConnection, site: &NewSite, actor: &Actor) -> DbResult<i32> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let id: i32 = diesel::insert_into(production_sites::table)
             .values(site)
             .returning(production_sites::id)
             .get_result(conn)?;
-        event("production_site", id, "create", None, None, &site.name, actor).record(conn)?;
+        event(
+            Subject::ProductionSite,
+            id,
+            Action::Create,
+            None,
+            None,
+            &site.name,
+            actor,
+        )
+        .record(conn)?;
         Ok(id)
     })
 }
@@ -227,15 +237,15 @@ pub fn add_site(conn: &mut DbConnection, site: &NewSite, actor: &Actor) -> DbRes
 /// Adds a batch, with its event. The lot code must be new for the product (the caller checks,
 /// the unique index makes sure).
 pub fn add_batch(conn: &mut DbConnection, batch: &NewProductBatch, actor: &Actor) -> DbResult<i32> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let id: i32 = diesel::insert_into(product_batches::table)
             .values(batch)
             .returning(product_batches::id)
             .get_result(conn)?;
         event(
-            "product_batch",
+            Subject::ProductBatch,
             id,
-            "create",
+            Action::Create,
             None,
             Some(&batch.inspection_result),
             &batch.lot_code,
@@ -248,32 +258,41 @@ pub fn add_batch(conn: &mut DbConnection, batch: &NewProductBatch, actor: &Actor
 
 /// Adds a step to a timeline, with its event.
 pub fn add_step(conn: &mut DbConnection, step: &NewTraceStep, actor: &Actor) -> DbResult<i32> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let id: i32 = diesel::insert_into(trace_steps::table)
             .values(step)
             .returning(trace_steps::id)
             .get_result(conn)?;
-        event("trace_step", id, "create", None, None, &step.description, actor).record(conn)?;
+        event(
+            Subject::TraceStep,
+            id,
+            Action::Create,
+            None,
+            None,
+            &step.description,
+            actor,
+        )
+        .record(conn)?;
         Ok(id)
     })
 }
 
 /// Records a stored photo or document, with an event on what it is attached to.
 pub fn add_media(conn: &mut DbConnection, media: &NewTraceMedia, actor: &Actor) -> DbResult<i32> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let id: i32 = diesel::insert_into(trace_media::table)
             .values(media)
             .returning(trace_media::id)
             .get_result(conn)?;
         let entity = match media.owner_kind.as_str() {
-            "site" => "production_site",
-            "step" => "trace_step",
-            _ => "product_batch",
+            "site" => Subject::ProductionSite,
+            "step" => Subject::TraceStep,
+            _ => Subject::ProductBatch,
         };
         let what = if media.kind == "pdf" {
-            "attach_pdf"
+            Action::AttachPdf
         } else {
-            "attach_photo"
+            Action::AttachPhoto
         };
         event(entity, media.owner_id, what, None, None, &media.path, actor).record(conn)?;
         Ok(id)
@@ -313,7 +332,7 @@ pub struct ScanKey {
 /// Adds counted scans to the stored totals, one upsert per key, all in one transaction.
 pub fn add_scans(conn: &mut DbConnection, counts: &[(ScanKey, i64)]) -> DbResult<()> {
     use diesel::upsert::excluded;
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         for (key, n) in counts {
             let row = (
                 scan_counts::product_id.eq(key.product_id),
@@ -417,7 +436,12 @@ impl TraceRecord {
         let status_event = if product.listing_status == crate::domain::ListingStatus::Listed.as_str() {
             None
         } else {
-            super::events::latest(conn, "product", product.id, &["suspend", "delist", "withdraw"])?
+            super::events::latest(
+                conn,
+                Subject::Product,
+                product.id,
+                &[Action::Suspend, Action::Delist, Action::Withdraw],
+            )?
         };
         Ok(Some(TraceRecord {
             sites: Site::of_product(conn, product.id)?,

@@ -3,8 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::events::{Actor, NewEvent};
 use super::schema::users;
-use super::{DbConnection, DbResult};
+use super::{DbConnection, DbError, DbResult};
+use crate::domain::{Action, Subject};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -18,6 +20,7 @@ pub struct User {
     pub must_change_password: bool,
     pub created_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
+    pub session_version: i32,
 }
 
 impl User {
@@ -66,21 +69,114 @@ impl User {
             .execute(conn)?;
         Ok(())
     }
+}
 
-    pub fn set_password(conn: &mut DbConnection, id: i32, hash: &str, must_change: bool) -> DbResult<()> {
-        diesel::update(users::table.find(id))
+/// Why an account change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("用户名“{0}”已被使用。")]
+    UsernameTaken(String),
+    #[error("账号不存在。")]
+    NotFound,
+    /// Someone else changed the account first.
+    #[error("{0}")]
+    Moved(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for AccountError {
+    fn from(e: diesel::result::Error) -> Self {
+        AccountError::Db(DbError::Query(e))
+    }
+}
+
+/// Creates an account with its event; a username already taken (even by a request racing this
+/// one) is [`AccountError::UsernameTaken`].
+pub fn create(conn: &mut DbConnection, user: &NewUser, actor: &Actor) -> Result<i32, AccountError> {
+    let created = super::transaction(conn, |conn| -> Result<i32, AccountError> {
+        let id = user.insert(conn)?;
+        NewEvent::new(Subject::User, id, Action::Create, actor).record(conn)?;
+        Ok(id)
+    });
+    match created {
+        Err(AccountError::Db(e)) if e.is_unique_violation() => Err(AccountError::UsernameTaken(user.username.clone())),
+        other => other,
+    }
+}
+
+/// Enables or disables an account. Disabling ends its sessions on every server at once. A
+/// compare-and-set: if the account is already in that state, someone else changed it first.
+pub fn set_active(conn: &mut DbConnection, id: i32, active: bool, actor: &Actor) -> Result<(), AccountError> {
+    super::transaction(conn, |conn| {
+        let changed = diesel::update(users::table.find(id).filter(users::active.eq(!active)))
             .set((
-                users::password_hash.eq(hash),
-                users::must_change_password.eq(must_change),
+                users::active.eq(active),
+                users::session_version.eq(users::session_version + 1),
             ))
             .execute(conn)?;
+        let action = if active { Action::Enable } else { Action::Disable };
+        if changed == 0 {
+            User::find_by_id(conn, id).map_err(|_| AccountError::NotFound)?;
+            let by = moved_by(conn, id, &[Action::Enable, Action::Disable, Action::Create])?;
+            let state = if active { "启用" } else { "停用" };
+            return Err(AccountError::Moved(format!("账号已经是{state}状态{by}，未重复操作。")));
+        }
+        NewEvent::new(Subject::User, id, action, actor).record(conn)?;
         Ok(())
-    }
+    })
+}
 
-    pub fn set_active(conn: &mut DbConnection, id: i32, active: bool) -> DbResult<()> {
-        diesel::update(users::table.find(id))
-            .set(users::active.eq(active))
+/// Sets a password. A reset (by the office) gives a temporary one to change at first sign-in;
+/// either way every session of the account ends, on every server.
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: i32,
+    hash: &str,
+    temporary: bool,
+    actor: &Actor,
+) -> Result<i32, AccountError> {
+    super::transaction(conn, |conn| {
+        let changed = diesel::update(users::table.find(id))
+            .set((
+                users::password_hash.eq(hash),
+                users::must_change_password.eq(temporary),
+                users::session_version.eq(users::session_version + 1),
+            ))
             .execute(conn)?;
+        if changed == 0 {
+            return Err(AccountError::NotFound);
+        }
+        let action = if temporary {
+            Action::ResetPassword
+        } else {
+            Action::ChangePassword
+        };
+        NewEvent::new(Subject::User, id, action, actor).record(conn)?;
+        Ok(users::table.find(id).select(users::session_version).first(conn)?)
+    })
+}
+
+/// Ends every session of the account, on every server (signing out).
+pub fn end_sessions(conn: &mut DbConnection, id: i32, actor: &Actor) -> DbResult<()> {
+    super::transaction(conn, |conn| {
+        diesel::update(users::table.find(id))
+            .set(users::session_version.eq(users::session_version + 1))
+            .execute(conn)?;
+        NewEvent::new(Subject::User, id, Action::SignOut, actor).record(conn)?;
         Ok(())
-    }
+    })
+}
+
+/// "（由 谁 于 何时）": who last did one of `actions` to the account, for a refusal message.
+fn moved_by(conn: &mut DbConnection, id: i32, actions: &[Action]) -> DbResult<String> {
+    Ok(super::events::latest(conn, Subject::User, id, actions)?
+        .map(|e| {
+            format!(
+                "（{} 于 {} 操作）",
+                e.actor_label,
+                crate::domain::china_time(e.occurred_at)
+            )
+        })
+        .unwrap_or_default())
 }

@@ -11,15 +11,10 @@ use super::suppliers::{NewSupplier, Supplier};
 use super::{DbConnection, DbError, now};
 use crate::domain::listing::ListingError;
 use crate::domain::nomination::{BatchStatus, NominationError, ReviewDecision, RowStatus};
-use crate::domain::{CountyCode, IncidentStatus, ListingStatus};
+use crate::domain::{Action, CountyCode, IncidentStatus, ListingStatus, Subject};
 use crate::sheet::NominationInput;
 
-/// Who acts: a user, or the command line.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: Option<i32>,
-    pub label: String,
-}
+pub use super::events::Actor;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
@@ -27,6 +22,9 @@ pub enum WorkflowError {
     Nomination(#[from] NominationError),
     #[error(transparent)]
     Listing(#[from] ListingError),
+    /// Someone else changed the record first: who, when and to what.
+    #[error("{0}")]
+    Moved(String),
     #[error("{0}")]
     NotFound(String),
     #[error(transparent)]
@@ -42,25 +40,17 @@ impl From<diesel::result::Error> for WorkflowError {
 type Result<T> = std::result::Result<T, WorkflowError>;
 
 pub(super) fn event(
-    kind: &str,
+    subject: Subject,
     id: i32,
-    action: &str,
+    action: Action,
     from: Option<&str>,
     to: Option<&str>,
     reason: &str,
     actor: &Actor,
 ) -> NewEvent {
-    NewEvent {
-        entity_kind: kind.to_owned(),
-        entity_id: id,
-        action: action.to_owned(),
-        from_state: from.map(str::to_owned),
-        to_state: to.map(str::to_owned),
-        actor_user_id: actor.user_id,
-        actor_label: actor.label.clone(),
-        reason: reason.to_owned(),
-        occurred_at: now(),
-    }
+    NewEvent::new(subject, id, action, actor)
+        .moved(from, to)
+        .because(reason)
 }
 
 pub struct BatchSource {
@@ -81,7 +71,7 @@ pub fn create_batch(
     rows: &[NominationInput],
     actor: &Actor,
 ) -> Result<i32> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let at = now();
         let id = NewBatch {
             county_code: county.to_string(),
@@ -104,7 +94,16 @@ pub fn create_batch(
             Some(name) => format!("上传 {name}，{} 行", rows.len()),
             None => format!("在线填报，{} 行", rows.len()),
         };
-        event("nomination_batch", id, "create", None, Some("draft"), &how, actor).record(conn)?;
+        event(
+            Subject::NominationBatch,
+            id,
+            Action::Create,
+            None,
+            Some("draft"),
+            &how,
+            actor,
+        )
+        .record(conn)?;
         Ok(id)
     })
 }
@@ -114,7 +113,7 @@ fn load_batch(conn: &mut DbConnection, id: i32) -> Result<Batch> {
 }
 
 pub fn add_row(conn: &mut DbConnection, batch_id: i32, input: &NominationInput, actor: &Actor) -> Result<()> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let batch = load_batch(conn, batch_id)?;
         if !batch.status().county_can_edit() {
             return Err(NominationError::BatchNotAllowed {
@@ -125,9 +124,9 @@ pub fn add_row(conn: &mut DbConnection, batch_id: i32, input: &NominationInput, 
         }
         super::nominations::insert_rows(conn, &[NewRow::draft(batch_id, input)])?;
         event(
-            "nomination_batch",
+            Subject::NominationBatch,
             batch_id,
-            "add_row",
+            Action::AddRow,
             None,
             None,
             &input.product_name,
@@ -140,7 +139,7 @@ pub fn add_row(conn: &mut DbConnection, batch_id: i32, input: &NominationInput, 
 
 /// Changes a row the county may still edit: a draft, or one the office returned.
 pub fn edit_row(conn: &mut DbConnection, row_id: i32, input: &NominationInput, actor: &Actor) -> Result<()> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let row = Row::find(conn, row_id)?.ok_or_else(|| WorkflowError::NotFound(format!("推荐行 {row_id} 不存在")))?;
         let batch = load_batch(conn, row.batch_id)?;
         let editable =
@@ -153,13 +152,13 @@ pub fn edit_row(conn: &mut DbConnection, row_id: i32, input: &NominationInput, a
             .into());
         }
         Row::replace(conn, row_id, input)?;
-        event("nomination_row", row_id, "edit", None, None, "", actor).record(conn)?;
+        event(Subject::NominationRow, row_id, Action::Edit, None, None, "", actor).record(conn)?;
         Ok(())
     })
 }
 
 pub fn remove_row(conn: &mut DbConnection, row_id: i32, actor: &Actor) -> Result<()> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let row = Row::find(conn, row_id)?.ok_or_else(|| WorkflowError::NotFound(format!("推荐行 {row_id} 不存在")))?;
         let batch = load_batch(conn, row.batch_id)?;
         if !batch.status().county_can_edit() || row.status() != RowStatus::Draft {
@@ -171,9 +170,9 @@ pub fn remove_row(conn: &mut DbConnection, row_id: i32, actor: &Actor) -> Result
         }
         Row::delete(conn, row_id)?;
         event(
-            "nomination_batch",
+            Subject::NominationBatch,
             row.batch_id,
-            "remove_row",
+            Action::RemoveRow,
             None,
             None,
             &row.product_name,
@@ -186,7 +185,7 @@ pub fn remove_row(conn: &mut DbConnection, row_id: i32, actor: &Actor) -> Result
 
 /// The county submits its batch to the city union. Every row still with the county must be complete.
 pub fn submit_batch(conn: &mut DbConnection, batch_id: i32, actor: &Actor) -> Result<()> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let batch = load_batch(conn, batch_id)?;
         let rows = Row::of_batch(conn, batch_id)?;
         let returned: Vec<&Row> = rows.iter().filter(|r| r.status() == RowStatus::Returned).collect();
@@ -210,9 +209,9 @@ pub fn submit_batch(conn: &mut DbConnection, batch_id: i32, actor: &Actor) -> Re
         }
         Batch::set_status(conn, batch_id, to)?;
         event(
-            "nomination_batch",
+            Subject::NominationBatch,
             batch_id,
-            "submit",
+            Action::Submit,
             Some(batch.status().as_str()),
             Some(to.as_str()),
             "",
@@ -225,7 +224,7 @@ pub fn submit_batch(conn: &mut DbConnection, batch_id: i32, actor: &Actor) -> Re
 
 /// The city union forwards a submitted batch to the office: its draft rows await review.
 pub fn forward_batch(conn: &mut DbConnection, batch_id: i32, actor: &Actor) -> Result<()> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let batch = load_batch(conn, batch_id)?;
         let to = batch.status().forward()?;
         for row in Row::of_batch(conn, batch_id)?
@@ -236,9 +235,9 @@ pub fn forward_batch(conn: &mut DbConnection, batch_id: i32, actor: &Actor) -> R
         }
         Batch::set_status(conn, batch_id, to)?;
         event(
-            "nomination_batch",
+            Subject::NominationBatch,
             batch_id,
-            "forward",
+            Action::Forward,
             Some(batch.status().as_str()),
             Some(to.as_str()),
             "",
@@ -250,14 +249,14 @@ pub fn forward_batch(conn: &mut DbConnection, batch_id: i32, actor: &Actor) -> R
 }
 
 pub fn return_batch(conn: &mut DbConnection, batch_id: i32, reason: &str, actor: &Actor) -> Result<()> {
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let batch = load_batch(conn, batch_id)?;
         let to = batch.status().return_to_county(reason)?;
         Batch::set_status(conn, batch_id, to)?;
         event(
-            "nomination_batch",
+            Subject::NominationBatch,
             batch_id,
-            "return",
+            Action::Return,
             Some(batch.status().as_str()),
             Some(to.as_str()),
             reason,
@@ -285,9 +284,9 @@ pub fn decide_rows(
             let to = row.status().decide(decision, reason)?;
             Row::set_status(conn, row_id, to, reason.trim())?;
             event(
-                "nomination_row",
+                Subject::NominationRow,
                 row_id,
-                decision.as_str(),
+                decision.action(),
                 Some(row.status().as_str()),
                 Some(to.as_str()),
                 reason.trim(),
@@ -371,9 +370,9 @@ fn list_product(conn: &mut DbConnection, row: &Row, batch: &Batch, actor: &Actor
     }
     .insert(conn)?;
     event(
-        "product",
+        Subject::Product,
         product_id,
-        "list",
+        Action::List,
         None,
         Some("listed"),
         &format!("推荐行 {} 审核通过", row.id),
@@ -416,7 +415,7 @@ fn set_listing(conn: &mut DbConnection, product_id: i32, to: ListingStatus, reas
         ))
         .execute(conn)?;
     event(
-        "product",
+        Subject::Product,
         product_id,
         listing_action(to),
         Some(from.as_str()),
@@ -429,12 +428,12 @@ fn set_listing(conn: &mut DbConnection, product_id: i32, to: ListingStatus, reas
     Ok(())
 }
 
-fn listing_action(to: ListingStatus) -> &'static str {
+fn listing_action(to: ListingStatus) -> Action {
     match to {
-        ListingStatus::Listed => "relist",
-        ListingStatus::Suspended => "suspend",
-        ListingStatus::Delisted => "delist",
-        ListingStatus::Withdrawn => "withdraw",
+        ListingStatus::Listed => Action::Relist,
+        ListingStatus::Suspended => Action::Suspend,
+        ListingStatus::Delisted => Action::Delist,
+        ListingStatus::Withdrawn => Action::Withdraw,
     }
 }
 
@@ -462,7 +461,16 @@ pub fn open_incident(conn: &mut DbConnection, incident: NewIncident, suspend: bo
             ))
             .returning(quality_incidents::id)
             .get_result(conn)?;
-        event("incident", id, "open", None, Some("open"), &incident.description, actor).record(conn)?;
+        event(
+            Subject::Incident,
+            id,
+            Action::Open,
+            None,
+            Some("open"),
+            &incident.description,
+            actor,
+        )
+        .record(conn)?;
         if suspend {
             set_listing(
                 conn,
@@ -503,9 +511,9 @@ pub fn settle_incident(
             ))
             .execute(conn)?;
         event(
-            "incident",
+            Subject::Incident,
             incident_id,
-            "settle",
+            Action::Settle,
             Some(from.as_str()),
             Some(to.as_str()),
             reason.trim(),

@@ -135,6 +135,16 @@ impl ReviewDecision {
         }
     }
 
+    /// The event recorded for the decision.
+    pub fn action(self) -> crate::domain::Action {
+        use crate::domain::Action;
+        match self {
+            Self::Approve => Action::Approve,
+            Self::Return => Action::Return,
+            Self::Reject => Action::Reject,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Approve => "通过",

@@ -1,21 +1,17 @@
 //! County unions: their nomination batches, online and by spreadsheet upload.
 
 use actix_multipart::Multipart;
-use actix_session::Session;
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::Utc;
-use serde::Deserialize;
 
 use super::nav::Nav;
 use super::nominations::BatchSummary;
-use super::upload;
-use super::{State, render, see_other};
-use crate::auth::{CurrentUser, csrf};
+use super::upload::{self, UploadLimits};
+use super::{State, render, render_with, see_other};
+use crate::auth::{CountyUnion, Staff};
 use crate::db::workflow::{self, BatchSource};
-use crate::db::{self, DbResult};
-use crate::domain::{CountyCode, OrgKind};
 use crate::error::AppError;
 use crate::sheet;
 use crate::telemetry::spawn_blocking_in_span;
@@ -31,65 +27,37 @@ struct DashboardPage {
     batches: Vec<BatchSummary>,
 }
 
-fn own_county(user: &CurrentUser) -> Result<CountyCode, AppError> {
-    user.require(OrgKind::CountyUnion)?;
-    let code = user.county_code.as_deref().unwrap_or_default();
-    CountyCode::parse(code)
-        .map_err(|_| AppError::Forbidden("您的账号没有对应的县区，请联系省总工会指挥部办公室。".to_owned()))
-}
-
-pub async fn dashboard(state: State, user: CurrentUser, session: Session) -> Result<HttpResponse, AppError> {
-    let county = own_county(&user)?;
-    let pool = state.pool.clone();
-    let codes = vec![county.to_string()];
-    let batches = spawn_blocking_in_span(move || -> DbResult<_> {
-        let mut conn = db::connection::get(&pool)?;
-        BatchSummary::load_for(&mut conn, &codes, true)
-    })
-    .await??;
+pub async fn dashboard(state: State, county: CountyUnion, nav: Nav) -> Result<HttpResponse, AppError> {
+    let codes = vec![county.county.to_string()];
+    let batches = state.db(move |conn| BatchSummary::load_for(conn, &codes, true)).await?;
     render(&DashboardPage {
-        nav: Nav::from_session(&session),
-        county_name: county.county().name.to_owned(),
+        nav,
+        county_name: county.county.county().name.to_owned(),
         batches,
     })
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf_token: String,
+fn batch_title(county: &CountyUnion) -> String {
+    format!(
+        "{}推荐名录（{}）",
+        county.county.county().name,
+        Utc::now().format("%Y-%m-%d")
+    )
 }
 
 /// Starts an empty online batch.
-pub async fn create_batch(
-    state: State,
-    user: CurrentUser,
-    session: Session,
-    form: web::Form<CsrfForm>,
-) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
-    let county = own_county(&user)?;
-    let pool = state.pool.clone();
-    let title = format!("{}推荐名录（{}）", county.county().name, Utc::now().format("%Y-%m-%d"));
+pub async fn create_batch(state: State, county: CountyUnion) -> Result<HttpResponse, AppError> {
     let source = BatchSource {
-        title,
+        title: batch_title(&county),
         source: "online",
         filename: None,
-        recommending_unit: Some(user.org_name.clone()),
+        recommending_unit: Some(county.org_name.clone()),
         filled_by: None,
         filled_by_phone: None,
     };
-    let id = spawn_blocking_in_span(move || -> Result<i32, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        Ok(workflow::create_batch(
-            &mut conn,
-            &county,
-            user.org_id,
-            source,
-            &[],
-            &user.actor(),
-        )?)
-    })
-    .await??;
+    let id = state
+        .db(move |conn| workflow::create_batch(conn, &county.county, county.org_id, source, &[], &county.actor()))
+        .await?;
     Ok(see_other(&format!("/nominations/{id}")))
 }
 
@@ -102,94 +70,83 @@ struct UploadPage {
     max_mb: usize,
 }
 
-pub async fn upload_page(user: CurrentUser, session: Session) -> Result<HttpResponse, AppError> {
-    own_county(&user)?;
+pub async fn upload_page(_county: CountyUnion, nav: Nav) -> Result<HttpResponse, AppError> {
     render(&UploadPage {
-        nav: Nav::from_session(&session),
+        nav,
         errors: Vec::new(),
         filename: String::new(),
         max_mb: MAX_UPLOAD_BYTES / 1024 / 1024,
     })
 }
 
-fn too_large() -> AppError {
-    AppError::PayloadTooLarge(format!(
-        "文件超过 {} MB，请拆分后分批上传。",
-        MAX_UPLOAD_BYTES / 1024 / 1024
-    ))
-}
+const SHEET_LIMITS: UploadLimits = UploadLimits {
+    max_file_bytes: MAX_UPLOAD_BYTES,
+    too_large: || {
+        AppError::PayloadTooLarge(format!(
+            "文件超过 {} MB，请拆分后分批上传。",
+            MAX_UPLOAD_BYTES / 1024 / 1024
+        ))
+    },
+};
 
 pub async fn upload(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    county: CountyUnion,
+    nav: Nav,
     req: HttpRequest,
     body: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let county = own_county(&user)?;
-    upload::refuse_declared_length(&req, MAX_UPLOAD_BYTES, too_large)?;
-    let form = upload::read_upload(body, MAX_UPLOAD_BYTES, too_large).await?;
-    let (token, filename, bytes) = (form.field("csrf_token").to_owned(), form.filename, form.file);
-    csrf::verify(&session, &token)?;
-    let refuse = |errors: Vec<String>| -> Result<HttpResponse, AppError> {
-        let page = UploadPage {
-            nav: Nav::from_session(&session),
-            errors,
-            filename: filename.clone(),
-            max_mb: MAX_UPLOAD_BYTES / 1024 / 1024,
-        };
-        Ok(HttpResponse::BadRequest()
-            .content_type("text/html; charset=utf-8")
-            .body(page.render()?))
+    upload::refuse_declared_length(&req, SHEET_LIMITS)?;
+    let form = upload::read_upload(body, SHEET_LIMITS).await?;
+    let (filename, bytes) = (form.filename, form.file);
+    let refuse = |nav: Nav, errors: Vec<String>, filename: String| {
+        render_with(
+            StatusCode::BAD_REQUEST,
+            &UploadPage {
+                nav,
+                errors,
+                filename,
+                max_mb: MAX_UPLOAD_BYTES / 1024 / 1024,
+            },
+        )
     };
     if bytes.is_empty() {
-        return refuse(vec!["没有收到文件，或文件是空的。请选择要上传的表格。".to_owned()]);
+        return refuse(
+            nav,
+            vec!["没有收到文件，或文件是空的。请选择要上传的表格。".to_owned()],
+            filename,
+        );
     }
     let name = filename.clone();
     let parsed = spawn_blocking_in_span(move || sheet::parse_nomination_sheet(&bytes, &name)).await?;
     let parsed = match parsed {
         Ok(p) => p,
-        Err(e) => return refuse(e.lines()),
+        Err(e) => return refuse(nav, e.lines(), filename),
     };
-    let foreign = parsed.rows_outside(&county);
+    let foreign = parsed.rows_outside(&county.county);
     if !foreign.is_empty() {
-        return refuse(foreign);
+        return refuse(nav, foreign, filename);
     }
     if parsed.rows.is_empty() {
-        return refuse(vec!["表格中没有数据行。".to_owned()]);
+        return refuse(nav, vec!["表格中没有数据行。".to_owned()], filename);
     }
     let rows: Vec<_> = parsed.rows.into_iter().map(|(_, r)| r).collect();
-    let pool = state.pool.clone();
     let source = BatchSource {
-        title: format!("{}推荐名录（{}）", county.county().name, Utc::now().format("%Y-%m-%d")),
+        title: batch_title(&county),
         source: "upload",
-        filename: Some(filename.clone()),
+        filename: Some(filename),
         recommending_unit: parsed.form_meta.recommending_unit,
         filled_by: parsed.form_meta.filled_by,
         filled_by_phone: parsed.form_meta.contact,
     };
-    let id = spawn_blocking_in_span(move || -> Result<i32, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        Ok(workflow::create_batch(
-            &mut conn,
-            &county,
-            user.org_id,
-            source,
-            &rows,
-            &user.actor(),
-        )?)
-    })
-    .await??;
+    let id = state
+        .db(move |conn| workflow::create_batch(conn, &county.county, county.org_id, source, &rows, &county.actor()))
+        .await?;
     Ok(see_other(&format!("/nominations/{id}")))
 }
 
 /// The blank form in the official layout.
-pub async fn template(user: CurrentUser) -> Result<HttpResponse, AppError> {
-    if !matches!(user.kind, OrgKind::CountyUnion | OrgKind::CityUnion | OrgKind::Office) {
-        return Err(AppError::Forbidden(
-            "此页面仅供县区、市总工会和指挥部办公室使用。".to_owned(),
-        ));
-    }
+pub async fn template(_staff: Staff) -> Result<HttpResponse, AppError> {
     let bytes = spawn_blocking_in_span(sheet::nomination_template_xlsx).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

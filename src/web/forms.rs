@@ -25,7 +25,6 @@ pub struct NominationForm {
     pub certificates: String,
     pub poverty_region: String,
     pub poverty_region_note: String,
-    pub csrf_token: String,
 }
 
 /// The field's value, or `None` with its problem noted.
@@ -175,7 +174,6 @@ impl NominationForm {
             certificates: i.certificates.clone().unwrap_or_default(),
             poverty_region: i.poverty_region.map(|k| k.as_str().to_owned()).unwrap_or_default(),
             poverty_region_note: i.poverty_region_note.clone().unwrap_or_default(),
-            csrf_token: String::new(),
         }
     }
 }

@@ -1,4 +1,9 @@
-//! The web layer: one folder per audience, every route listed in [`routes`].
+//! The web layer: one folder per audience, every route listed in [`define`].
+//!
+//! Who may call a route is in its handler's arguments (the role extractors of `crate::auth`);
+//! the CSRF check, the session lookup and the security headers are middleware
+//! ([`middleware`]), so no handler can forget them. Database work goes through
+//! [`AppState::db`].
 
 pub mod api;
 pub mod assets;
@@ -6,9 +11,11 @@ pub mod auth;
 mod catalogue_query;
 pub mod city;
 pub mod county;
+pub mod errors;
 mod forms;
 pub mod health;
 pub mod media;
+pub mod middleware;
 pub mod nav;
 pub mod nominations;
 pub mod office;
@@ -16,149 +23,170 @@ pub mod public;
 mod render;
 pub mod response_cache;
 pub mod scans;
+pub mod state;
 pub mod trace;
 mod upload;
 
+use actix_web::dev::Handler;
 use actix_web::http::header;
 use actix_web::web::{self, ServiceConfig};
-use actix_web::{HttpResponse, error};
+use actix_web::{FromRequest, HttpResponse, Responder, error, guard};
 
 use crate::error::AppError;
-use crate::startup::AppState;
 
-pub use render::{china_time, html, render};
+pub use render::{china_time, html, render, render_with};
+pub use state::{AppState, State};
 
-pub type State = web::Data<AppState>;
+/// Something routes are declared to: the application, or a list of them (for the route × role
+/// table test and the README).
+pub trait Routes {
+    /// A page or file: answers GET, and HEAD with the same headers.
+    fn get<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static;
 
-/// Largest form body (not uploads): a nomination row is a few hundred bytes; a bulk review of
-/// hundreds of rows a few kilobytes.
-const FORM_LIMIT: usize = 256 * 1024;
+    /// A form that changes data.
+    fn post<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static;
+}
 
-/// Every route of the application.
+/// Every route of the application, in matching order (the QR image routes before `/t/{code}/{lot}`,
+/// which would otherwise claim them).
+fn define(r: &mut impl Routes) {
+    // Public
+    r.get("/", public::home::page)
+        .get("/regions", public::regions::page)
+        .get("/search", public::search::page)
+        .get("/categories", public::search::categories)
+        .get("/products/{code}", public::search::product)
+        // The JSON API
+        .get("/api/v1/products", api::products)
+        .get("/api/v1/products/{code}", api::product)
+        .get("/api/v1/suggest", api::suggest)
+        .get("/api/v1/openapi.json", api::openapi)
+        .get("/healthz", health::check)
+        // Traceability: the pages QR codes open, the codes themselves, stored photos and reports.
+        .get("/t/{code}/qr.png", public::qr::product_png)
+        .get("/t/{code}/qr.svg", public::qr::product_svg)
+        .get("/t/{code}/{lot}/qr.png", public::qr::lot_png)
+        .get("/t/{code}/{lot}/qr.svg", public::qr::lot_svg)
+        .get("/t/{code}", public::scan::short)
+        .get("/t/{code}/{lot}", public::scan::short_lot)
+        .get("/01/{gtin}", public::scan::digital_link)
+        .get("/01/{gtin}/10/{lot}", public::scan::digital_link_lot)
+        .get("/media/{dir}/{file}", media::file)
+        .get("/assets/{path:.*}", assets::serve)
+        // Accounts
+        .get("/login", auth::login_page)
+        .post("/login", auth::login)
+        .post("/logout", auth::logout)
+        .get("/account/password", auth::password_page)
+        .post("/account/password", auth::change_password)
+        // County unions
+        .get("/county", county::dashboard)
+        .post("/county/batches", county::create_batch)
+        .get("/county/upload", county::upload_page)
+        .post("/county/upload", county::upload)
+        .get("/county/template.xlsx", county::template)
+        .get("/county/products", trace::county_products)
+        // A product's traceability record, kept by the office or the product's county union
+        .get("/products/{code}/trace", trace::page)
+        .post("/products/{code}/trace/sites", trace::add_site)
+        .post("/products/{code}/trace/batches", trace::add_batch)
+        .post("/products/{code}/trace/steps", trace::add_step)
+        .post("/products/{code}/trace/media", trace::upload_media)
+        .get("/products/{code}/labels", trace::labels)
+        // City unions
+        .get("/city", city::dashboard)
+        // A nomination batch, seen by the county, its city and the office
+        .get("/nominations/{id}", nominations::page)
+        .post("/nominations/{id}/rows", nominations::add_row)
+        .get("/nominations/{id}/rows/{row}/edit", nominations::edit_row_page)
+        .post("/nominations/{id}/rows/{row}/edit", nominations::edit_row)
+        .post("/nominations/{id}/rows/{row}/delete", nominations::remove_row)
+        .post("/nominations/{id}/submit", nominations::submit)
+        .post("/nominations/{id}/forward", nominations::forward)
+        .post("/nominations/{id}/return", nominations::return_batch)
+        // The command office
+        .get("/office", office::dashboard)
+        .get("/office/review", office::review::queue_page)
+        .post("/office/review", office::review::decide)
+        .get("/office/products", office::products::list)
+        .get("/office/products/{code}", office::products::page)
+        .post("/office/products/{code}/status", office::products::change_status)
+        .post("/office/products/{code}/incidents", office::products::open_incident)
+        .post("/office/incidents/{id}/settle", office::products::settle_incident)
+        .get("/office/export/catalogue.{ext}", office::export::catalogue)
+        .get("/office/export/nominations.{ext}", office::export::nominations)
+        .get("/office/scans", office::scans::report)
+        .get("/office/accounts", office::accounts::list)
+        .post("/office/accounts", office::accounts::create)
+        .post("/office/accounts/{id}/active", office::accounts::set_active)
+        .post("/office/accounts/{id}/reset", office::accounts::reset_password);
+}
+
+struct Register<'a>(&'a mut ServiceConfig);
+
+impl Routes for Register<'_> {
+    fn get<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let get_or_head = guard::Any(guard::Get()).or(guard::Head());
+        self.0.route(path, web::route().guard(get_or_head).to(handler));
+        self
+    }
+
+    fn post<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.0.route(path, web::post().to(handler));
+        self
+    }
+}
+
+/// The routes as (method, path pattern), in matching order.
+#[derive(Debug, Default)]
+pub struct RouteList(pub Vec<(&'static str, &'static str)>);
+
+impl Routes for RouteList {
+    fn get<F, Args>(&mut self, path: &'static str, _: F) -> &mut Self {
+        self.0.push(("GET", path));
+        self
+    }
+
+    fn post<F, Args>(&mut self, path: &'static str, _: F) -> &mut Self {
+        self.0.push(("POST", path));
+        self
+    }
+}
+
+/// Every route, as (method, path pattern).
+pub fn route_list() -> Vec<(&'static str, &'static str)> {
+    let mut list = RouteList::default();
+    define(&mut list);
+    list.0
+}
+
+/// Every route of the application, with the extractor settings they share.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.app_data(form_config())
         .app_data(path_config())
-        .app_data(query_config())
-        // Public
-        .route("/", web::get().to(public::home::page))
-        .route("/regions", web::get().to(public::regions::page))
-        .route("/search", web::get().to(public::search::page))
-        .route("/categories", web::get().to(public::search::categories))
-        .route("/products/{code}", web::get().to(public::search::product))
-        // The JSON API
-        .service(
-            web::scope("/api/v1")
-                .route("/products", web::get().to(api::products))
-                .route("/products/{code}", web::get().to(api::product))
-                .route("/suggest", web::get().to(api::suggest))
-                .route("/openapi.json", web::get().to(api::openapi))
-                .default_service(web::to(api::not_found)),
-        )
-        .route("/healthz", web::get().to(health::check))
-        // Traceability: the pages QR codes open, the codes themselves, stored photos and reports.
-        // The QR image routes come before `/t/{code}/{lot}`, which would otherwise claim them.
-        .route("/t/{code}/qr.png", web::get().to(public::qr::product_png))
-        .route("/t/{code}/qr.svg", web::get().to(public::qr::product_svg))
-        .route("/t/{code}/{lot}/qr.png", web::get().to(public::qr::lot_png))
-        .route("/t/{code}/{lot}/qr.svg", web::get().to(public::qr::lot_svg))
-        .route("/t/{code}", web::get().to(public::scan::short))
-        .route("/t/{code}/{lot}", web::get().to(public::scan::short_lot))
-        .route("/01/{gtin}", web::get().to(public::scan::digital_link))
-        .route("/01/{gtin}/10/{lot}", web::get().to(public::scan::digital_link_lot))
-        .route("/media/{dir}/{file}", web::get().to(media::file))
-        // Accounts
-        .route("/login", web::get().to(auth::login_page))
-        .route("/login", web::post().to(auth::login))
-        .route("/logout", web::post().to(auth::logout))
-        .route("/account/password", web::get().to(auth::password_page))
-        .route("/account/password", web::post().to(auth::change_password))
-        // County unions
-        .route("/county", web::get().to(county::dashboard))
-        .route("/county/batches", web::post().to(county::create_batch))
-        .route("/county/upload", web::get().to(county::upload_page))
-        .route("/county/upload", web::post().to(county::upload))
-        .route("/county/template.xlsx", web::get().to(county::template))
-        .route("/county/products", web::get().to(trace::county_products))
-        // A product's traceability record, kept by the office or the product's county union
-        .route("/products/{code}/trace", web::get().to(trace::page))
-        .route("/products/{code}/trace/sites", web::post().to(trace::add_site))
-        .route("/products/{code}/trace/batches", web::post().to(trace::add_batch))
-        .route("/products/{code}/trace/steps", web::post().to(trace::add_step))
-        .route("/products/{code}/trace/media", web::post().to(trace::upload_media))
-        .route("/products/{code}/labels", web::get().to(trace::labels))
-        // City unions
-        .route("/city", web::get().to(city::dashboard))
-        // A nomination batch, seen by the county, its city and the office
-        .route("/nominations/{id}", web::get().to(nominations::page))
-        .route("/nominations/{id}/rows", web::post().to(nominations::add_row))
-        .route(
-            "/nominations/{id}/rows/{row}/edit",
-            web::get().to(nominations::edit_row_page),
-        )
-        .route(
-            "/nominations/{id}/rows/{row}/edit",
-            web::post().to(nominations::edit_row),
-        )
-        .route(
-            "/nominations/{id}/rows/{row}/delete",
-            web::post().to(nominations::remove_row),
-        )
-        .route("/nominations/{id}/submit", web::post().to(nominations::submit))
-        .route("/nominations/{id}/forward", web::post().to(nominations::forward))
-        .route("/nominations/{id}/return", web::post().to(nominations::return_batch))
-        // The command office
-        .route("/office", web::get().to(office::dashboard))
-        .route("/office/review", web::get().to(office::review::queue_page))
-        .route("/office/review", web::post().to(office::review::decide))
-        .route("/office/products", web::get().to(office::products::list))
-        .route("/office/products/{code}", web::get().to(office::products::page))
-        .route(
-            "/office/products/{code}/status",
-            web::post().to(office::products::change_status),
-        )
-        .route(
-            "/office/products/{code}/incidents",
-            web::post().to(office::products::open_incident),
-        )
-        .route(
-            "/office/incidents/{id}/settle",
-            web::post().to(office::products::settle_incident),
-        )
-        .route(
-            "/office/export/catalogue.{ext}",
-            web::get().to(office::export::catalogue),
-        )
-        .route(
-            "/office/export/nominations.{ext}",
-            web::get().to(office::export::nominations),
-        )
-        .route("/office/scans", web::get().to(office::scans::report))
-        .route("/office/accounts", web::get().to(office::accounts::list))
-        .route("/office/accounts", web::post().to(office::accounts::create))
-        .route(
-            "/office/accounts/{id}/active",
-            web::post().to(office::accounts::set_active),
-        )
-        .route(
-            "/office/accounts/{id}/reset",
-            web::post().to(office::accounts::reset_password),
-        )
-        .route(
-            "/assets/{path:.*}",
-            web::route()
-                .guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
-                .to(assets::serve),
-        )
-        .default_service(web::to(public::not_found));
-}
-
-/// Applies the change log to this server's search index right after a write, so the very next
-/// request sees it. The write has committed either way; if this fails, the background tailer
-/// retries, so it is logged rather than shown.
-pub fn refresh_search(state: &AppState, conn: &mut crate::db::DbConnection) {
-    if let Err(e) = state.search.catch_up(conn) {
-        tracing::warn!(error = %e, "search index not refreshed after a write");
-    }
+        .app_data(query_config());
+    define(&mut Register(cfg));
+    // Anything else under the API is answered in JSON.
+    cfg.service(web::scope("/api/v1").default_service(web::to(api::not_found)));
+    cfg.default_service(web::to(public::not_found));
 }
 
 /// Sends the browser on with GET after a form was handled (POST/redirect/GET).
@@ -169,16 +197,18 @@ pub fn see_other(location: &str) -> HttpResponse {
 }
 
 fn form_config() -> web::FormConfig {
-    web::FormConfig::default().limit(FORM_LIMIT).error_handler(|err, _req| {
-        let message = match &err {
-            error::UrlencodedError::Overflow { .. } => "提交的内容太长。".to_owned(),
-            error::UrlencodedError::ContentType => {
-                "表单格式不对（应为 application/x-www-form-urlencoded）。".to_owned()
-            }
-            other => format!("表单内容有误：{other}"),
-        };
-        AppError::BadRequest(message).into()
-    })
+    web::FormConfig::default()
+        .limit(middleware::FORM_LIMIT)
+        .error_handler(|err, _req| {
+            let message = match &err {
+                error::UrlencodedError::Overflow { .. } => "提交的内容太长。".to_owned(),
+                error::UrlencodedError::ContentType => {
+                    "表单格式不对（应为 application/x-www-form-urlencoded）。".to_owned()
+                }
+                other => format!("表单内容有误：{other}"),
+            };
+            AppError::BadRequest(message).into()
+        })
 }
 
 fn path_config() -> web::PathConfig {

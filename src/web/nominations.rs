@@ -1,23 +1,22 @@
 //! One nomination batch, as the county fills it in, the city forwards it and the office reviews it.
 
-use actix_session::Session;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::forms::NominationForm;
 use super::nav::Nav;
-use super::{State, china_time, render, see_other};
-use crate::auth::{CurrentUser, csrf};
+use super::{State, china_time, render, render_with, see_other};
+use crate::auth::{CityUnion, CountyUnion, CurrentUser, Staff};
 use crate::db::events::{self, Event};
 use crate::db::nominations::{Batch, Row};
 use crate::db::workflow;
-use crate::db::{self, DbConnection, DbResult};
+use crate::db::{DbConnection, DbResult};
 use crate::domain::nomination::{BatchStatus, RowStatus};
 use crate::domain::product::CATEGORIES;
-use crate::domain::{CountyCode, OrgKind, PovertyRegionKind, region};
+use crate::domain::{CountyCode, OrgKind, PovertyRegionKind, Subject, region};
 use crate::error::AppError;
-use crate::telemetry::spawn_blocking_in_span;
 
 /// A line in a list of batches.
 pub struct BatchSummary {
@@ -95,24 +94,11 @@ pub struct HistoryLine {
 }
 
 impl HistoryLine {
-    fn from_event(e: &Event, subject: &str) -> Self {
-        let what = match (e.action.as_str(), e.to_state.as_deref()) {
-            ("create", _) => "创建推荐名录".to_owned(),
-            ("add_row", _) => "添加一行".to_owned(),
-            ("remove_row", _) => "删除一行".to_owned(),
-            ("edit", _) => "修改".to_owned(),
-            ("submit", _) => "提交市总工会".to_owned(),
-            ("forward", _) => "报送省总工会".to_owned(),
-            ("return", _) if e.entity_kind == "nomination_batch" => "退回县区修改".to_owned(),
-            ("approve", _) => "审核通过，列入目录".to_owned(),
-            ("return", _) => "退回修改".to_owned(),
-            ("reject", _) => "不予通过".to_owned(),
-            (other, _) => other.to_owned(),
-        };
+    pub fn from_event(e: &Event, subject: &str) -> Self {
         HistoryLine {
             at: china_time(e.occurred_at),
             who: e.actor_label.clone(),
-            what: format!("{subject}{what}"),
+            what: format!("{subject}{}", e.label()),
             reason: e.reason.clone(),
         }
     }
@@ -164,12 +150,13 @@ struct BatchData {
 fn load_batch_data(conn: &mut DbConnection, user: &CurrentUser, id: i32) -> Result<BatchData, AppError> {
     let batch = load_visible(conn, user, id)?;
     let rows = Row::of_batch(conn, id)?;
-    let mut history: Vec<(chrono::NaiveDateTime, i32, HistoryLine)> = events::history(conn, "nomination_batch", id)?
-        .iter()
-        .map(|e| (e.occurred_at, e.id, HistoryLine::from_event(e, "")))
-        .collect();
+    let mut history: Vec<(chrono::NaiveDateTime, i32, HistoryLine)> =
+        events::history(conn, Subject::NominationBatch, id)?
+            .iter()
+            .map(|e| (e.occurred_at, e.id, HistoryLine::from_event(e, "")))
+            .collect();
     for row in &rows {
-        for e in events::history(conn, "nomination_row", row.id)? {
+        for e in events::history(conn, Subject::NominationRow, row.id)? {
             history.push((
                 e.occurred_at,
                 e.id,
@@ -225,18 +212,13 @@ fn row_view(row: &Row, batch: &Batch, county_editable: bool, product_codes: &[(i
 async fn batch_page(
     state: &State,
     user: CurrentUser,
-    session: &Session,
+    nav: Nav,
     id: i32,
     form: NominationForm,
     errors: Vec<String>,
 ) -> Result<BatchPage, AppError> {
-    let pool = state.pool.clone();
     let viewer = user.clone();
-    let data = spawn_blocking_in_span(move || -> Result<BatchData, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        load_batch_data(&mut conn, &viewer, id)
-    })
-    .await??;
+    let data = state.db(move |conn| load_batch_data(conn, &viewer, id)).await?;
     let status = data.batch.status();
     let is_county = user.kind == OrgKind::CountyUnion;
     let can_edit = is_county && status.county_can_edit();
@@ -247,7 +229,7 @@ async fn batch_page(
         .map(|r| row_view(r, &data.batch, can_edit, &data.product_codes))
         .collect();
     Ok(BatchPage {
-        nav: Nav::from_session(session),
+        nav,
         batch_id: id,
         title: data.batch.title.clone(),
         county_name: region::county(&data.batch.county_code)
@@ -273,68 +255,50 @@ async fn batch_page(
     })
 }
 
-pub async fn page(
-    state: State,
-    user: CurrentUser,
-    session: Session,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(state: State, staff: Staff, nav: Nav, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    render(&batch_page(&state, user, &session, id, NominationForm::default(), Vec::new()).await?)
+    render(&batch_page(&state, staff.0, nav, id, NominationForm::default(), Vec::new()).await?)
 }
 
 fn batch_county(batch: &Batch) -> Result<CountyCode, AppError> {
     CountyCode::parse(&batch.county_code).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// Loads the batch for a county-union action on it, refusing everyone else.
-fn county_batch(conn: &mut DbConnection, user: &CurrentUser, id: i32) -> Result<Batch, AppError> {
-    user.require(OrgKind::CountyUnion)?;
-    load_visible(conn, user, id)
-}
+/// The form shown again with its problems, or the next step after it was saved.
+type FormOutcome = Result<(), (NominationForm, Vec<String>)>;
 
 pub async fn add_row(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    county: CountyUnion,
+    nav: Nav,
     path: web::Path<i32>,
     form: web::Form<NominationForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
     let id = path.into_inner();
     let form = form.into_inner();
-    let pool = state.pool.clone();
-    let actor_user = user.clone();
-    let outcome = spawn_blocking_in_span(move || -> Result<Result<(), (NominationForm, Vec<String>)>, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let batch = county_batch(&mut conn, &actor_user, id)?;
-        let county = batch_county(&batch)?;
-        match form.parse(&county) {
-            Ok(mut input) => {
-                if input.row_no.is_none() {
-                    input.row_no = Some(
-                        Row::of_batch(&mut conn, id)?
-                            .iter()
-                            .map(|r| r.row_no)
-                            .max()
-                            .unwrap_or(0) as u32
-                            + 1,
-                    );
+    let user = county.user.clone();
+    let outcome = state
+        .db(move |conn| -> Result<FormOutcome, AppError> {
+            let batch = load_visible(conn, &user, id)?;
+            let county = batch_county(&batch)?;
+            match form.parse(&county) {
+                Ok(mut input) => {
+                    if input.row_no.is_none() {
+                        let last = Row::of_batch(conn, id)?.iter().map(|r| r.row_no).max().unwrap_or(0);
+                        input.row_no = Some(last as u32 + 1);
+                    }
+                    workflow::add_row(conn, id, &input, &user.actor())?;
+                    Ok(Ok(()))
                 }
-                workflow::add_row(&mut conn, id, &input, &actor_user.actor()).map_err(AppError::from)?;
-                Ok(Ok(()))
+                Err(errors) => Ok(Err((form, errors))),
             }
-            Err(errors) => Ok(Err((form, errors))),
-        }
-    })
-    .await??;
+        })
+        .await?;
     match outcome {
         Ok(()) => Ok(see_other(&format!("/nominations/{id}#rows"))),
         Err((form, errors)) => {
-            let page = batch_page(&state, user, &session, id, form, errors).await?;
-            Ok(HttpResponse::BadRequest()
-                .content_type("text/html; charset=utf-8")
-                .body(page.render()?))
+            let page = batch_page(&state, county.user, nav, id, form, errors).await?;
+            render_with(StatusCode::BAD_REQUEST, &page)
         }
     }
 }
@@ -351,8 +315,22 @@ struct EditRowPage {
     poverty_kinds: Vec<(&'static str, &'static str)>,
 }
 
+impl EditRowPage {
+    fn new(nav: Nav, batch_id: i32, row_id: i32, form: NominationForm, errors: Vec<String>) -> Self {
+        EditRowPage {
+            nav,
+            batch_id,
+            row_id,
+            form,
+            errors,
+            categories: &CATEGORIES,
+            poverty_kinds: poverty_kinds(),
+        }
+    }
+}
+
 fn load_row(conn: &mut DbConnection, user: &CurrentUser, batch_id: i32, row_id: i32) -> Result<(Batch, Row), AppError> {
-    let batch = county_batch(conn, user, batch_id)?;
+    let batch = load_visible(conn, user, batch_id)?;
     let row = Row::find(conn, row_id)?
         .filter(|r| r.batch_id == batch_id)
         .ok_or_else(|| AppError::NotFound("该行不存在。".to_owned()))?;
@@ -361,175 +339,117 @@ fn load_row(conn: &mut DbConnection, user: &CurrentUser, batch_id: i32, row_id: 
 
 pub async fn edit_row_page(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    county: CountyUnion,
+    nav: Nav,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (batch_id, row_id) = path.into_inner();
-    let pool = state.pool.clone();
-    let form = spawn_blocking_in_span(move || -> Result<NominationForm, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let (batch, row) = load_row(&mut conn, &user, batch_id, row_id)?;
-        Ok(NominationForm::from_input(&row.to_input(&batch.county_code)))
-    })
-    .await??;
-    render(&EditRowPage {
-        nav: Nav::from_session(&session),
-        batch_id,
-        row_id,
-        form,
-        errors: Vec::new(),
-        categories: &CATEGORIES,
-        poverty_kinds: poverty_kinds(),
-    })
+    let form = state
+        .db(move |conn| -> Result<NominationForm, AppError> {
+            let (batch, row) = load_row(conn, &county, batch_id, row_id)?;
+            Ok(NominationForm::from_input(&row.to_input(&batch.county_code)))
+        })
+        .await?;
+    render(&EditRowPage::new(nav, batch_id, row_id, form, Vec::new()))
 }
 
 pub async fn edit_row(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    county: CountyUnion,
+    nav: Nav,
     path: web::Path<(i32, i32)>,
     form: web::Form<NominationForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
     let (batch_id, row_id) = path.into_inner();
     let form = form.into_inner();
-    let pool = state.pool.clone();
-    let outcome = spawn_blocking_in_span(move || -> Result<Result<(), (NominationForm, Vec<String>)>, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let (batch, row) = load_row(&mut conn, &user, batch_id, row_id)?;
-        match form.parse(&batch_county(&batch)?) {
-            Ok(mut input) => {
-                input.row_no = input.row_no.or(u32::try_from(row.row_no).ok());
-                workflow::edit_row(&mut conn, row_id, &input, &user.actor()).map_err(AppError::from)?;
-                Ok(Ok(()))
+    let outcome = state
+        .db(move |conn| -> Result<FormOutcome, AppError> {
+            let (batch, row) = load_row(conn, &county, batch_id, row_id)?;
+            match form.parse(&batch_county(&batch)?) {
+                Ok(mut input) => {
+                    input.row_no = input.row_no.or(u32::try_from(row.row_no).ok());
+                    workflow::edit_row(conn, row_id, &input, &county.actor())?;
+                    Ok(Ok(()))
+                }
+                Err(errors) => Ok(Err((form, errors))),
             }
-            Err(errors) => Ok(Err((form, errors))),
-        }
-    })
-    .await??;
+        })
+        .await?;
     match outcome {
         Ok(()) => Ok(see_other(&format!("/nominations/{batch_id}#rows"))),
-        Err((form, errors)) => {
-            let page = EditRowPage {
-                nav: Nav::from_session(&session),
-                batch_id,
-                row_id,
-                form,
-                errors,
-                categories: &CATEGORIES,
-                poverty_kinds: poverty_kinds(),
-            };
-            Ok(HttpResponse::BadRequest()
-                .content_type("text/html; charset=utf-8")
-                .body(page.render()?))
-        }
+        Err((form, errors)) => render_with(
+            StatusCode::BAD_REQUEST,
+            &EditRowPage::new(nav, batch_id, row_id, form, errors),
+        ),
     }
 }
 
 #[derive(Deserialize)]
 pub struct ActionForm {
-    csrf_token: String,
     #[serde(default)]
     reason: String,
 }
 
 pub async fn remove_row(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    county: CountyUnion,
     path: web::Path<(i32, i32)>,
-    form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
     let (batch_id, row_id) = path.into_inner();
-    let pool = state.pool.clone();
-    spawn_blocking_in_span(move || -> Result<(), AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        load_row(&mut conn, &user, batch_id, row_id)?;
-        workflow::remove_row(&mut conn, row_id, &user.actor()).map_err(AppError::from)
-    })
-    .await??;
+    state
+        .db(move |conn| -> Result<(), AppError> {
+            load_row(conn, &county, batch_id, row_id)?;
+            Ok(workflow::remove_row(conn, row_id, &county.actor())?)
+        })
+        .await?;
     Ok(see_other(&format!("/nominations/{batch_id}#rows")))
 }
 
-/// Runs a batch action for a user of the given kind and returns to the batch page.
+/// Runs a batch action for a user who may see the batch, and returns to the batch page.
 async fn batch_action<F>(
     state: State,
     user: CurrentUser,
-    session: Session,
     id: i32,
-    form: ActionForm,
-    kind: OrgKind,
+    reason: String,
     action: F,
 ) -> Result<HttpResponse, AppError>
 where
     F: FnOnce(&mut DbConnection, i32, &str, &workflow::Actor) -> Result<(), workflow::WorkflowError> + Send + 'static,
 {
-    csrf::verify(&session, &form.csrf_token)?;
-    user.require(kind)?;
-    let pool = state.pool.clone();
-    spawn_blocking_in_span(move || -> Result<(), AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        load_visible(&mut conn, &user, id)?;
-        action(&mut conn, id, &form.reason, &user.actor()).map_err(AppError::from)
-    })
-    .await??;
+    state
+        .db(move |conn| -> Result<(), AppError> {
+            load_visible(conn, &user, id)?;
+            Ok(action(conn, id, &reason, &user.actor())?)
+        })
+        .await?;
     Ok(see_other(&format!("/nominations/{id}")))
 }
 
-pub async fn submit(
-    state: State,
-    user: CurrentUser,
-    session: Session,
-    path: web::Path<i32>,
-    form: web::Form<ActionForm>,
-) -> Result<HttpResponse, AppError> {
-    batch_action(
-        state,
-        user,
-        session,
-        path.into_inner(),
-        form.into_inner(),
-        OrgKind::CountyUnion,
-        |c, id, _, a| workflow::submit_batch(c, id, a),
-    )
+pub async fn submit(state: State, county: CountyUnion, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    batch_action(state, county.user, path.into_inner(), String::new(), |c, id, _, a| {
+        workflow::submit_batch(c, id, a)
+    })
     .await
 }
 
-pub async fn forward(
-    state: State,
-    user: CurrentUser,
-    session: Session,
-    path: web::Path<i32>,
-    form: web::Form<ActionForm>,
-) -> Result<HttpResponse, AppError> {
-    batch_action(
-        state,
-        user,
-        session,
-        path.into_inner(),
-        form.into_inner(),
-        OrgKind::CityUnion,
-        |c, id, _, a| workflow::forward_batch(c, id, a),
-    )
+pub async fn forward(state: State, city: CityUnion, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    batch_action(state, city.user, path.into_inner(), String::new(), |c, id, _, a| {
+        workflow::forward_batch(c, id, a)
+    })
     .await
 }
 
 pub async fn return_batch(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    city: CityUnion,
     path: web::Path<i32>,
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, AppError> {
     batch_action(
         state,
-        user,
-        session,
+        city.user,
         path.into_inner(),
-        form.into_inner(),
-        OrgKind::CityUnion,
+        form.into_inner().reason,
         workflow::return_batch,
     )
     .await

@@ -94,13 +94,22 @@ impl ScanCounter {
 
     /// Writes the pending counts. If the database refuses them they are kept for the next flush.
     pub fn flush(&self, pool: &DbPool) -> DbResult<()> {
+        self.flush_to(|pending| db::connection::get(pool).and_then(|mut conn| add_scans(&mut conn, pending)))
+    }
+
+    /// [`Self::flush`] on a connection already held.
+    pub fn flush_with(&self, conn: &mut db::DbConnection) -> DbResult<()> {
+        self.flush_to(|pending| add_scans(conn, pending))
+    }
+
+    fn flush_to(&self, write: impl FnOnce(&[(ScanKey, i64)]) -> DbResult<()>) -> DbResult<()> {
         let pending: Vec<(ScanKey, i64)> = std::mem::take(&mut *self.pending.lock().expect("scan counter lock"))
             .into_iter()
             .collect();
         if pending.is_empty() {
             return Ok(());
         }
-        let written = db::connection::get(pool).and_then(|mut conn| add_scans(&mut conn, &pending));
+        let written = write(&pending);
         if written.is_err() {
             let mut map = self.pending.lock().expect("scan counter lock");
             for (key, n) in pending {

@@ -3,7 +3,6 @@
 //! scanned. The office keeps every product's record; a county union its own county's.
 
 use actix_multipart::Multipart;
-use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{Duration, NaiveDate};
@@ -13,13 +12,14 @@ use super::nav::Nav;
 use super::public::qr::code_url;
 use super::public::scan::media_url;
 use super::scans::china_today;
+use super::upload::UploadLimits;
 use super::{State, render, see_other, upload};
-use crate::auth::{CurrentUser, csrf};
+use crate::auth::{CountyUnion, CurrentUser, TraceKeeper};
 use crate::db::products::Product;
 use crate::db::trace::{
     self, MediaOwner, NewProductBatch, NewSite, NewTraceMedia, NewTraceStep, ProductBatch, Site, TraceMedia, TraceStep,
 };
-use crate::db::{self, DbConnection, now};
+use crate::db::{DbConnection, now};
 use crate::domain::trace::lot_code_is_reserved;
 use crate::domain::{CatalogueCode, InspectionResult, ListingStatus, LotCode, OrgKind, TraceStage, region};
 use crate::error::AppError;
@@ -134,43 +134,42 @@ struct Record {
 
 pub async fn page(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    keeper: TraceKeeper,
+    nav: Nav,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let code = path.into_inner();
-    let pool = state.pool.clone();
     let counter = state.scan_counter.clone();
     let base = state.settings.public_base();
-    let is_office = user.kind == OrgKind::Office;
-    let r = spawn_blocking_in_span(move || -> Result<Record, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let product = keep(&mut conn, &user, &code)?;
-        // Counts still in memory are written first, so the page shows every scan so far.
-        if let Err(e) = counter.flush(&pool) {
-            tracing::warn!(error = %e, "scan counts not written before reading them");
-        }
-        let catalogue = CatalogueCode::parse(&product.catalogue_code).expect("stored catalogue codes are valid");
-        let qr_url = code_url(&mut conn, &base, &catalogue, None)?.unwrap_or_default();
-        let batches = ProductBatch::of_product(&mut conn, product.id)?;
-        let mut lot_urls = Vec::new();
-        for b in &batches {
-            let lot = LotCode::parse(&b.lot_code).ok();
-            lot_urls.push(code_url(&mut conn, &base, &catalogue, lot.as_ref())?.unwrap_or_default());
-        }
-        let since = china_today() - Duration::days(SCAN_DAYS - 1);
-        Ok(Record {
-            sites: Site::of_product(&mut conn, product.id)?,
-            steps: TraceStep::of_product(&mut conn, product.id)?,
-            media: TraceMedia::of_product(&mut conn, product.id)?,
-            scans: trace::scans_of_product(&mut conn, product.id, since)?,
-            batches,
-            qr_url,
-            lot_urls,
-            product,
+    let is_office = keeper.kind == OrgKind::Office;
+    let r = state
+        .db(move |conn| -> Result<Record, AppError> {
+            let product = keep(conn, &keeper, &code)?;
+            // Counts still in memory are written first, so the page shows every scan so far.
+            if let Err(e) = counter.flush_with(conn) {
+                tracing::warn!(error = %e, "scan counts not written before reading them");
+            }
+            let catalogue = CatalogueCode::parse(&product.catalogue_code).expect("stored catalogue codes are valid");
+            let qr_url = code_url(conn, &base, &catalogue, None)?.unwrap_or_default();
+            let batches = ProductBatch::of_product(conn, product.id)?;
+            let mut lot_urls = Vec::new();
+            for b in &batches {
+                let lot = LotCode::parse(&b.lot_code).ok();
+                lot_urls.push(code_url(conn, &base, &catalogue, lot.as_ref())?.unwrap_or_default());
+            }
+            let since = china_today() - Duration::days(SCAN_DAYS - 1);
+            Ok(Record {
+                sites: Site::of_product(conn, product.id)?,
+                steps: TraceStep::of_product(conn, product.id)?,
+                media: TraceMedia::of_product(conn, product.id)?,
+                scans: trace::scans_of_product(conn, product.id, since)?,
+                batches,
+                qr_url,
+                lot_urls,
+                product,
+            })
         })
-    })
-    .await??;
+        .await?;
     let Record {
         product,
         sites,
@@ -192,7 +191,7 @@ pub async fn page(
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let code = product.catalogue_code.clone();
     render(&ManagePage {
-        nav: Nav::from_session(&session),
+        nav,
         county_name: region::county(&product.county_code)
             .map(|c| format!("{}{}", c.city_name, c.name))
             .unwrap_or_default(),
@@ -285,7 +284,6 @@ fn required<'a>(label: &str, input: &'a str) -> Result<&'a str, AppError> {
 
 #[derive(Deserialize)]
 pub struct SiteForm {
-    csrf_token: String,
     name: String,
     place: String,
     #[serde(default)]
@@ -296,12 +294,10 @@ pub struct SiteForm {
 
 pub async fn add_site(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    keeper: TraceKeeper,
     path: web::Path<String>,
     form: web::Form<SiteForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
     let form = form.into_inner();
     let altitude_m = match form.altitude.trim().trim_end_matches(['米', 'm']) {
         "" => None,
@@ -319,27 +315,25 @@ pub async fn add_site(
     let place = required("地点", &form.place)?.to_owned();
     let code = path.into_inner();
     let back = trace_path(&code);
-    let pool = state.pool.clone();
-    spawn_blocking_in_span(move || -> Result<i32, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let product = keep(&mut conn, &user, &code)?;
-        let site = NewSite {
-            product_id: product.id,
-            name,
-            place,
-            altitude_m,
-            description: form.description.trim().to_owned(),
-            created_at: now(),
-        };
-        Ok(trace::add_site(&mut conn, &site, &user.actor())?)
-    })
-    .await??;
+    state
+        .db(move |conn| -> Result<i32, AppError> {
+            let product = keep(conn, &keeper, &code)?;
+            let site = NewSite {
+                product_id: product.id,
+                name,
+                place,
+                altitude_m,
+                description: form.description.trim().to_owned(),
+                created_at: now(),
+            };
+            Ok(trace::add_site(conn, &site, &keeper.actor())?)
+        })
+        .await?;
     Ok(see_other(&back))
 }
 
 #[derive(Deserialize)]
 pub struct BatchForm {
-    csrf_token: String,
     lot: String,
     #[serde(default)]
     produced_on: String,
@@ -356,12 +350,10 @@ pub struct BatchForm {
 
 pub async fn add_batch(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    keeper: TraceKeeper,
     path: web::Path<String>,
     form: web::Form<BatchForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
     let form = form.into_inner();
     let lot = LotCode::parse(&form.lot).map_err(|e| AppError::BadRequest(e.to_string()))?;
     if lot_code_is_reserved(lot.as_str()) {
@@ -382,34 +374,32 @@ pub async fn add_batch(
     }
     let code = path.into_inner();
     let back = trace_path(&code);
-    let pool = state.pool.clone();
-    spawn_blocking_in_span(move || -> Result<i32, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let product = keep(&mut conn, &user, &code)?;
-        if ProductBatch::find_lot(&mut conn, product.id, lot.as_str())?.is_some() {
-            return Err(AppError::Conflict(format!("批次号“{lot}”已经登记过了。")));
-        }
-        let batch = NewProductBatch {
-            product_id: product.id,
-            lot_code: lot.to_string(),
-            produced_on,
-            packed_on,
-            quantity_milli: quantity.as_ref().map(|q| q.milli),
-            quantity_unit: quantity.map(|q| q.unit),
-            origin: form.origin.trim().to_owned(),
-            inspection_result: result.as_str().to_owned(),
-            inspection_note: form.inspection_note.trim().to_owned(),
-            created_at: now(),
-        };
-        Ok(trace::add_batch(&mut conn, &batch, &user.actor())?)
-    })
-    .await??;
+    state
+        .db(move |conn| -> Result<i32, AppError> {
+            let product = keep(conn, &keeper, &code)?;
+            if ProductBatch::find_lot(conn, product.id, lot.as_str())?.is_some() {
+                return Err(AppError::Conflict(format!("批次号“{lot}”已经登记过了。")));
+            }
+            let batch = NewProductBatch {
+                product_id: product.id,
+                lot_code: lot.to_string(),
+                produced_on,
+                packed_on,
+                quantity_milli: quantity.as_ref().map(|q| q.milli),
+                quantity_unit: quantity.map(|q| q.unit),
+                origin: form.origin.trim().to_owned(),
+                inspection_result: result.as_str().to_owned(),
+                inspection_note: form.inspection_note.trim().to_owned(),
+                created_at: now(),
+            };
+            Ok(trace::add_batch(conn, &batch, &keeper.actor())?)
+        })
+        .await?;
     Ok(see_other(&back))
 }
 
 #[derive(Deserialize)]
 pub struct StepForm {
-    csrf_token: String,
     occurred_on: String,
     stage: String,
     #[serde(default)]
@@ -419,12 +409,10 @@ pub struct StepForm {
 
 pub async fn add_step(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    keeper: TraceKeeper,
     path: web::Path<String>,
     form: web::Form<StepForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
     let form = form.into_inner();
     let occurred_on =
         parse_date("日期", &form.occurred_on)?.ok_or_else(|| AppError::BadRequest("请填写日期。".to_owned()))?;
@@ -433,42 +421,44 @@ pub async fn add_step(
     let description = required("过程说明", &form.description)?.to_owned();
     let code = path.into_inner();
     let back = trace_path(&code);
-    let pool = state.pool.clone();
-    spawn_blocking_in_span(move || -> Result<i32, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let product = keep(&mut conn, &user, &code)?;
-        let batch_id = match form.lot.trim() {
-            "" => None,
-            lot => Some(
-                ProductBatch::find_lot(&mut conn, product.id, lot)?
-                    .ok_or_else(|| AppError::BadRequest(format!("该产品没有批次“{lot}”。")))?
-                    .id,
-            ),
-        };
-        let step = NewTraceStep {
-            product_id: product.id,
-            batch_id,
-            occurred_on,
-            stage: stage.as_str().to_owned(),
-            description,
-            created_at: now(),
-        };
-        Ok(trace::add_step(&mut conn, &step, &user.actor())?)
-    })
-    .await??;
+    state
+        .db(move |conn| -> Result<i32, AppError> {
+            let product = keep(conn, &keeper, &code)?;
+            let batch_id = match form.lot.trim() {
+                "" => None,
+                lot => Some(
+                    ProductBatch::find_lot(conn, product.id, lot)?
+                        .ok_or_else(|| AppError::BadRequest(format!("该产品没有批次“{lot}”。")))?
+                        .id,
+                ),
+            };
+            let step = NewTraceStep {
+                product_id: product.id,
+                batch_id,
+                occurred_on,
+                stage: stage.as_str().to_owned(),
+                description,
+                created_at: now(),
+            };
+            Ok(trace::add_step(conn, &step, &keeper.actor())?)
+        })
+        .await?;
     Ok(see_other(&back))
 }
 
 /// Photos are refused by `media::process_image` over 15 MB; PDFs may be 20 MB.
 const MAX_MEDIA_UPLOAD: usize = DEFAULT_MAX_PDF_BYTES;
 
-fn media_too_large() -> AppError {
-    AppError::PayloadTooLarge(format!(
-        "文件过大，最大允许 {} MB（照片 {} MB），请压缩后再上传。",
-        MAX_MEDIA_UPLOAD / 1024 / 1024,
-        MediaLimits::default().max_bytes / 1024 / 1024
-    ))
-}
+const MEDIA_LIMITS: UploadLimits = UploadLimits {
+    max_file_bytes: MAX_MEDIA_UPLOAD,
+    too_large: || {
+        AppError::PayloadTooLarge(format!(
+            "文件过大，最大允许 {} MB（照片 {} MB），请压缩后再上传。",
+            MAX_MEDIA_UPLOAD / 1024 / 1024,
+            MediaLimits::default().max_bytes / 1024 / 1024
+        ))
+    },
+};
 
 /// A refused upload is the user's to fix (4xx with the reason); a failed write is ours.
 fn media_error(e: MediaError) -> AppError {
@@ -482,15 +472,20 @@ fn media_error(e: MediaError) -> AppError {
 /// A photo for a site, a timeline step or a batch, or a batch's inspection report as PDF.
 pub async fn upload_media(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    keeper: TraceKeeper,
     req: HttpRequest,
     path: web::Path<String>,
     body: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    upload::refuse_declared_length(&req, MAX_MEDIA_UPLOAD, media_too_large)?;
-    let form = upload::read_upload(body, MAX_MEDIA_UPLOAD, media_too_large).await?;
-    csrf::verify(&session, form.field("csrf_token"))?;
+    upload::refuse_declared_length(&req, MEDIA_LIMITS)?;
+    // The product is the caller's to keep before a byte of the file is read.
+    let code = path.into_inner();
+    let user: CurrentUser = keeper.0;
+    let product = {
+        let (code, user) = (code.clone(), user.clone());
+        state.db(move |conn| keep(conn, &user, &code)).await?
+    };
+    let form = upload::read_upload(body, MEDIA_LIMITS).await?;
     let owner = MediaOwner::parse(form.field("attach_to"))
         .ok_or_else(|| AppError::BadRequest("请选择照片或报告属于哪个基地、环节或批次。".to_owned()))?;
     if form.file.is_empty() {
@@ -498,21 +493,14 @@ pub async fn upload_media(
             "没有收到文件，或文件是空的，请重新选择。".to_owned(),
         ));
     }
-    let code = path.into_inner();
     let back = trace_path(&code);
-    let pool = state.pool.clone();
-    let product = {
-        let (pool, code, user) = (pool.clone(), code.clone(), user.clone());
-        spawn_blocking_in_span(move || -> Result<Product, AppError> {
-            let mut conn = db::connection::get(&pool)?;
-            let product = keep(&mut conn, &user, &code)?;
-            if !trace::owner_belongs_to(&mut conn, owner, product.id)? {
-                return Err(AppError::BadRequest("所选的基地、环节或批次不属于该产品。".to_owned()));
-            }
-            Ok(product)
-        })
-        .await??
-    };
+    let product_id = product.id;
+    if !state
+        .db(move |conn| trace::owner_belongs_to(conn, owner, product_id))
+        .await?
+    {
+        return Err(AppError::BadRequest("所选的基地、环节或批次不属于该产品。".to_owned()));
+    }
     let media_dir = state.settings.media_dir();
     let caption: String = form.field("caption").chars().take(100).collect();
     let is_pdf = form.file.starts_with(b"%PDF-");
@@ -552,11 +540,9 @@ pub async fn upload_media(
     })
     .await?
     .map_err(media_error)?;
-    spawn_blocking_in_span(move || -> Result<i32, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        Ok(trace::add_media(&mut conn, &new, &user.actor())?)
-    })
-    .await??;
+    state
+        .db(move |conn| trace::add_media(conn, &new, &user.actor()))
+        .await?;
     Ok(see_other(&back))
 }
 
@@ -591,7 +577,7 @@ struct LabelSheet {
 
 pub async fn labels(
     state: State,
-    user: CurrentUser,
+    keeper: TraceKeeper,
     path: web::Path<String>,
     query: web::Query<LabelQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -600,18 +586,17 @@ pub async fn labels(
         "" => None,
         s => Some(LotCode::parse(s).map_err(|e| AppError::BadRequest(e.to_string()))?),
     };
-    let pool = state.pool.clone();
     let base = state.settings.public_base();
     let lot_for_query = lot.clone();
-    let (product, url) = spawn_blocking_in_span(move || -> Result<(Product, String), AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let product = keep(&mut conn, &user, &code)?;
-        let catalogue = CatalogueCode::parse(&product.catalogue_code).expect("stored catalogue codes are valid");
-        let url = code_url(&mut conn, &base, &catalogue, lot_for_query.as_ref())?
-            .ok_or_else(|| AppError::NotFound("该产品没有这个批次。".to_owned()))?;
-        Ok((product, url))
-    })
-    .await??;
+    let (product, url) = state
+        .db(move |conn| -> Result<(Product, String), AppError> {
+            let product = keep(conn, &keeper, &code)?;
+            let catalogue = CatalogueCode::parse(&product.catalogue_code).expect("stored catalogue codes are valid");
+            let url = code_url(conn, &base, &catalogue, lot_for_query.as_ref())?
+                .ok_or_else(|| AppError::NotFound("该产品没有这个批次。".to_owned()))?;
+            Ok((product, url))
+        })
+        .await?;
     let qr = match &lot {
         Some(lot) => format!("/t/{}/{lot}/qr.svg", product.catalogue_code),
         None => format!("/t/{}/qr.svg", product.catalogue_code),
@@ -647,42 +632,40 @@ struct CountyProductsPage {
 }
 
 /// A county union's products, each with a link to its traceability record.
-pub async fn county_products(state: State, user: CurrentUser, session: Session) -> Result<HttpResponse, AppError> {
-    user.require(OrgKind::CountyUnion)?;
-    let county = user.county_code.clone().unwrap_or_default();
-    let pool = state.pool.clone();
+pub async fn county_products(state: State, county: CountyUnion, nav: Nav) -> Result<HttpResponse, AppError> {
+    let county = county.county.to_string();
     let county_for_query = county.clone();
-    let rows = spawn_blocking_in_span(move || -> Result<Vec<(String, String, String, i64)>, AppError> {
-        use crate::db::schema::{product_batches, products};
-        use diesel::prelude::*;
-        let mut conn = db::connection::get(&pool)?;
-        let products: Vec<(i32, String, String, String)> = products::table
-            .filter(products::county_code.eq(&county_for_query))
-            .order(products::catalogue_code)
-            .select((
-                products::id,
-                products::catalogue_code,
-                products::name,
-                products::listing_status,
-            ))
-            .load(&mut conn)?;
-        let ids: Vec<i32> = products.iter().map(|p| p.0).collect();
-        let counts: Vec<(i32, i64)> = product_batches::table
-            .filter(product_batches::product_id.eq_any(&ids))
-            .group_by(product_batches::product_id)
-            .select((product_batches::product_id, diesel::dsl::count_star()))
-            .load(&mut conn)?;
-        Ok(products
-            .into_iter()
-            .map(|(id, code, name, status)| {
-                let n = counts.iter().find(|(p, _)| *p == id).map(|(_, n)| *n).unwrap_or(0);
-                (code, name, status, n)
-            })
-            .collect())
-    })
-    .await??;
+    let rows = state
+        .db(move |conn| -> Result<Vec<(String, String, String, i64)>, AppError> {
+            use crate::db::schema::{product_batches, products};
+            use diesel::prelude::*;
+            let products: Vec<(i32, String, String, String)> = products::table
+                .filter(products::county_code.eq(&county_for_query))
+                .order(products::catalogue_code)
+                .select((
+                    products::id,
+                    products::catalogue_code,
+                    products::name,
+                    products::listing_status,
+                ))
+                .load(conn)?;
+            let ids: Vec<i32> = products.iter().map(|p| p.0).collect();
+            let counts: Vec<(i32, i64)> = product_batches::table
+                .filter(product_batches::product_id.eq_any(&ids))
+                .group_by(product_batches::product_id)
+                .select((product_batches::product_id, diesel::dsl::count_star()))
+                .load(conn)?;
+            Ok(products
+                .into_iter()
+                .map(|(id, code, name, status)| {
+                    let n = counts.iter().find(|(p, _)| *p == id).map(|(_, n)| *n).unwrap_or(0);
+                    (code, name, status, n)
+                })
+                .collect())
+        })
+        .await?;
     render(&CountyProductsPage {
-        nav: Nav::from_session(&session),
+        nav,
         county_name: region::county(&county).map(|c| c.name).unwrap_or("").to_owned(),
         products: rows
             .into_iter()

@@ -70,7 +70,7 @@ fn an_event() -> NewEvent {
 fn events_can_be_added_but_never_changed_or_removed() {
     let mut t = test_db();
     an_event().record(&mut t.conn).unwrap();
-    let history = db::events::history(&mut t.conn, "product", 1).unwrap();
+    let history = db::events::history(&mut t.conn, fupin_catalog::domain::Subject::Product, 1).unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].reason, "抽检不合格");
 
@@ -81,7 +81,7 @@ fn events_can_be_added_but_never_changed_or_removed() {
     let delete = diesel::delete(events::table).execute(&mut t.conn);
     assert!(delete.is_err(), "an event was deleted");
     assert_eq!(
-        db::events::history(&mut t.conn, "product", 1).unwrap()[0].reason,
+        db::events::history(&mut t.conn, fupin_catalog::domain::Subject::Product, 1).unwrap()[0].reason,
         "抽检不合格"
     );
 }

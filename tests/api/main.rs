@@ -11,6 +11,7 @@ mod health;
 mod helpers;
 mod nominations;
 mod pages;
+mod routes;
 mod search;
 mod trace;
 mod upload;

@@ -1,14 +1,12 @@
 //! The JSON API (`/api/v1`): catalogue search with facet counts, one product, suggestions.
 //! Described by `/api/v1/openapi.json`. Errors are JSON and name the bad parameter.
 
-use actix_session::Session;
 use actix_web::http::header::ContentType;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use crate::db::{self, DbResult};
-
+use crate::auth::MaybeUser;
 use crate::error::{ApiError, AppError};
 use crate::search::FacetCount;
 use crate::telemetry::spawn_blocking_in_span;
@@ -105,8 +103,8 @@ fn parse_params(query: &str) -> Result<CatalogueParams, AppError> {
     serde_urlencoded::from_str(query).map_err(|e| AppError::BadRequest(format!("查询参数无法解析：{e}")))
 }
 
-pub async fn products(state: State, session: Session, req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
-    let office = crate::auth::SessionUser::from_session(&session).is_some_and(|u| u.is_office());
+pub async fn products(state: State, viewer: MaybeUser, req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    let office = viewer.is_office();
     let audience = Audience::Api { office };
     // Read before searching: a commit in between only makes the kept body unreachable, never stale.
     let generation = state.search.index().generation();
@@ -199,14 +197,7 @@ struct Certificate {
 
 pub async fn product(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let code = path.into_inner();
-    let pool = state.pool.clone();
-    let view = spawn_blocking_in_span(move || -> DbResult<_> {
-        let mut conn = db::connection::get(&pool)?;
-        load_product(&mut conn, &code)
-    })
-    .await
-    .map_err(AppError::from)?
-    .map_err(AppError::from)?;
+    let view = state.db(move |conn| load_product(conn, &code)).await?;
     let p = view.ok_or_else(|| AppError::NotFound("目录中没有这个编号的产品".to_owned()))?;
     Ok(HttpResponse::Ok().json(ProductJson {
         catalogue_code: p.code,

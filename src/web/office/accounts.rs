@@ -1,23 +1,22 @@
 //! Accounts: the office creates them for any organisation, disables them and resets passwords.
 
-use actix_session::Session;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use diesel::prelude::*;
 use rand::Rng;
 use serde::Deserialize;
 
+use crate::auth::Office;
 use crate::auth::password::hash_password;
-use crate::auth::{CurrentUser, csrf};
-use crate::db::events::NewEvent;
 use crate::db::schema::{organisations, users};
-use crate::db::users::{NewUser, User};
+use crate::db::users::{self as accounts, NewUser};
 use crate::db::{self, now};
 use crate::domain::OrgKind;
 use crate::error::AppError;
-use crate::telemetry::spawn_blocking_in_span;
+use crate::web::auth::account_error;
 use crate::web::nav::Nav;
-use crate::web::{State, render};
+use crate::web::{State, render_with};
 
 pub struct AccountLine {
     pub id: i32,
@@ -79,35 +78,20 @@ fn load_page(
     })
 }
 
+/// The accounts page, with what was just done or why it was not.
 async fn show(
     state: &State,
-    session: &Session,
+    nav: Nav,
     message: Option<String>,
     error: Option<String>,
-    status: actix_web::http::StatusCode,
+    status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let pool = state.pool.clone();
-    let nav = Nav::from_session(session);
-    let page = spawn_blocking_in_span(move || -> Result<AccountsPage, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        load_page(&mut conn, nav, message, error)
-    })
-    .await??;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(askama::Template::render(&page)?))
+    let page = state.db(move |conn| load_page(conn, nav, message, error)).await?;
+    render_with(status, &page)
 }
 
-pub async fn list(state: State, user: CurrentUser, session: Session) -> Result<HttpResponse, AppError> {
-    user.require(OrgKind::Office)?;
-    let pool = state.pool.clone();
-    let nav = Nav::from_session(&session);
-    let page = spawn_blocking_in_span(move || -> Result<AccountsPage, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        load_page(&mut conn, nav, None, None)
-    })
-    .await??;
-    render(&page)
+pub async fn list(state: State, _office: Office, nav: Nav) -> Result<HttpResponse, AppError> {
+    show(&state, nav, None, None, StatusCode::OK).await
 }
 
 /// A temporary password the user must change at first sign-in: 12 characters without look-alikes.
@@ -125,7 +109,6 @@ fn valid_username(name: &str) -> bool {
 
 #[derive(Deserialize)]
 pub struct CreateForm {
-    csrf_token: String,
     organisation_id: i32,
     username: String,
     display_name: String,
@@ -133,197 +116,123 @@ pub struct CreateForm {
 
 pub async fn create(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    office: Office,
+    nav: Nav,
     form: web::Form<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
-    user.require(OrgKind::Office)?;
     let form = form.into_inner();
     let username = form.username.trim().to_owned();
-    if !valid_username(&username) {
-        return show(
-            &state,
-            &session,
-            None,
-            Some("用户名应为 3 至 40 位字母、数字或 - _ . 符号。".to_owned()),
-            actix_web::http::StatusCode::BAD_REQUEST,
-        )
-        .await;
-    }
-    if form.display_name.trim().is_empty() {
-        return show(
-            &state,
-            &session,
-            None,
-            Some("请填写姓名。".to_owned()),
-            actix_web::http::StatusCode::BAD_REQUEST,
-        )
-        .await;
-    }
-    let password = temporary_password();
-    let hash = hash_password(&password).map_err(|e| AppError::Internal(e.to_string()))?;
-    let pool = state.pool.clone();
-    let actor = user.actor();
-    let created = spawn_blocking_in_span(move || -> Result<Result<(), String>, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        if User::find_by_username(&mut conn, &username)?.is_some() {
-            return Ok(Err(format!("用户名“{username}”已被使用。")));
-        }
-        let org: Option<i32> = organisations::table
-            .find(form.organisation_id)
-            .select(organisations::id)
-            .first(&mut conn)
-            .optional()?;
-        let Some(org) = org else {
-            return Ok(Err("所选单位不存在。".to_owned()));
-        };
-        conn.transaction(|conn| -> Result<(), AppError> {
-            let id = NewUser {
-                organisation_id: org,
-                username: username.clone(),
-                display_name: form.display_name.trim().to_owned(),
-                password_hash: hash,
-                active: true,
-                must_change_password: true,
-                created_at: now(),
-            }
-            .insert(conn)?;
-            account_event(id, "create", "", &actor).record(conn)?;
-            Ok(())
-        })?;
-        Ok(Ok(()))
-    })
-    .await??;
-    match created {
-        Ok(()) => {
-            show(
-                &state,
-                &session,
+    let refuse = |problem: &str| (None, Some(problem.to_owned()), StatusCode::BAD_REQUEST);
+    let (message, error, status) = if !valid_username(&username) {
+        refuse("用户名应为 3 至 40 位字母、数字或 - _ . 符号。")
+    } else if form.display_name.trim().is_empty() {
+        refuse("请填写姓名。")
+    } else {
+        let password = temporary_password();
+        let hash = hash_password(&password).map_err(|e| AppError::Internal(e.to_string()))?;
+        let actor = office.actor();
+        let name = username.clone();
+        let created = state
+            .db(move |conn| -> Result<Result<(), String>, AppError> {
+                let org: Option<i32> = organisations::table
+                    .find(form.organisation_id)
+                    .select(organisations::id)
+                    .first(conn)
+                    .optional()?;
+                let Some(org) = org else {
+                    return Ok(Err("所选单位不存在。".to_owned()));
+                };
+                let user = NewUser {
+                    organisation_id: org,
+                    username: name,
+                    display_name: form.display_name.trim().to_owned(),
+                    password_hash: hash,
+                    active: true,
+                    must_change_password: true,
+                    created_at: now(),
+                };
+                match accounts::create(conn, &user, &actor) {
+                    Ok(_) => Ok(Ok(())),
+                    Err(e @ accounts::AccountError::UsernameTaken(_)) => Ok(Err(e.to_string())),
+                    Err(e) => Err(account_error(e)),
+                }
+            })
+            .await?;
+        match created {
+            Ok(()) => (
                 Some(format!(
-                    "账号“{}”已创建，临时密码：{password}（请转告本人，首次登录须修改）",
-                    form.username.trim()
+                    "账号“{username}”已创建，临时密码：{password}（请转告本人，首次登录须修改）"
                 )),
                 None,
-                actix_web::http::StatusCode::OK,
-            )
-            .await
+                StatusCode::OK,
+            ),
+            Err(message) => (None, Some(message), StatusCode::CONFLICT),
         }
-        Err(message) => {
-            show(
-                &state,
-                &session,
-                None,
-                Some(message),
-                actix_web::http::StatusCode::CONFLICT,
-            )
-            .await
-        }
-    }
-}
-
-fn account_event(user_id: i32, action: &str, reason: &str, actor: &db::workflow::Actor) -> NewEvent {
-    NewEvent {
-        entity_kind: "user".to_owned(),
-        entity_id: user_id,
-        action: action.to_owned(),
-        from_state: None,
-        to_state: None,
-        actor_user_id: actor.user_id,
-        actor_label: actor.label.clone(),
-        reason: reason.to_owned(),
-        occurred_at: now(),
-    }
+    };
+    show(&state, nav, message, error, status).await
 }
 
 #[derive(Deserialize)]
 pub struct ActiveForm {
-    csrf_token: String,
     active: String,
 }
 
 pub async fn set_active(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    office: Office,
+    nav: Nav,
     path: web::Path<i32>,
     form: web::Form<ActiveForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
-    user.require(OrgKind::Office)?;
     let id = path.into_inner();
-    if id == user.id {
-        return show(
-            &state,
-            &session,
-            None,
-            Some("不能停用自己的账号。".to_owned()),
-            actix_web::http::StatusCode::CONFLICT,
-        )
-        .await;
+    if id == office.id {
+        let error = Some("不能停用自己的账号。".to_owned());
+        return show(&state, nav, None, error, StatusCode::CONFLICT).await;
     }
     let active = form.active == "1";
-    let pool = state.pool.clone();
-    let actor = user.actor();
-    let username = spawn_blocking_in_span(move || -> Result<String, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let target = User::find_by_id(&mut conn, id)?;
-        conn.transaction(|conn| -> Result<(), AppError> {
-            User::set_active(conn, id, active)?;
-            account_event(id, if active { "enable" } else { "disable" }, "", &actor).record(conn)?;
-            Ok(())
-        })?;
-        Ok(target.username)
-    })
-    .await??;
-    let message = if active {
-        format!("账号“{username}”已启用。")
-    } else {
-        format!("账号“{username}”已停用，立即生效。")
-    };
-    show(&state, &session, Some(message), None, actix_web::http::StatusCode::OK).await
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf_token: String,
+    let actor = office.actor();
+    let outcome = state
+        .db(move |conn| -> Result<Result<String, String>, AppError> {
+            let username = db::users::User::find_by_id(conn, id)?.username;
+            match accounts::set_active(conn, id, active, &actor) {
+                Ok(()) => Ok(Ok(username)),
+                Err(e @ accounts::AccountError::Moved(_)) => Ok(Err(e.to_string())),
+                Err(e) => Err(account_error(e)),
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(username) => {
+            let message = if active {
+                format!("账号“{username}”已启用。")
+            } else {
+                format!("账号“{username}”已停用，立即生效，其所有登录已失效。")
+            };
+            show(&state, nav, Some(message), None, StatusCode::OK).await
+        }
+        Err(refusal) => show(&state, nav, None, Some(refusal), StatusCode::CONFLICT).await,
+    }
 }
 
 pub async fn reset_password(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    office: Office,
+    nav: Nav,
     path: web::Path<i32>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
-    user.require(OrgKind::Office)?;
     let id = path.into_inner();
     let password = temporary_password();
     let hash = hash_password(&password).map_err(|e| AppError::Internal(e.to_string()))?;
-    let pool = state.pool.clone();
-    let actor = user.actor();
-    let username = spawn_blocking_in_span(move || -> Result<String, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let target = User::find_by_id(&mut conn, id)?;
-        conn.transaction(|conn| -> Result<(), AppError> {
-            User::set_password(conn, id, &hash, true)?;
-            account_event(id, "reset_password", "", &actor).record(conn)?;
-            Ok(())
-        })?;
-        Ok(target.username)
-    })
-    .await??;
-    show(
-        &state,
-        &session,
-        Some(format!(
-            "账号“{username}”的密码已重置，临时密码：{password}（首次登录须修改）"
-        )),
-        None,
-        actix_web::http::StatusCode::OK,
-    )
-    .await
+    let actor = office.actor();
+    let username = state
+        .db(move |conn| -> Result<String, AppError> {
+            let username = db::users::User::find_by_id(conn, id)?.username;
+            accounts::set_password(conn, id, &hash, true, &actor).map_err(account_error)?;
+            Ok(username)
+        })
+        .await?;
+    let message = format!("账号“{username}”的密码已重置，临时密码：{password}（首次登录须修改）；其所有登录已失效。");
+    show(&state, nav, Some(message), None, StatusCode::OK).await
 }
 
 #[cfg(test)]

@@ -6,15 +6,14 @@ use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::auth::CurrentUser;
+use crate::auth::{CityOrOffice, Office};
+use crate::db;
 use crate::db::nominations::{Batch, Row};
 use crate::db::schema::{products, suppliers};
-use crate::db::{self};
 use crate::domain::nomination::BatchStatus;
-use crate::domain::{Fen, ListingStatus, OrgKind, PovertyRegionKind, region};
+use crate::domain::{Fen, ListingStatus, PovertyRegionKind, region};
 use crate::error::AppError;
 use crate::sheet::{self, CatalogueLine};
-use crate::telemetry::spawn_blocking_in_span;
 use crate::web::State;
 
 #[derive(Debug, Default, Deserialize)]
@@ -57,109 +56,107 @@ fn attachment(format: Format, name: &str, bytes: Vec<u8>) -> HttpResponse {
 
 pub async fn catalogue(
     state: State,
-    user: CurrentUser,
+    _office: Office,
     path: web::Path<String>,
     query: web::Query<CatalogueExport>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(OrgKind::Office)?;
     let format = format_of(&path.into_inner())?;
     let status = match query.status.trim() {
         "" | "listed" => Some(ListingStatus::Listed),
         "all" => None,
         other => Some(ListingStatus::parse(other).map_err(|e| AppError::BadRequest(format!("参数 status：{e}")))?),
     };
-    let pool = state.pool.clone();
-    let lines = spawn_blocking_in_span(move || -> Result<Vec<CatalogueLine>, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let mut q = products::table
-            .inner_join(suppliers::table)
-            .select((
-                products::catalogue_code,
-                products::name,
-                suppliers::name,
-                suppliers::credit_code,
-                products::county_code,
-                products::category,
-                products::specification,
-                products::unit_price_fen,
-                products::poor_people_supported,
-                products::national_catalogue_no,
-                products::gtin,
-                products::poverty_region_kind,
-                products::listing_status,
-                products::listed_at,
-            ))
-            .order(products::catalogue_code)
-            .into_boxed();
-        if let Some(s) = status {
-            q = q.filter(products::listing_status.eq(s.as_str()));
-        }
-        type Line = (
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            i64,
-            i32,
-            String,
-            Option<String>,
-            String,
-            String,
-            chrono::NaiveDateTime,
-        );
-        let rows: Vec<Line> = q.load(&mut conn)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    code,
-                    name,
-                    supplier,
-                    credit,
-                    county,
-                    category,
-                    spec,
-                    price,
-                    people,
-                    national,
-                    gtin,
-                    kind,
-                    st,
-                    listed,
-                )| {
-                    let c = region::county(&county);
-                    CatalogueLine {
-                        catalogue_code: code,
+    let lines = state
+        .db(move |conn| -> Result<Vec<CatalogueLine>, AppError> {
+            let mut q = products::table
+                .inner_join(suppliers::table)
+                .select((
+                    products::catalogue_code,
+                    products::name,
+                    suppliers::name,
+                    suppliers::credit_code,
+                    products::county_code,
+                    products::category,
+                    products::specification,
+                    products::unit_price_fen,
+                    products::poor_people_supported,
+                    products::national_catalogue_no,
+                    products::gtin,
+                    products::poverty_region_kind,
+                    products::listing_status,
+                    products::listed_at,
+                ))
+                .order(products::catalogue_code)
+                .into_boxed();
+            if let Some(s) = status {
+                q = q.filter(products::listing_status.eq(s.as_str()));
+            }
+            type Line = (
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                i64,
+                i32,
+                String,
+                Option<String>,
+                String,
+                String,
+                chrono::NaiveDateTime,
+            );
+            let rows: Vec<Line> = q.load(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(
+                    |(
+                        code,
                         name,
-                        supplier_name: supplier,
-                        credit_code: credit,
-                        city: c.map(|c| c.city_name).unwrap_or("").to_owned(),
-                        county: c.map(|c| c.name).unwrap_or("").to_owned(),
-                        poverty_county: c
-                            .filter(|c| c.former_poverty_county)
-                            .map(|c| format!("是（{} 年摘帽）", c.poverty_exit_year.unwrap_or_default()))
-                            .unwrap_or_else(|| "否".to_owned()),
+                        supplier,
+                        credit,
+                        county,
                         category,
-                        specification: spec,
-                        unit_price_yuan: Fen(price).to_string(),
-                        poor_people_supported: people,
-                        national_catalogue_no: national,
-                        gtin: gtin.unwrap_or_default(),
-                        poverty_region: PovertyRegionKind::parse(&kind)
-                            .map(|k| k.label())
-                            .unwrap_or("")
-                            .to_owned(),
-                        status: ListingStatus::parse(&st).map(|s| s.label()).unwrap_or("").to_owned(),
-                        listed_on: crate::web::china_time(listed)[..10].to_owned(),
-                    }
-                },
-            )
-            .collect())
-    })
-    .await??;
+                        spec,
+                        price,
+                        people,
+                        national,
+                        gtin,
+                        kind,
+                        st,
+                        listed,
+                    )| {
+                        let c = region::county(&county);
+                        CatalogueLine {
+                            catalogue_code: code,
+                            name,
+                            supplier_name: supplier,
+                            credit_code: credit,
+                            city: c.map(|c| c.city_name).unwrap_or("").to_owned(),
+                            county: c.map(|c| c.name).unwrap_or("").to_owned(),
+                            poverty_county: c
+                                .filter(|c| c.former_poverty_county)
+                                .map(|c| format!("是（{} 年摘帽）", c.poverty_exit_year.unwrap_or_default()))
+                                .unwrap_or_else(|| "否".to_owned()),
+                            category,
+                            specification: spec,
+                            unit_price_yuan: Fen(price).to_string(),
+                            poor_people_supported: people,
+                            national_catalogue_no: national,
+                            gtin: gtin.unwrap_or_default(),
+                            poverty_region: PovertyRegionKind::parse(&kind)
+                                .map(|k| k.label())
+                                .unwrap_or("")
+                                .to_owned(),
+                            status: ListingStatus::parse(&st).map(|s| s.label()).unwrap_or("").to_owned(),
+                            listed_on: crate::web::china_time(listed)[..10].to_owned(),
+                        }
+                    },
+                )
+                .collect())
+        })
+        .await?;
     let subtitle = format!("共 {} 件 · 导出时间 {}", lines.len(), crate::web::china_time(db::now()));
     let bytes = match format {
         Format::Xlsx => sheet::catalogue_xlsx(&subtitle, &lines).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -178,7 +175,7 @@ pub struct NominationsExport {
 /// Every row of the submitted batches of one county or one city's counties.
 pub async fn nominations(
     state: State,
-    user: CurrentUser,
+    user: CityOrOffice,
     path: web::Path<String>,
     query: web::Query<NominationsExport>,
 ) -> Result<HttpResponse, AppError> {
@@ -200,29 +197,25 @@ pub async fn nominations(
         }
         _ => return Err(AppError::BadRequest("请给出 county 或 city 其中一个参数".to_owned())),
     };
-    if !matches!(user.kind, OrgKind::Office | OrgKind::CityUnion) {
-        return Err(AppError::Forbidden("此导出仅供指挥部办公室和市总工会使用。".to_owned()));
-    }
     for c in &counties {
         user.require_county_access(c)?;
     }
-    let pool = state.pool.clone();
-    let rows = spawn_blocking_in_span(move || -> Result<Vec<sheet::NominationInput>, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let mut out = Vec::new();
-        for batch in Batch::of_counties(&mut conn, &counties)? {
-            if batch.status() == BatchStatus::Draft {
-                continue;
+    let rows = state
+        .db(move |conn| -> Result<Vec<sheet::NominationInput>, AppError> {
+            let mut out = Vec::new();
+            for batch in Batch::of_counties(conn, &counties)? {
+                if batch.status() == BatchStatus::Draft {
+                    continue;
+                }
+                out.extend(
+                    Row::of_batch(conn, batch.id)?
+                        .iter()
+                        .map(|r| r.to_input(&batch.county_code)),
+                );
             }
-            out.extend(
-                Row::of_batch(&mut conn, batch.id)?
-                    .iter()
-                    .map(|r| r.to_input(&batch.county_code)),
-            );
-        }
-        Ok(out)
-    })
-    .await??;
+            Ok(out)
+        })
+        .await?;
     let title = format!("{name}贫困县重点扶贫产品供应商推荐名录");
     let bytes = match format {
         Format::Xlsx => sheet::nominations_xlsx(&title, &rows),

@@ -1,24 +1,22 @@
 //! The catalogue's dynamic management: a product's state, its history, quality incidents.
 
-use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, csrf};
+use crate::auth::Office;
+use crate::db::DbConnection;
 use crate::db::events;
 use crate::db::products::Product;
 use crate::db::schema::{products, quality_incidents, suppliers};
 use crate::db::workflow::{self, NewIncident};
-use crate::db::{self, DbConnection};
-use crate::domain::{CatalogueCode, Fen, IncidentStatus, ListingStatus, LotCode, OrgKind, PovertyRegionKind, region};
+use crate::domain::{CatalogueCode, Fen, IncidentStatus, ListingStatus, LotCode, PovertyRegionKind, Subject, region};
 use crate::error::AppError;
-use crate::telemetry::spawn_blocking_in_span;
 use crate::web::nav::Nav;
 use crate::web::nominations::HistoryLine;
-use crate::web::{State, china_time, refresh_search, render, see_other};
+use crate::web::{State, render, see_other};
 
 const LIST_LIMIT: i64 = 200;
 
@@ -51,42 +49,40 @@ struct ListPage {
 
 pub async fn list(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    _office: Office,
+    nav: Nav,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(OrgKind::Office)?;
     let query = query.into_inner();
     let status = match query.status.trim() {
         "" => None,
         s => Some(ListingStatus::parse(s).map_err(|e| AppError::BadRequest(e.to_string()))?),
     };
     let (county, q) = (query.county.trim().to_owned(), query.q.trim().to_owned());
-    let pool = state.pool.clone();
-    let rows = spawn_blocking_in_span(move || -> Result<Vec<Product>, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let mut sql = products::table
-            .select(Product::as_select())
-            .order(products::catalogue_code)
-            .limit(LIST_LIMIT)
-            .into_boxed();
-        if let Some(s) = status {
-            sql = sql.filter(products::listing_status.eq(s.as_str()));
-        }
-        if !county.is_empty() {
-            sql = sql.filter(products::county_code.eq(county));
-        }
-        if !q.is_empty() {
-            let pattern = format!("%{}%", q.replace(['%', '_'], ""));
-            sql = sql.filter(
-                products::name
-                    .like(pattern.clone())
-                    .or(products::catalogue_code.like(pattern)),
-            );
-        }
-        Ok(sql.load(&mut conn)?)
-    })
-    .await??;
+    let rows = state
+        .db(move |conn| -> Result<Vec<Product>, AppError> {
+            let mut sql = products::table
+                .select(Product::as_select())
+                .order(products::catalogue_code)
+                .limit(LIST_LIMIT)
+                .into_boxed();
+            if let Some(s) = status {
+                sql = sql.filter(products::listing_status.eq(s.as_str()));
+            }
+            if !county.is_empty() {
+                sql = sql.filter(products::county_code.eq(county));
+            }
+            if !q.is_empty() {
+                let pattern = format!("%{}%", q.replace(['%', '_'], ""));
+                sql = sql.filter(
+                    products::name
+                        .like(pattern.clone())
+                        .or(products::catalogue_code.like(pattern)),
+                );
+            }
+            Ok(sql.load(conn)?)
+        })
+        .await?;
     let products = rows
         .into_iter()
         .map(|p| ProductLine {
@@ -99,7 +95,7 @@ pub async fn list(
         })
         .collect();
     render(&ListPage {
-        nav: Nav::from_session(&session),
+        nav,
         products,
         query,
         statuses: ListingStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
@@ -141,47 +137,40 @@ fn find_product(conn: &mut DbConnection, code: &str) -> Result<Product, AppError
     Product::find_by_catalogue_code(conn, &code)?.ok_or_else(|| AppError::NotFound(format!("目录编号“{code}”不存在。")))
 }
 
-pub async fn page(
-    state: State,
-    user: CurrentUser,
-    session: Session,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    user.require(OrgKind::Office)?;
+pub async fn page(state: State, _office: Office, nav: Nav, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let code = path.into_inner();
-    let pool = state.pool.clone();
     let counter = state.scan_counter.clone();
-    let (product, supplier, history, incidents, scans_30d) = spawn_blocking_in_span(move || -> Result<_, AppError> {
-        if let Err(e) = counter.flush(&pool) {
-            tracing::warn!(error = %e, "scan counts not written before reading them");
-        }
-        let mut conn = db::connection::get(&pool)?;
-        let product = find_product(&mut conn, &code)?;
-        let since = crate::web::scans::china_today() - chrono::Duration::days(29);
-        let scans_30d: i64 = crate::db::trace::scans_of_product(&mut conn, product.id, since)?
-            .iter()
-            .map(|(_, _, n)| n)
-            .sum();
-        let supplier: (String, String) = suppliers::table
-            .find(product.supplier_id)
-            .select((suppliers::name, suppliers::credit_code))
-            .first(&mut conn)?;
-        let history = events::history(&mut conn, "product", product.id)?;
-        let incidents: Vec<(i32, NaiveDate, Option<String>, String, String, String)> = quality_incidents::table
-            .filter(quality_incidents::product_id.eq(product.id))
-            .order(quality_incidents::id.desc())
-            .select((
-                quality_incidents::id,
-                quality_incidents::occurred_on,
-                quality_incidents::lot_code,
-                quality_incidents::source,
-                quality_incidents::description,
-                quality_incidents::status,
-            ))
-            .load(&mut conn)?;
-        Ok((product, supplier, history, incidents, scans_30d))
-    })
-    .await??;
+    let (product, supplier, history, incidents, scans_30d) = state
+        .db(move |conn| -> Result<_, AppError> {
+            if let Err(e) = counter.flush_with(conn) {
+                tracing::warn!(error = %e, "scan counts not written before reading them");
+            }
+            let product = find_product(conn, &code)?;
+            let since = crate::web::scans::china_today() - chrono::Duration::days(29);
+            let scans_30d: i64 = crate::db::trace::scans_of_product(conn, product.id, since)?
+                .iter()
+                .map(|(_, _, n)| n)
+                .sum();
+            let supplier: (String, String) = suppliers::table
+                .find(product.supplier_id)
+                .select((suppliers::name, suppliers::credit_code))
+                .first(conn)?;
+            let history = events::history(conn, Subject::Product, product.id)?;
+            let incidents: Vec<(i32, NaiveDate, Option<String>, String, String, String)> = quality_incidents::table
+                .filter(quality_incidents::product_id.eq(product.id))
+                .order(quality_incidents::id.desc())
+                .select((
+                    quality_incidents::id,
+                    quality_incidents::occurred_on,
+                    quality_incidents::lot_code,
+                    quality_incidents::source,
+                    quality_incidents::description,
+                    quality_incidents::status,
+                ))
+                .load(conn)?;
+            Ok((product, supplier, history, incidents, scans_30d))
+        })
+        .await?;
     let status = ListingStatus::parse(&product.listing_status).unwrap_or(ListingStatus::Listed);
     let county = region::county(&product.county_code);
     let moves = ListingStatus::ALL
@@ -190,7 +179,7 @@ pub async fn page(
         .map(|to| (to.as_str(), to.label()))
         .collect();
     render(&ProductPage {
-        nav: Nav::from_session(&session),
+        nav,
         status,
         supplier_name: supplier.0,
         supplier_credit_code: supplier.1,
@@ -209,15 +198,7 @@ pub async fn page(
             unit: product.annual_output_unit.clone(),
         }
         .to_string(),
-        history: history
-            .iter()
-            .map(|e| HistoryLine {
-                at: china_time(e.occurred_at),
-                who: e.actor_label.clone(),
-                what: listing_event_label(&e.action).to_owned(),
-                reason: e.reason.clone(),
-            })
-            .collect(),
+        history: history.iter().map(|e| HistoryLine::from_event(e, "")).collect(),
         incidents: incidents
             .into_iter()
             .map(|(id, on, lot, source, description, status)| IncidentView {
@@ -236,52 +217,35 @@ pub async fn page(
     })
 }
 
-fn listing_event_label(action: &str) -> &'static str {
-    match action {
-        "list" => "审核通过，列入目录",
-        "relist" => "恢复（调查结束）",
-        "suspend" => "暂停（调查中）",
-        "delist" => "清出目录",
-        "withdraw" => "撤回",
-        _ => "变更",
-    }
-}
-
 #[derive(Deserialize)]
 pub struct StatusForm {
-    csrf_token: String,
     to: String,
     reason: String,
 }
 
 pub async fn change_status(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    office: Office,
     path: web::Path<String>,
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
-    user.require(OrgKind::Office)?;
     let to = ListingStatus::parse(&form.to).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let code = path.into_inner();
-    let pool = state.pool.clone();
     let app = state.clone();
     let back = format!("/office/products/{code}");
-    spawn_blocking_in_span(move || -> Result<(), AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let product = find_product(&mut conn, &code)?;
-        workflow::change_listing(&mut conn, product.id, to, &form.reason, &user.actor())?;
-        refresh_search(&app, &mut conn);
-        Ok(())
-    })
-    .await??;
+    state
+        .db(move |conn| -> Result<(), AppError> {
+            let product = find_product(conn, &code)?;
+            workflow::change_listing(conn, product.id, to, &form.reason, &office.actor())?;
+            app.refresh_search(conn);
+            Ok(())
+        })
+        .await?;
     Ok(see_other(&back))
 }
 
 #[derive(Deserialize)]
 pub struct IncidentForm {
-    csrf_token: String,
     occurred_on: String,
     #[serde(default)]
     lot: String,
@@ -293,13 +257,10 @@ pub struct IncidentForm {
 
 pub async fn open_incident(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    office: Office,
     path: web::Path<String>,
     form: web::Form<IncidentForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
-    user.require(OrgKind::Office)?;
     let form = form.into_inner();
     let occurred_on = NaiveDate::parse_from_str(form.occurred_on.trim(), "%Y-%m-%d").map_err(|_| {
         AppError::BadRequest(format!(
@@ -320,61 +281,55 @@ pub async fn open_incident(
     }
     let code = path.into_inner();
     let back = format!("/office/products/{code}");
-    let pool = state.pool.clone();
     let app = state.clone();
-    spawn_blocking_in_span(move || -> Result<i32, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let product = find_product(&mut conn, &code)?;
-        let incident = NewIncident {
-            product_id: product.id,
-            lot_code: lot,
-            occurred_on,
-            source: form.source.trim().to_owned(),
-            description: form.description.trim().to_owned(),
-        };
-        let suspend = form.suspend.is_some() && product.listing_status == ListingStatus::Listed.as_str();
-        let result = workflow::open_incident(&mut conn, incident, suspend, &user.actor())?;
-        refresh_search(&app, &mut conn);
-        Ok(result)
-    })
-    .await??;
+    state
+        .db(move |conn| -> Result<i32, AppError> {
+            let product = find_product(conn, &code)?;
+            let incident = NewIncident {
+                product_id: product.id,
+                lot_code: lot,
+                occurred_on,
+                source: form.source.trim().to_owned(),
+                description: form.description.trim().to_owned(),
+            };
+            let suspend = form.suspend.is_some() && product.listing_status == ListingStatus::Listed.as_str();
+            let result = workflow::open_incident(conn, incident, suspend, &office.actor())?;
+            app.refresh_search(conn);
+            Ok(result)
+        })
+        .await?;
     Ok(see_other(&back))
 }
 
 #[derive(Deserialize)]
 pub struct SettleForm {
-    csrf_token: String,
     to: String,
     reason: String,
 }
 
 pub async fn settle_incident(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    office: Office,
     path: web::Path<i32>,
     form: web::Form<SettleForm>,
 ) -> Result<HttpResponse, AppError> {
-    csrf::verify(&session, &form.csrf_token)?;
-    user.require(OrgKind::Office)?;
     let to =
         IncidentStatus::parse(&form.to).ok_or_else(|| AppError::BadRequest(format!("处理结论“{}”无效", form.to)))?;
     let id = path.into_inner();
-    let pool = state.pool.clone();
     let app = state.clone();
-    let code = spawn_blocking_in_span(move || -> Result<String, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        workflow::settle_incident(&mut conn, id, to, &form.reason, &user.actor())?;
-        refresh_search(&app, &mut conn);
-        let product_id: i32 = quality_incidents::table
-            .find(id)
-            .select(quality_incidents::product_id)
-            .first(&mut conn)?;
-        Ok(products::table
-            .find(product_id)
-            .select(products::catalogue_code)
-            .first(&mut conn)?)
-    })
-    .await??;
+    let code = state
+        .db(move |conn| -> Result<String, AppError> {
+            workflow::settle_incident(conn, id, to, &form.reason, &office.actor())?;
+            app.refresh_search(conn);
+            let product_id: i32 = quality_incidents::table
+                .find(id)
+                .select(quality_incidents::product_id)
+                .first(conn)?;
+            Ok(products::table
+                .find(product_id)
+                .select(products::catalogue_code)
+                .first(conn)?)
+        })
+        .await?;
     Ok(see_other(&format!("/office/products/{code}")))
 }

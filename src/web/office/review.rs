@@ -1,20 +1,18 @@
 //! The review queue: forwarded rows, filtered; approve, return or reject one or many at once.
 
-use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, csrf};
+use crate::auth::Office;
 use crate::db::nominations::{QueueFilter, queue};
-use crate::db::{self, workflow};
+use crate::db::workflow;
 use crate::domain::nomination::{ReviewDecision, RowStatus};
 use crate::domain::product::CATEGORIES;
-use crate::domain::{OrgKind, region};
+use crate::domain::region;
 use crate::error::AppError;
-use crate::telemetry::spawn_blocking_in_span;
 use crate::web::nav::Nav;
-use crate::web::{State, refresh_search, render, see_other};
+use crate::web::{State, render, see_other};
 
 /// Rows shown at once; the office narrows by city, county or category beyond that.
 const QUEUE_LIMIT: i64 = 500;
@@ -79,36 +77,34 @@ impl QueueQuery {
 
 pub async fn queue_page(
     state: State,
-    user: CurrentUser,
-    session: Session,
+    _office: Office,
+    nav: Nav,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
-    user.require(OrgKind::Office)?;
     let query = query.into_inner();
     let filter = query.to_filter()?;
-    let pool = state.pool.clone();
     let shown_status = filter.status.unwrap_or(RowStatus::Pending);
-    let rows = spawn_blocking_in_span(move || -> Result<Vec<QueueRow>, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        Ok(queue(&mut conn, &filter, QUEUE_LIMIT)?
-            .into_iter()
-            .map(|(row, county)| QueueRow {
-                id: row.id,
-                batch_id: row.batch_id,
-                county_name: region::county(&county).map(|c| c.name).unwrap_or("").to_owned(),
-                row_no: row.row_no,
-                supplier_name: row.supplier_name.clone(),
-                product_name: row.product_name.clone(),
-                category: row.category.clone().unwrap_or_default(),
-                poor_people: row.poor_people_supported.map(|n| n.to_string()).unwrap_or_default(),
-                status: row.status(),
-                reason: row.review_reason.clone(),
-            })
-            .collect())
-    })
-    .await??;
+    let rows = state
+        .db(move |conn| -> Result<Vec<QueueRow>, AppError> {
+            Ok(queue(conn, &filter, QUEUE_LIMIT)?
+                .into_iter()
+                .map(|(row, county)| QueueRow {
+                    id: row.id,
+                    batch_id: row.batch_id,
+                    county_name: region::county(&county).map(|c| c.name).unwrap_or("").to_owned(),
+                    row_no: row.row_no,
+                    supplier_name: row.supplier_name.clone(),
+                    product_name: row.product_name.clone(),
+                    category: row.category.clone().unwrap_or_default(),
+                    poor_people: row.poor_people_supported.map(|n| n.to_string()).unwrap_or_default(),
+                    status: row.status(),
+                    reason: row.review_reason.clone(),
+                })
+                .collect())
+        })
+        .await?;
     render(&QueuePage {
-        nav: Nav::from_session(&session),
+        nav,
         rows,
         query,
         cities: region::cities().iter().map(|c| (c.code, c.name)).collect(),
@@ -126,7 +122,6 @@ pub async fn queue_page(
 
 #[derive(Debug, Deserialize)]
 struct DecisionForm {
-    csrf_token: String,
     #[serde(default)]
     row_ids: Vec<i32>,
     decision: String,
@@ -137,31 +132,23 @@ struct DecisionForm {
 }
 
 /// Approves, returns or rejects the chosen rows, all in one transaction.
-pub async fn decide(
-    state: State,
-    user: CurrentUser,
-    session: Session,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+pub async fn decide(state: State, office: Office, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let form: DecisionForm =
         serde_html_form::from_bytes(&body).map_err(|e| AppError::BadRequest(format!("审核表单内容有误：{e}")))?;
-    csrf::verify(&session, &form.csrf_token)?;
-    user.require(OrgKind::Office)?;
     let decision = ReviewDecision::parse(&form.decision)
         .ok_or_else(|| AppError::BadRequest(format!("审核结论“{}”无效", form.decision)))?;
     if form.row_ids.is_empty() {
         return Err(AppError::BadRequest("请先勾选要处理的行。".to_owned()));
     }
-    let pool = state.pool.clone();
     let app = state.clone();
     let (ids, reason) = (form.row_ids.clone(), form.reason.clone());
-    spawn_blocking_in_span(move || -> Result<Vec<String>, AppError> {
-        let mut conn = db::connection::get(&pool)?;
-        let result = workflow::decide_rows(&mut conn, &ids, decision, &reason, &user.actor())?;
-        refresh_search(&app, &mut conn);
-        Ok(result)
-    })
-    .await??;
+    state
+        .db(move |conn| -> Result<Vec<String>, AppError> {
+            let result = workflow::decide_rows(conn, &ids, decision, &reason, &office.actor())?;
+            app.refresh_search(conn);
+            Ok(result)
+        })
+        .await?;
     let back = if form.back.starts_with("/nominations/") || form.back.starts_with("/office/") {
         form.back
     } else {

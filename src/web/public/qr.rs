@@ -61,14 +61,11 @@ async fn image(state: State, code: String, lot: Option<String>, format: Format) 
     let missing = || AppError::NotFound(format!("目录中没有编码“{code}”的产品或批次。"));
     let catalogue = CatalogueCode::parse(&code).map_err(|_| missing())?;
     let lot = lot.map(|l| LotCode::parse(&l)).transpose().map_err(|_| missing())?;
-    let pool = state.pool.clone();
     let base = state.settings.public_base();
-    let url = spawn_blocking_in_span(move || -> DbResult<Option<String>> {
-        let mut conn = db::connection::get(&pool)?;
-        code_url(&mut conn, &base, &catalogue, lot.as_ref())
-    })
-    .await??
-    .ok_or_else(missing)?;
+    let url = state
+        .db(move |conn| code_url(conn, &base, &catalogue, lot.as_ref()))
+        .await?
+        .ok_or_else(missing)?;
     let (content_type, body) = match format {
         Format::Png => ("image/png", spawn_blocking_in_span(move || qr::png(&url)).await?),
         Format::Svg => ("image/svg+xml", qr::svg(&url).map(String::into_bytes)),

@@ -3,14 +3,12 @@
 
 use std::collections::HashMap;
 
-use actix_session::Session;
 use actix_web::HttpResponse;
 use askama::Template;
 
 use crate::db::{self, DbResult};
 use crate::domain::region;
 use crate::error::AppError;
-use crate::telemetry::spawn_blocking_in_span;
 use crate::web::nav::Nav;
 use crate::web::{State, render};
 
@@ -37,13 +35,10 @@ struct CountyView {
     listed_products: i64,
 }
 
-pub async fn page(state: State, session: Session) -> Result<HttpResponse, AppError> {
-    let pool = state.pool.clone();
-    let counts: HashMap<String, i64> = spawn_blocking_in_span(move || -> DbResult<_> {
-        let mut conn = db::connection::get(&pool)?;
-        Ok(db::products::listed_count_by_county(&mut conn)?.into_iter().collect())
-    })
-    .await??;
+pub async fn page(state: State, nav: Nav) -> Result<HttpResponse, AppError> {
+    let counts: HashMap<String, i64> = state
+        .db(move |conn| -> DbResult<_> { Ok(db::products::listed_count_by_county(conn)?.into_iter().collect()) })
+        .await?;
     let cities = region::cities()
         .iter()
         .map(|city| {
@@ -65,8 +60,5 @@ pub async fn page(state: State, session: Session) -> Result<HttpResponse, AppErr
             }
         })
         .collect();
-    render(&RegionsPage {
-        nav: Nav::from_session(&session),
-        cities,
-    })
+    render(&RegionsPage { nav, cities })
 }

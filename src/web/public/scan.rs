@@ -13,13 +13,12 @@ use askama::Template;
 
 use crate::db::products::Product;
 use crate::db::trace::{MediaOwner, ProductBatch, TraceMedia, TraceRecord};
-use crate::db::{self, DbConnection, DbResult};
+use crate::db::{DbConnection, DbResult};
 use crate::domain::{
     CatalogueCode, Fen, InspectionResult, ListingStatus, LotCode, PovertyRegionKind, Quantity, TraceStage, region,
 };
 use crate::error::AppError;
 use crate::qr;
-use crate::telemetry::spawn_blocking_in_span;
 use crate::web::{State, china_time};
 
 /// How the scanned code names the product.
@@ -81,16 +80,15 @@ async fn serve(
         return Ok(html(page.html.clone()));
     }
     let generation = state.scan_pages.generation();
-    let pool = state.pool.clone();
     let lot_code = lot.as_ref().map(|l| l.as_str().to_owned());
-    let record = spawn_blocking_in_span(move || -> DbResult<Option<TraceRecord>> {
-        let mut conn = db::connection::get(&pool)?;
-        let Some(product) = find(&mut conn, &lookup)? else {
-            return Ok(None);
-        };
-        TraceRecord::load(&mut conn, product, lot_code.as_deref())
-    })
-    .await??;
+    let record = state
+        .db(move |conn| -> DbResult<Option<TraceRecord>> {
+            let Some(product) = find(conn, &lookup)? else {
+                return Ok(None);
+            };
+            TraceRecord::load(conn, product, lot_code.as_deref())
+        })
+        .await?;
     let Some(record) = record else {
         return Ok(not_in_catalogue(key.trim_start_matches('/')));
     };

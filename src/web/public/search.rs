@@ -2,17 +2,16 @@
 
 use std::sync::Arc;
 
-use actix_session::Session;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use crate::auth::MaybeUser;
 use crate::db::{self, DbResult};
 use crate::domain::product::CATEGORIES;
 use crate::domain::{Fen, ListingStatus, PovertyRegionKind, region};
 use crate::error::AppError;
 use crate::search::{FacetCount, Hit, SearchQuery, SearchResults};
-use crate::telemetry::spawn_blocking_in_span;
 use crate::web::catalogue_query::{CatalogueParams, facet_label};
 use crate::web::nav::Nav;
 use crate::web::response_cache::Audience;
@@ -241,12 +240,12 @@ fn facet_group<'a>(
 
 pub async fn page(
     state: State,
-    session: Session,
+    nav: Nav,
+    viewer: MaybeUser,
     req: HttpRequest,
     params: web::Query<CatalogueParams>,
 ) -> Result<HttpResponse, AppError> {
     let params = params.into_inner();
-    let nav = Nav::from_session(&session);
     // A visitor's page depends on the query string alone; a signed-in user's shows who it is.
     let keep_as = nav.user.is_none().then_some(Audience::PublicPage);
     // Read before searching: a commit in between only makes the kept page unreachable, never stale.
@@ -254,7 +253,7 @@ pub async fn page(
     if let Some(body) = keep_as.and_then(|a| state.response_cache.get(generation, a, req.query_string())) {
         return Ok(html(body));
     }
-    let office = nav.user.as_ref().is_some_and(|u| u.is_office());
+    let office = viewer.is_office();
     let query = match params.to_query(office) {
         Ok(q) => q,
         Err(e) => {
@@ -355,7 +354,7 @@ struct CategoriesPage {
 }
 
 /// Browse by category, with how many listed products each holds.
-pub async fn categories(state: State, session: Session) -> Result<HttpResponse, AppError> {
+pub async fn categories(state: State, nav: Nav) -> Result<HttpResponse, AppError> {
     let q = SearchQuery {
         per_page: 1,
         ..SearchQuery::default()
@@ -371,10 +370,7 @@ pub async fn categories(state: State, session: Session) -> Result<HttpResponse, 
             )
         })
         .collect();
-    render(&CategoriesPage {
-        nav: Nav::from_session(&session),
-        categories,
-    })
+    render(&CategoriesPage { nav, categories })
 }
 
 #[derive(Template)]
@@ -427,7 +423,7 @@ pub fn load_product(conn: &mut db::DbConnection, code: &str) -> DbResult<Option<
         .load(conn)?;
     let status = ListingStatus::parse(&p.listing_status).unwrap_or(ListingStatus::Listed);
     let reason: Option<String> = events::table
-        .filter(events::entity_kind.eq("product"))
+        .filter(events::entity_kind.eq(crate::domain::Subject::Product.as_str()))
         .filter(events::entity_id.eq(p.id))
         .order(events::id.desc())
         .select(events::reason)
@@ -469,17 +465,9 @@ pub fn load_product(conn: &mut db::DbConnection, code: &str) -> DbResult<Option<
     }))
 }
 
-pub async fn product(state: State, session: Session, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn product(state: State, nav: Nav, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let code = path.into_inner();
-    let pool = state.pool.clone();
-    let view = spawn_blocking_in_span(move || -> DbResult<_> {
-        let mut conn = db::connection::get(&pool)?;
-        load_product(&mut conn, &code)
-    })
-    .await??;
+    let view = state.db(move |conn| load_product(conn, &code)).await?;
     let p = view.ok_or_else(|| AppError::NotFound("目录中没有这个编号的产品。".to_owned()))?;
-    render(&ProductPage {
-        nav: Nav::from_session(&session),
-        p,
-    })
+    render(&ProductPage { nav, p })
 }

@@ -1,0 +1,490 @@
+//! The route × role table: every route the application has, GET and POST, asked by every kind of
+//! caller, with the answer each must get. A route added without a line here fails the test.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use fupin_catalog::db::schema::{nomination_rows, product_batches, products, quality_incidents, users};
+
+use crate::helpers::{Browser, TestApp, location, spawn_app};
+
+/// The callers, in the order of each table line.
+const ROLES: [&str; 8] = [
+    "visitor",
+    "county",       // county-610924 紫阳县, in 安康市
+    "other_county", // county-610981 旬阳市, also in 安康市
+    "city",         // city-610900 安康市
+    "other_city",   // city-610100 西安市
+    "office",
+    "grassroots",
+    "temp", // city-610800, still on a temporary password
+];
+
+/// Allowed, and not sent here: a form that would change data (its workflow tests send it).
+const SKIP: u16 = 0;
+
+#[derive(Clone, Copy, PartialEq)]
+enum R {
+    County,
+    OtherCounty,
+    City,
+    OtherCity,
+    Office,
+    Grassroots,
+}
+
+const ALL_SIGNED_IN: &[R] = &[
+    R::County,
+    R::OtherCounty,
+    R::City,
+    R::OtherCity,
+    R::Office,
+    R::Grassroots,
+];
+
+/// Everyone, signed in or not, gets `status`.
+fn anyone(status: u16) -> [u16; 8] {
+    [status; 8]
+}
+
+/// Signed-in pages: a visitor is sent to sign in, a temporary password to change it, those in
+/// `allowed` get `ok`, everyone else 403.
+fn only(allowed: &[R], ok: u16) -> [u16; 8] {
+    let of = |r: R| if allowed.contains(&r) { ok } else { 403 };
+    [
+        303,
+        of(R::County),
+        of(R::OtherCounty),
+        of(R::City),
+        of(R::OtherCity),
+        of(R::Office),
+        of(R::Grassroots),
+        303,
+    ]
+}
+
+struct Fixture {
+    own_code: String,
+    lot_code: String,
+    lot_product: String,
+    gtin14: String,
+    batch: i32,
+    row: i32,
+    incident: i32,
+    user: i32,
+}
+
+async fn arrange(app: &TestApp, county: &Browser, city: &Browser, office: &Browser) -> Fixture {
+    // A product of 紫阳县 in the catalogue, through the workflow.
+    let listed = crate::nominations::submitted_batch_of(county, "紫阳毛尖").await;
+    let forwarded = city.post(&format!("/nominations/{listed}/forward"), &[]).await;
+    assert_eq!(forwarded.status().as_u16(), 303);
+    let mut conn = app.db();
+    let listed_row: i32 = nomination_rows::table
+        .filter(nomination_rows::batch_id.eq(listed))
+        .select(nomination_rows::id)
+        .first(&mut conn)
+        .unwrap();
+    let approved = office
+        .post(
+            "/office/review",
+            &[("decision", "approve"), ("row_ids", &listed_row.to_string())],
+        )
+        .await;
+    assert_eq!(approved.status().as_u16(), 303);
+    // And a batch still with the city, for the routes of a batch.
+    let batch = crate::nominations::submitted_batch(county).await;
+    let row: i32 = nomination_rows::table
+        .filter(nomination_rows::batch_id.eq(batch))
+        .select(nomination_rows::id)
+        .first(&mut conn)
+        .unwrap();
+    let own_code: String = products::table
+        .filter(products::county_code.eq("610924"))
+        .select(products::catalogue_code)
+        .first(&mut conn)
+        .expect("the demo has products of 紫阳县");
+    let (lot_product, lot_code): (String, String) = product_batches::table
+        .inner_join(products::table)
+        .select((products::catalogue_code, product_batches::lot_code))
+        .first(&mut conn)
+        .expect("the demo has batches");
+    let gtin: String = products::table
+        .filter(products::gtin.is_not_null())
+        .select(products::gtin.assume_not_null())
+        .first(&mut conn)
+        .expect("the demo has products with a barcode");
+    let gtin14 = fupin_catalog::domain::Gtin::parse(&gtin).unwrap().to_gtin14();
+    let incident_form = [
+        ("occurred_on", "2026-11-30"),
+        ("source", "市场监管抽检"),
+        ("description", "路由表测试"),
+    ];
+    let opened = office
+        .post(&format!("/office/products/{own_code}/incidents"), &incident_form)
+        .await;
+    assert_eq!(opened.status().as_u16(), 303);
+    let incident: i32 = quality_incidents::table
+        .select(quality_incidents::id)
+        .order(quality_incidents::id.desc())
+        .first(&mut conn)
+        .unwrap();
+    let user: i32 = users::table
+        .filter(users::username.eq("grassroots-01"))
+        .select(users::id)
+        .first(&mut conn)
+        .unwrap();
+    Fixture {
+        own_code,
+        lot_code,
+        lot_product,
+        gtin14,
+        batch,
+        row,
+        incident,
+        user,
+    }
+}
+
+/// A route's line: the path asked, a form for posts, and the answer per role.
+type Line = (String, Vec<(&'static str, &'static str)>, [u16; 8]);
+
+/// Each route, as (method, pattern), with its line.
+fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
+    use R::*;
+    let staff = &[County, OtherCounty, City, OtherCity, Office];
+    let own = &f.own_code;
+    let (batch, row) = (f.batch, f.row);
+    let trace_keepers = &[County, Office];
+    let no_form = Vec::new;
+    let mut t = BTreeMap::new();
+    let mut get = |pattern: &'static str, path: String, expect: [u16; 8]| {
+        t.insert(("GET", pattern), (path, Vec::new(), expect));
+    };
+    // Public
+    get("/", "/".into(), anyone(200));
+    get("/regions", "/regions".into(), anyone(200));
+    get("/search", "/search?q=茶".into(), anyone(200));
+    get("/categories", "/categories".into(), anyone(200));
+    get("/products/{code}", format!("/products/{own}"), anyone(200));
+    get("/api/v1/products", "/api/v1/products?q=茶".into(), anyone(200));
+    get(
+        "/api/v1/products/{code}",
+        format!("/api/v1/products/{own}"),
+        anyone(200),
+    );
+    get("/api/v1/suggest", "/api/v1/suggest?q=cha".into(), anyone(200));
+    get("/api/v1/openapi.json", "/api/v1/openapi.json".into(), anyone(200));
+    get("/healthz", "/healthz".into(), anyone(200));
+    get("/t/{code}/qr.png", format!("/t/{own}/qr.png"), anyone(200));
+    get("/t/{code}/qr.svg", format!("/t/{own}/qr.svg"), anyone(200));
+    let lot = format!("/t/{}/{}", f.lot_product, f.lot_code);
+    get("/t/{code}/{lot}/qr.png", format!("{lot}/qr.png"), anyone(200));
+    get("/t/{code}/{lot}/qr.svg", format!("{lot}/qr.svg"), anyone(200));
+    get("/t/{code}", format!("/t/{own}"), anyone(200));
+    get("/t/{code}/{lot}", lot.clone(), anyone(200));
+    get("/01/{gtin}", format!("/01/{}", f.gtin14), anyone(200));
+    get(
+        "/01/{gtin}/10/{lot}",
+        format!("/01/{}/10/NO-SUCH-LOT", f.gtin14),
+        anyone(404),
+    );
+    let hash = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    get("/media/{dir}/{file}", format!("/media/ba/{hash}.jpg"), anyone(404));
+    get("/assets/{path:.*}", "/assets/css/app.css".into(), anyone(200));
+    // Accounts
+    get("/login", "/login".into(), anyone(200));
+    let mut password_page = only(ALL_SIGNED_IN, 200);
+    password_page[7] = 200;
+    get("/account/password", "/account/password".into(), password_page);
+    // County unions
+    get("/county", "/county".into(), only(&[County, OtherCounty], 200));
+    get(
+        "/county/upload",
+        "/county/upload".into(),
+        only(&[County, OtherCounty], 200),
+    );
+    get(
+        "/county/template.xlsx",
+        "/county/template.xlsx".into(),
+        only(staff, 200),
+    );
+    get(
+        "/county/products",
+        "/county/products".into(),
+        only(&[County, OtherCounty], 200),
+    );
+    get(
+        "/products/{code}/trace",
+        format!("/products/{own}/trace"),
+        only(trace_keepers, 200),
+    );
+    get(
+        "/products/{code}/labels",
+        format!("/products/{own}/labels"),
+        only(trace_keepers, 200),
+    );
+    // City unions
+    get("/city", "/city".into(), only(&[City, OtherCity], 200));
+    // A batch of 紫阳县, submitted to 安康市
+    get(
+        "/nominations/{id}",
+        format!("/nominations/{batch}"),
+        only(&[County, City, Office], 200),
+    );
+    get(
+        "/nominations/{id}/rows/{row}/edit",
+        format!("/nominations/{batch}/rows/{row}/edit"),
+        only(&[County], 200),
+    );
+    // The office
+    get("/office", "/office".into(), only(&[Office], 200));
+    get("/office/review", "/office/review".into(), only(&[Office], 200));
+    get("/office/products", "/office/products".into(), only(&[Office], 200));
+    get(
+        "/office/products/{code}",
+        format!("/office/products/{own}"),
+        only(&[Office], 200),
+    );
+    get(
+        "/office/export/catalogue.{ext}",
+        "/office/export/catalogue.csv".into(),
+        only(&[Office], 200),
+    );
+    get(
+        "/office/export/nominations.{ext}",
+        "/office/export/nominations.csv?city=610900".into(),
+        only(&[City, Office], 200),
+    );
+    get("/office/scans", "/office/scans".into(), only(&[Office], 200));
+    get("/office/accounts", "/office/accounts".into(), only(&[Office], 200));
+
+    let mut post = |pattern: &'static str, path: String, form: Vec<(&'static str, &'static str)>, expect: [u16; 8]| {
+        t.insert(("POST", pattern), (path, form, expect));
+    };
+    // Signing in is for everyone; signing out and a new password for whoever is signed in.
+    post("/login", "/login".into(), no_form(), anyone(SKIP));
+    let mut signed_in_skips = [SKIP; 8];
+    signed_in_skips[0] = 303;
+    post("/logout", "/logout".into(), no_form(), signed_in_skips);
+    post(
+        "/account/password",
+        "/account/password".into(),
+        no_form(),
+        signed_in_skips,
+    );
+    let skip = |allowed: &[R]| {
+        let mut e = only(ALL_SIGNED_IN, 403);
+        for (i, r) in [County, OtherCounty, City, OtherCity, Office, Grassroots]
+            .iter()
+            .enumerate()
+        {
+            e[i + 1] = if allowed.contains(r) { SKIP } else { 403 };
+        }
+        e
+    };
+    post(
+        "/county/batches",
+        "/county/batches".into(),
+        no_form(),
+        skip(&[County, OtherCounty]),
+    );
+    post(
+        "/county/upload",
+        "/county/upload".into(),
+        no_form(),
+        skip(&[County, OtherCounty]),
+    );
+    let site = vec![("name", "路由表基地"), ("place", "某村")];
+    post(
+        "/products/{code}/trace/sites",
+        format!("/products/{own}/trace/sites"),
+        site,
+        skip(trace_keepers),
+    );
+    let lot_form = vec![("lot", "ROUTE-1"), ("inspection_result", "pending")];
+    post(
+        "/products/{code}/trace/batches",
+        format!("/products/{own}/trace/batches"),
+        lot_form,
+        skip(trace_keepers),
+    );
+    let step = vec![
+        ("occurred_on", "2026-11-01"),
+        ("stage", "harvest"),
+        ("description", "采收"),
+    ];
+    post(
+        "/products/{code}/trace/steps",
+        format!("/products/{own}/trace/steps"),
+        step,
+        skip(trace_keepers),
+    );
+    post(
+        "/products/{code}/trace/media",
+        format!("/products/{own}/trace/media"),
+        no_form(),
+        skip(trace_keepers),
+    );
+    let b = format!("/nominations/{batch}");
+    post(
+        "/nominations/{id}/rows",
+        format!("{b}/rows"),
+        no_form(),
+        skip(&[County]),
+    );
+    post(
+        "/nominations/{id}/rows/{row}/edit",
+        format!("{b}/rows/{row}/edit"),
+        no_form(),
+        skip(&[County]),
+    );
+    post(
+        "/nominations/{id}/rows/{row}/delete",
+        format!("{b}/rows/{row}/delete"),
+        no_form(),
+        skip(&[County]),
+    );
+    post(
+        "/nominations/{id}/submit",
+        format!("{b}/submit"),
+        no_form(),
+        skip(&[County]),
+    );
+    post(
+        "/nominations/{id}/forward",
+        format!("{b}/forward"),
+        no_form(),
+        skip(&[City]),
+    );
+    post(
+        "/nominations/{id}/return",
+        format!("{b}/return"),
+        vec![("reason", "x")],
+        skip(&[City]),
+    );
+    let review = vec![("decision", "approve"), ("row_ids", "1")];
+    post("/office/review", "/office/review".into(), review, skip(&[Office]));
+    let status = vec![("to", "suspended"), ("reason", "x")];
+    post(
+        "/office/products/{code}/status",
+        format!("/office/products/{own}/status"),
+        status,
+        skip(&[Office]),
+    );
+    post(
+        "/office/products/{code}/incidents",
+        format!("/office/products/{own}/incidents"),
+        no_form(),
+        skip(&[Office]),
+    );
+    let settle = vec![("to", "dismissed"), ("reason", "x")];
+    post(
+        "/office/incidents/{id}/settle",
+        format!("/office/incidents/{}/settle", f.incident),
+        settle,
+        skip(&[Office]),
+    );
+    let account = vec![
+        ("organisation_id", "1"),
+        ("username", "route-user"),
+        ("display_name", "x"),
+    ];
+    post("/office/accounts", "/office/accounts".into(), account, skip(&[Office]));
+    let u = f.user;
+    post(
+        "/office/accounts/{id}/active",
+        format!("/office/accounts/{u}/active"),
+        vec![("active", "0")],
+        skip(&[Office]),
+    );
+    post(
+        "/office/accounts/{id}/reset",
+        format!("/office/accounts/{u}/reset"),
+        no_form(),
+        skip(&[Office]),
+    );
+    t
+}
+
+#[tokio::test]
+async fn every_route_answers_each_kind_of_caller_as_it_should() {
+    let app = spawn_app().await;
+    app.seed_demo(60).await;
+    diesel::update(users::table.filter(users::username.eq("city-610800")))
+        .set(users::must_change_password.eq(true))
+        .execute(&mut app.db())
+        .unwrap();
+    let browsers = [
+        app.browser(),
+        app.signed_in("county-610924").await,
+        app.signed_in("county-610981").await,
+        app.signed_in("city-610900").await,
+        app.signed_in("city-610100").await,
+        app.signed_in("office").await,
+        app.signed_in("grassroots-01").await,
+        app.signed_in("city-610800").await,
+    ];
+    let fixture = arrange(&app, &browsers[1], &browsers[3], &browsers[5]).await;
+    let table = table(&fixture);
+
+    let routes: Vec<_> = fupin_catalog::web::route_list();
+    let missing: Vec<_> = routes.iter().filter(|r| !table.contains_key(*r)).collect();
+    assert!(missing.is_empty(), "routes with no line in the table: {missing:?}");
+    let stale: Vec<_> = table.keys().filter(|k| !routes.contains(k)).collect();
+    assert!(stale.is_empty(), "table lines for routes that do not exist: {stale:?}");
+
+    let mut failures = Vec::new();
+    for ((method, pattern), (path, form, expected)) in &table {
+        for ((role, browser), want) in ROLES.iter().zip(&browsers).zip(expected) {
+            if *want == SKIP {
+                continue;
+            }
+            let response = match *method {
+                "GET" => browser.get(path).await,
+                _ => browser.post(path, form).await,
+            };
+            let got = response.status().as_u16();
+            let to = location(&response);
+            let redirect_ok = match (got, *role) {
+                (303, "visitor") => *method == "POST" && path.ends_with("/logout") || to.starts_with("/login"),
+                (303, "temp") => to == "/account/password",
+                _ => true,
+            };
+            if got != *want || !redirect_ok {
+                failures.push(format!(
+                    "{method} {path} ({pattern}) as {role}: {got} → {to:?}, expected {want}"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} answers differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+
+    // None of the refused forms changed anything.
+    let (_, page) = browsers[3].get_text(&format!("/nominations/{}", fixture.batch)).await;
+    assert!(page.contains("已提交市总工会"), "the batch is still with the city");
+    let (_, accounts) = browsers[5].get_text("/office/accounts").await;
+    assert!(!accounts.contains("route-user"));
+}
+
+#[tokio::test]
+async fn every_get_route_answers_head_with_no_body() {
+    let app = spawn_app().await;
+    app.seed_demo(20).await;
+    for (path, status) in [
+        ("/", 200),
+        ("/search?q=茶", 200),
+        ("/login", 200),
+        ("/county", 303),
+        ("/nope", 404),
+    ] {
+        let response = app.client.head(format!("{}{path}", app.address)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "HEAD {path}");
+        assert!(response.bytes().await.unwrap().is_empty(), "HEAD {path} has no body");
+    }
+}
