@@ -5,6 +5,7 @@
 use crate::domain::{Category, CountyCode, CreditCode, Fen, Gtin, PhoneNumber, PovertyRegionKind, Quantity, region};
 
 use super::columns::fold_width;
+use super::formula::strip_csv_guard;
 use super::read::{Cell, number_text};
 
 /// Free-text cells longer than this are refused: the catalogue shows them on one line.
@@ -32,11 +33,18 @@ fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).map(fold_width).collect()
 }
 
+/// Free text as the user reads it. The `'` our CSV export puts before text that would start a
+/// formula (`'=…`, see [`super::formula`]) is not part of it.
 pub fn text(cell: &Cell) -> Result<Option<String>, String> {
     if cell.is_empty() {
         return Ok(None);
     }
-    let value = cell.display();
+    let shown = cell.display();
+    // The guard may have kept a leading tab from being trimmed; the text is trimmed as any other.
+    let value = strip_csv_guard(&shown).trim().to_owned();
+    if value.is_empty() {
+        return Ok(None);
+    }
     let chars = value.chars().count();
     if chars > MAX_TEXT_CHARS {
         return Err(format!("内容过长（{chars} 字），最多 {MAX_TEXT_CHARS} 字"));
@@ -541,6 +549,26 @@ mod tests {
     fn an_unknown_poverty_region_lists_the_choices() {
         let err = poverty_region(&t("山区")).unwrap_err();
         assert!(err.contains("定点扶贫点") && err.contains("山区"), "{err}");
+    }
+
+    #[rstest]
+    #[case(
+        "'=HYPERLINK(\"http://example.com/\",\"点击\")",
+        "=HYPERLINK(\"http://example.com/\",\"点击\")"
+    )]
+    #[case("'+紫阳富硒茶", "+紫阳富硒茶")]
+    #[case("'-王示例", "-王示例")]
+    #[case("'@250克/罐", "@250克/罐")]
+    #[case("'\t=1+1", "=1+1")]
+    #[case("'紫阳富硒茶", "'紫阳富硒茶")] // an apostrophe before ordinary text is the text's own
+    fn text_drops_the_apostrophe_our_csv_puts_before_formulas(#[case] cell: &str, #[case] value: &str) {
+        assert_eq!(text(&t(cell)), Ok(Some(value.to_owned())));
+    }
+
+    #[test]
+    fn a_guarded_text_of_the_longest_length_is_not_too_long() {
+        let value = format!("={}", "长".repeat(MAX_TEXT_CHARS - 1));
+        assert_eq!(text(&t(&format!("'{value}"))), Ok(Some(value)));
     }
 
     #[test]
