@@ -11,6 +11,8 @@ pub mod nomination;
 pub mod organisation;
 pub mod product;
 pub mod region;
+#[cfg(test)]
+pub mod strategies;
 pub mod trace;
 
 pub use codes::{CatalogueCode, CodeError, CountyCode, CreditCode, Gtin, LotCode, PhoneNumber};
