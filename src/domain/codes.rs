@@ -254,7 +254,32 @@ fn split_extension(raw: &str) -> (&str, Option<String>) {
             return (&raw[..pos], (!ext.is_empty()).then_some(ext));
         }
     }
-    (raw, None)
+    match split_normalised_extension(raw) {
+        Some((main, ext)) => (main, Some(ext.to_owned())),
+        None => (raw, None),
+    }
+}
+
+/// `029-88886666-801`, as [`PhoneNumber`] writes a landline with an extension: area code, local
+/// number and extension each in their own hyphen group. Without this the groups would run
+/// together (`010-2000000-1` would read as `010-20000001`). Other hyphenations
+/// (`138-0000-0001`, `029-8888-6666`) are not in this shape and are read digit by digit.
+fn split_normalised_extension(raw: &str) -> Option<(&str, &str)> {
+    let (main, ext) = raw.rsplit_once('-')?;
+    let (area, local) = main.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let area_len = if area.starts_with("01") || area.starts_with("02") {
+        3
+    } else {
+        4
+    };
+    let shaped = area.starts_with('0')
+        && area.len() == area_len
+        && matches!(local.len(), 7 | 8)
+        && digits(area)
+        && digits(local)
+        && digits(ext);
+    shaped.then_some((main, ext))
 }
 
 /// A production batch (lot) code, as carried in GS1 application identifier (10): at most 20
@@ -287,7 +312,11 @@ impl CatalogueCode {
         let code = input.trim();
         let refuse = || CodeError::CatalogueCode(code.to_owned());
         let (county, serial) = code.split_once('-').ok_or_else(refuse)?;
-        CountyCode::parse(county).map_err(|_| refuse())?;
+        // Exactly the six digits: `610124 -00001` would otherwise be kept with its space.
+        let county_code = CountyCode::parse(county).map_err(|_| refuse())?;
+        if county_code.as_str() != county {
+            return Err(refuse());
+        }
         if serial.len() != 5 || !serial.bytes().all(|b| b.is_ascii_digit()) || serial == "00000" {
             return Err(refuse());
         }
@@ -425,6 +454,10 @@ mod tests {
     #[case("0915-3212345", "0915-3212345")]
     #[case("09153212345", "0915-3212345")]
     #[case("029-88886666转801", "029-88886666-801")]
+    #[case("029-88886666-801", "029-88886666-801")] // the normal form reads as itself
+    #[case("010-2000000-0", "010-2000000-0")] // found by proptest: read as 010-20000000
+    #[case("029-8888-6666", "029-88886666")]
+    #[case("138-0000-0001", "13800000001")]
     fn phone_numbers_parse_and_normalise(#[case] input: &str, #[case] normalised: &str) {
         assert_eq!(PhoneNumber::parse(input).unwrap().as_str(), normalised);
     }
@@ -471,7 +504,253 @@ mod tests {
     #[case("610124-00000")]
     #[case("999999-00001")]
     #[case("61012400017")]
+    #[case("610102\u{3000}-00001")] // found by proptest: accepted and kept with the space
+    #[case("610124 -00001")]
     fn malformed_catalogue_codes_are_refused(#[case] input: &str) {
         assert!(CatalogueCode::parse(input).is_err());
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+    use proptest::sample::Index;
+
+    use super::*;
+    use crate::domain::strategies::{
+        CREDIT_CHARS, county_code, credit_check_char, credit_code, full_width, gtin, gtin_check_digit, landline,
+        lot_code, mobile, padding, user_text,
+    };
+
+    /// `code` with the character at `at` replaced by another from `alphabet`.
+    fn substitute(code: &str, at: usize, alphabet: &str, pick: Index) -> String {
+        let mut chars: Vec<char> = code.chars().collect();
+        let others: Vec<char> = alphabet.chars().filter(|c| *c != chars[at]).collect();
+        chars[at] = *pick.get(&others);
+        chars.into_iter().collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn no_code_parser_panics_and_what_each_accepts_parses_to_itself(text in user_text()) {
+            if let Ok(code) = CountyCode::parse(&text) {
+                prop_assert_eq!(CountyCode::parse(code.as_str()), Ok(code));
+            }
+            if let Ok(code) = CreditCode::parse(&text) {
+                prop_assert_eq!(CreditCode::parse(code.as_str()), Ok(code));
+            }
+            let _ = CreditCode::with_check_char(&text);
+            if let Ok(code) = Gtin::parse(&text) {
+                prop_assert_eq!(Gtin::parse(code.as_str()), Ok(code));
+            }
+            let _ = Gtin::with_check_digit(&text);
+            if let Ok(phone) = PhoneNumber::parse(&text) {
+                prop_assert_eq!(PhoneNumber::parse(phone.as_str()), Ok(phone));
+            }
+            if let Ok(lot) = LotCode::parse(&text) {
+                prop_assert_eq!(LotCode::parse(lot.as_str()), Ok(lot));
+            }
+            if let Ok(code) = CatalogueCode::parse(&text) {
+                prop_assert_eq!(CatalogueCode::parse(code.as_str()), Ok(code));
+            }
+        }
+
+        #[test]
+        fn every_county_code_round_trips(code in county_code(), left in padding(), right in padding()) {
+            let parsed = CountyCode::parse(&format!("{left}{code}{right}")).unwrap();
+            prop_assert_eq!(parsed.as_str(), code);
+            prop_assert_eq!(parsed.county().code, code);
+            prop_assert_eq!(CountyCode::parse(&format!("{parsed}")), Ok(parsed));
+        }
+
+        #[test]
+        fn valid_credit_codes_round_trip(code in credit_code()) {
+            let parsed = CreditCode::parse(&code).unwrap();
+            prop_assert_eq!(parsed.as_str(), code.as_str());
+            prop_assert_eq!(parsed.region_code(), &code[2..8]);
+            prop_assert_eq!(CreditCode::parse(&format!("{parsed}")), Ok(parsed.clone()));
+            prop_assert_eq!(CreditCode::with_check_char(&code[..17]), Ok(parsed));
+        }
+
+        #[test]
+        fn credit_codes_in_lower_case_or_padded_normalise_to_the_same_code(
+            code in credit_code(),
+            left in padding(),
+            right in padding(),
+        ) {
+            let written = format!("{left}{}{right}", code.to_lowercase());
+            prop_assert_eq!(CreditCode::parse(&written).unwrap().to_string(), code);
+        }
+
+        #[test]
+        fn a_credit_code_with_another_check_character_is_refused_naming_the_right_one(
+            code in credit_code(),
+            pick in any::<Index>(),
+        ) {
+            let mutated = substitute(&code, 17, CREDIT_CHARS, pick);
+            let expected = code.chars().last().unwrap();
+            prop_assert_eq!(
+                CreditCode::parse(&mutated),
+                Err(CodeError::CreditCodeCheck { code: mutated.clone(), expected })
+            );
+        }
+
+        /// 31 is prime and no weight is a multiple of it, so every single wrong character shows.
+        #[test]
+        fn a_credit_code_with_one_character_mistyped_is_refused(
+            code in credit_code(),
+            at in 0usize..17,
+            pick in any::<Index>(),
+        ) {
+            let mutated = substitute(&code, at, CREDIT_CHARS, pick);
+            prop_assert!(CreditCode::parse(&mutated).is_err(), "{} accepted", mutated);
+            prop_assert_ne!(credit_check_char(&mutated[..17]), credit_check_char(&code[..17]));
+        }
+
+        #[test]
+        fn valid_gtins_round_trip_and_pad_to_fourteen_digits(code in gtin()) {
+            let parsed = Gtin::parse(&code).unwrap();
+            prop_assert_eq!(parsed.as_str(), code.as_str());
+            prop_assert_eq!(Gtin::parse(&format!("{parsed}")), Ok(parsed.clone()));
+            prop_assert_eq!(Gtin::with_check_digit(&code[..code.len() - 1]), Ok(parsed.clone()));
+            let gtin14 = parsed.to_gtin14();
+            prop_assert_eq!(gtin14.len(), 14);
+            prop_assert_eq!(Gtin::parse(&gtin14).unwrap().to_gtin14(), gtin14);
+        }
+
+        #[test]
+        fn gtins_printed_with_spaces_or_hyphens_normalise_to_the_digits(
+            code in gtin(),
+            separators in prop::collection::vec(prop::option::of(prop::sample::select(vec![" ", "-", "\u{3000}"])), 14),
+        ) {
+            let written: String = code
+                .chars()
+                .zip(&separators)
+                .flat_map(|(c, sep)| [c.to_string(), sep.unwrap_or("").to_owned()])
+                .collect();
+            prop_assert_eq!(Gtin::parse(&written).unwrap().to_string(), code);
+        }
+
+        #[test]
+        fn a_gtin_with_another_check_digit_is_refused_naming_the_right_one(code in gtin(), pick in any::<Index>()) {
+            let last = code.len() - 1;
+            let mutated = substitute(&code, last, "0123456789", pick);
+            let expected = code.as_bytes()[last] - b'0';
+            prop_assert_eq!(Gtin::parse(&mutated), Err(CodeError::GtinCheck { code: mutated.clone(), expected }));
+        }
+
+        /// 3 and 1 are prime to 10, so every single wrong digit shows.
+        #[test]
+        fn a_gtin_with_one_digit_mistyped_is_refused(code in gtin(), at in any::<Index>(), pick in any::<Index>()) {
+            let at = at.index(code.len() - 1);
+            let mutated = substitute(&code, at, "0123456789", pick);
+            prop_assert!(Gtin::parse(&mutated).is_err(), "{} accepted", mutated);
+            prop_assert_ne!(gtin_check_digit(&mutated[..code.len() - 1]), gtin_check_digit(&code[..code.len() - 1]));
+        }
+
+        #[test]
+        fn gtins_typed_full_width_are_refused_not_misread(code in gtin()) {
+            // The sheet reader folds full-width digits before parsing; the parser itself takes ASCII.
+            prop_assert!(Gtin::parse(&full_width(&code)).is_err());
+        }
+
+        #[test]
+        fn mobile_numbers_round_trip_however_they_are_grouped(
+            number in mobile(),
+            country in prop::sample::select(vec!["", "+86 ", "+86-", "86", "+86"]),
+            grouping in prop::sample::select(vec![" ", "-", ""]),
+            left in padding(),
+            right in padding(),
+        ) {
+            let parsed = PhoneNumber::parse(&number).unwrap();
+            prop_assert_eq!(parsed.as_str(), number.as_str());
+            prop_assert!(parsed.is_mobile());
+            prop_assert_eq!(PhoneNumber::parse(&format!("{parsed}")), Ok(parsed.clone()));
+            let grouped = format!("{left}{country}{}{grouping}{}{grouping}{}{right}", &number[..3], &number[3..7], &number[7..]);
+            prop_assert_eq!(PhoneNumber::parse(&grouped), Ok(parsed));
+        }
+
+        #[test]
+        fn landlines_round_trip_in_their_normal_form((area, local, extension) in landline()) {
+            let normal = match &extension {
+                Some(ext) => format!("{area}-{local}-{ext}"),
+                None => format!("{area}-{local}"),
+            };
+            let parsed = PhoneNumber::parse(&normal).unwrap();
+            prop_assert_eq!(parsed.as_str(), normal.as_str());
+            prop_assert!(!parsed.is_mobile());
+            prop_assert_eq!(PhoneNumber::parse(&format!("{parsed}")), Ok(parsed));
+        }
+
+        #[test]
+        fn landlines_written_other_ways_normalise_to_the_same_number(
+            (area, local, extension) in landline(),
+            style in 0usize..4,
+            marker in prop::sample::select(vec!["转", "ext", "EXT", "分机"]),
+        ) {
+            let main = match style {
+                0 => format!("{area}{local}"),
+                1 => format!("({area}){local}"),
+                2 => format!("（{area}）{} {}", &local[..3], &local[3..]),
+                _ => format!("{area} {local}"),
+            };
+            let written = match &extension {
+                Some(ext) => format!("{main}{marker}{ext}"),
+                None => main,
+            };
+            let normal = match &extension {
+                Some(ext) => format!("{area}-{local}-{ext}"),
+                None => format!("{area}-{local}"),
+            };
+            prop_assert_eq!(PhoneNumber::parse(&written).unwrap().to_string(), normal);
+        }
+
+        #[test]
+        fn valid_lot_codes_round_trip(lot in lot_code(), left in padding(), right in padding()) {
+            let parsed = LotCode::parse(&format!("{left}{lot}{right}")).unwrap();
+            prop_assert_eq!(parsed.as_str(), lot.as_str());
+            prop_assert_eq!(LotCode::parse(&format!("{parsed}")), Ok(parsed));
+        }
+
+        #[test]
+        fn lot_codes_with_other_characters_or_too_long_are_refused(
+            lot in lot_code(),
+            extra in "[^A-Za-z0-9_.\\-\\s]",
+            at in any::<Index>(),
+        ) {
+            let mut chars: Vec<String> = lot.chars().map(String::from).collect();
+            chars.insert(at.index(chars.len() + 1), extra);
+            let with_other = chars.concat();
+            let too_long = format!("{lot}{}", "9".repeat(21 - lot.len()));
+            prop_assert!(LotCode::parse(&with_other).is_err());
+            prop_assert!(LotCode::parse(&too_long).is_err());
+        }
+
+        #[test]
+        fn catalogue_codes_round_trip(county in county_code(), serial in 1u32..=99_999) {
+            let county = CountyCode::parse(county).unwrap();
+            let code = CatalogueCode::new(&county, serial);
+            prop_assert_eq!(code.as_str(), format!("{county}-{serial:05}"));
+            prop_assert_eq!(CatalogueCode::parse(code.as_str()), Ok(code.clone()));
+            prop_assert_eq!(code.county_code(), county);
+        }
+
+        /// Padding around the code is tolerated; anything inside it is not, so an accepted code
+        /// is always the one the catalogue gave.
+        #[test]
+        fn catalogue_codes_written_with_spaces_are_the_code_or_refused(
+            county in county_code(),
+            serial in 1u32..=99_999,
+            spaces in prop::collection::vec(padding(), 4),
+        ) {
+            let written = format!("{}{county}{}-{}{serial:05}{}", spaces[0], spaces[1], spaces[2], spaces[3]);
+            let code = CatalogueCode::new(&CountyCode::parse(county).unwrap(), serial);
+            match CatalogueCode::parse(&written) {
+                Ok(parsed) => prop_assert_eq!(parsed, code),
+                Err(_) => prop_assert!(!spaces[1].is_empty() || !spaces[2].is_empty()),
+            }
+        }
     }
 }

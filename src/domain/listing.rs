@@ -173,3 +173,29 @@ mod incident_tests {
         assert!(Open.settle(Open).is_err());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::strategies::user_text;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// The office's `status` filter is read from the query string.
+        #[test]
+        fn no_status_text_panics_and_only_the_codes_are_accepted(text in user_text()) {
+            match ListingStatus::parse(&text) {
+                Ok(status) => prop_assert_eq!(status.as_str(), text.as_str()),
+                Err(err) => prop_assert_eq!(err, ListingError::Unknown(text)),
+            }
+        }
+
+        #[test]
+        fn every_status_reads_back_from_its_code(status in prop::sample::select(ListingStatus::ALL.to_vec())) {
+            prop_assert_eq!(ListingStatus::parse(status.as_str()), Ok(status));
+        }
+    }
+}

@@ -12,6 +12,8 @@ pub mod nomination;
 pub mod organisation;
 pub mod product;
 pub mod region;
+#[cfg(test)]
+pub mod strategies;
 pub mod time;
 pub mod trace;
 

@@ -85,3 +85,81 @@ mod tests {
         assert_eq!(Fen(-120).to_string(), "-1.20");
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::strategies::{padding, user_text};
+
+    /// The most fen [`Fen::parse_yuan`] reads: twelve digits of yuan and two of fen.
+    const MAX_FEN: i64 = 99_999_999_999_999;
+
+    /// `1280` → `1,280`: thousands separators as spreadsheets print them.
+    fn grouped(whole: i64) -> String {
+        let digits = whole.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn no_amount_panics_and_an_accepted_one_prints_as_a_fixed_point(text in user_text()) {
+            if let Ok(fen) = Fen::parse_yuan(&text) {
+                prop_assert!((0..=MAX_FEN).contains(&fen.0));
+                prop_assert_eq!(Fen::parse_yuan(&fen.to_string()), Ok(fen));
+            }
+        }
+
+        #[test]
+        fn every_amount_in_fen_survives_printing_and_parsing(fen in 0..=MAX_FEN) {
+            let printed = Fen(fen).to_string();
+            prop_assert_eq!(Fen::parse_yuan(&printed), Ok(Fen(fen)));
+            prop_assert_eq!(Fen(fen).yuan(), fen / 100);
+        }
+
+        #[test]
+        fn amounts_written_as_people_do_read_as_the_same_fen(
+            fen in 0..=MAX_FEN,
+            sign in prop::sample::select(vec!["", "¥", "￥"]),
+            suffix in prop::sample::select(vec!["", "元", " 元"]),
+            group in any::<bool>(),
+            left in padding(),
+            right in padding(),
+        ) {
+            let (whole, cents) = (fen / 100, fen % 100);
+            let whole = if group { grouped(whole) } else { whole.to_string() };
+            // 38.50 may be written 38.5, and 38.00 as 38.
+            let decimals = match (cents, cents % 10) {
+                (0, _) => String::new(),
+                (_, 0) => format!(".{}", cents / 10),
+                _ => format!(".{cents:02}"),
+            };
+            let written = format!("{left}{sign}{whole}{decimals}{suffix}{right}");
+            prop_assert_eq!(Fen::parse_yuan(&written), Ok(Fen(fen)));
+        }
+
+        #[test]
+        fn negative_and_oversized_amounts_are_refused(fen in (MAX_FEN + 1)..i64::MAX, negative in 1..=MAX_FEN) {
+            prop_assert!(Fen::parse_yuan(&Fen(fen).to_string()).is_err());
+            prop_assert!(Fen::parse_yuan(&Fen(-negative).to_string()).is_err());
+        }
+
+        #[test]
+        fn display_never_panics_and_keeps_two_decimals(fen in any::<i64>()) {
+            let printed = Fen(fen).to_string();
+            let (whole, cents) = printed.rsplit_once('.').unwrap();
+            prop_assert_eq!(cents.len(), 2);
+            prop_assert_eq!(whole.starts_with('-'), fen < 0);
+        }
+    }
+}

@@ -161,3 +161,51 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::strategies::{padding, user_text};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// The search filters and the nomination form read these from user text.
+        #[test]
+        fn no_category_or_poverty_kind_text_panics_and_what_is_accepted_prints_as_itself(text in user_text()) {
+            if let Ok(category) = Category::parse(&text) {
+                prop_assert!(CATEGORIES.contains(&category.as_str()));
+                prop_assert_eq!(Category::parse(&category.to_string()), Ok(category));
+            }
+            if let Some(kind) = PovertyRegionKind::parse(&text) {
+                prop_assert_eq!(PovertyRegionKind::parse(kind.as_str()), Some(kind));
+            }
+        }
+
+        #[test]
+        fn every_category_and_poverty_kind_reads_back(
+            name in prop::sample::select(CATEGORIES.to_vec()),
+            kind in prop::sample::select(PovertyRegionKind::ALL.to_vec()),
+            left in padding(),
+            right in padding(),
+        ) {
+            let parsed = Category::parse(&format!("{left}{name}{right}")).unwrap();
+            prop_assert_eq!(parsed.as_str(), name);
+            prop_assert_eq!(PovertyRegionKind::parse(kind.as_str()), Some(kind));
+            prop_assert_eq!(PovertyRegionKind::parse(kind.label()), Some(kind));
+        }
+
+        #[test]
+        fn quantities_display_their_amount_exactly(milli in 0i64..=i64::MAX, unit in "[a-z吨斤箱]{1,3}") {
+            let printed = Quantity { milli, unit: unit.clone() }.to_string();
+            let (amount, printed_unit) = printed.split_once(' ').unwrap();
+            prop_assert_eq!(printed_unit, unit.as_str());
+            let (whole, frac) = amount.split_once('.').unwrap_or((amount, ""));
+            prop_assert!(frac.len() <= 3 && !frac.ends_with('0'));
+            prop_assert_eq!(whole.parse::<i64>().unwrap(), milli / 1000);
+            prop_assert_eq!(format!("{frac:0<3}").parse::<i64>().unwrap(), milli % 1000);
+        }
+    }
+}

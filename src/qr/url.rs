@@ -200,3 +200,135 @@ mod tests {
         assert!(err.to_string().contains("批次号"));
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use percent_encoding::percent_encode_byte;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::strategies::{county_code, gs1_lot, gtin, lot_code, user_text};
+    use crate::domain::{CodeError, CountyCode};
+
+    const BASE: &str = "https://fupin.example.cn";
+
+    fn catalogue_code() -> impl Strategy<Value = CatalogueCode> {
+        (county_code(), 1u32..=99_999)
+            .prop_map(|(county, serial)| CatalogueCode::new(&CountyCode::parse(county).unwrap(), serial))
+    }
+
+    /// The path segments after the base, as the router hands them over.
+    fn segments(url: &str) -> Vec<&str> {
+        url.strip_prefix(BASE)
+            .expect("the URL starts with the base")
+            .split('/')
+            .skip(1)
+            .collect()
+    }
+
+    /// `lot` with the characters chosen by `escape` written as `%XX`, in upper or lower case hex,
+    /// as other Digital Link software may write them.
+    fn escaped(lot: &str, escape: &[bool], lower: bool) -> String {
+        lot.bytes()
+            .zip(escape.iter().chain(std::iter::repeat(&false)))
+            .map(|(b, escape)| match (escape, lower) {
+                (false, _) => char::from(b).to_string(),
+                (true, false) => percent_encode_byte(b).to_owned(),
+                (true, true) => percent_encode_byte(b).to_lowercase(),
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn no_digital_link_path_panics(gtin_segment in user_text(), lot_segment in proptest::option::of(user_text())) {
+            if let Ok((gtin, lot)) = parse_digital_link(&gtin_segment, lot_segment.as_deref()) {
+                prop_assert_eq!(gtin.as_str(), gtin_segment.as_str());
+                prop_assert_eq!(lot.is_some(), lot_segment.is_some());
+            }
+        }
+
+        #[test]
+        fn a_digital_link_reads_back_as_the_gtin_and_lot_it_was_made_from(
+            gtin in gtin(),
+            lot in proptest::option::of(lot_code()),
+            catalogue in catalogue_code(),
+            slashes in "/{0,2}",
+        ) {
+            let gtin = Gtin::parse(&gtin).unwrap();
+            let lot = lot.map(|l| LotCode::parse(&l).unwrap());
+            let url = product_url(&format!("{BASE}{slashes}"), &catalogue, Some(&gtin), lot.as_ref());
+            let path = segments(&url);
+            prop_assert_eq!(path[0], "01");
+            let (read_gtin, read_lot) = match lot {
+                Some(_) => {
+                    prop_assert_eq!(path.len(), 4);
+                    prop_assert_eq!(path[2], "10");
+                    parse_digital_link(path[1], Some(path[3])).unwrap()
+                }
+                None => {
+                    prop_assert_eq!(path.len(), 2);
+                    parse_digital_link(path[1], None).unwrap()
+                }
+            };
+            prop_assert_eq!(read_gtin.to_gtin14(), gtin.to_gtin14());
+            prop_assert_eq!(read_lot, lot);
+        }
+
+        #[test]
+        fn a_short_link_reads_back_as_the_catalogue_code_and_lot(
+            catalogue in catalogue_code(),
+            lot in proptest::option::of(lot_code()),
+        ) {
+            let lot = lot.map(|l| LotCode::parse(&l).unwrap());
+            let url = product_url(BASE, &catalogue, None, lot.as_ref());
+            let path = segments(&url);
+            prop_assert_eq!(path[0], "t");
+            prop_assert_eq!(CatalogueCode::parse(path[1]), Ok(catalogue));
+            let read_lot = path.get(2).map(|l| LotCode::parse(l).unwrap());
+            prop_assert_eq!(read_lot, lot);
+        }
+
+        #[test]
+        fn a_percent_encoded_lot_reads_as_the_lot(
+            gtin in gtin(),
+            lot in lot_code(),
+            escape in prop::collection::vec(any::<bool>(), 20),
+            lower in any::<bool>(),
+        ) {
+            let gtin14 = Gtin::parse(&gtin).unwrap().to_gtin14();
+            let segment = escaped(&lot, &escape, lower);
+            let (_, read) = parse_digital_link(&gtin14, Some(&segment)).unwrap();
+            prop_assert_eq!(read.map(|l| l.to_string()), Some(lot));
+        }
+
+        /// A lot may hold any of GS1's 82 characters in a barcode; one we accept reads back as
+        /// itself once encoded, and any other is refused as a lot, never read as something else.
+        #[test]
+        fn a_gs1_lot_is_read_as_itself_or_refused(gtin in gtin(), lot in gs1_lot()) {
+            let gtin14 = Gtin::parse(&gtin).unwrap().to_gtin14();
+            let segment = encode_segment(&lot);
+            prop_assert!(segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+            match parse_digital_link(&gtin14, Some(&segment)) {
+                Ok((_, read)) => prop_assert_eq!(read.map(|l| l.to_string()), Some(lot)),
+                Err(err) => {
+                    prop_assert!(LotCode::parse(&lot).is_err());
+                    prop_assert!(matches!(err, QrError::Code(CodeError::Lot(_))), "{:?}", err);
+                }
+            }
+        }
+
+        #[test]
+        fn a_gtin_segment_is_refused_unless_it_is_fourteen_digits(gtin in gtin()) {
+            let parsed = Gtin::parse(&gtin).unwrap();
+            let result = parse_digital_link(&gtin, None);
+            if gtin.len() == 14 {
+                prop_assert_eq!(result.ok().map(|(g, _)| g), Some(parsed));
+            } else {
+                prop_assert!(matches!(result, Err(QrError::DigitalLinkGtin(_))), "{:?}", result);
+            }
+        }
+    }
+}

@@ -547,3 +547,235 @@ mod tests {
         assert!(SearchQuery::text("茶".repeat(200)).validate().is_ok());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+    use super::*;
+    use crate::domain::region;
+    use crate::domain::strategies::user_text;
+    use crate::search::{ProductDoc, SearchIndex};
+
+    /// Query text as a user writes `terms`: phrases in quotes, exclusions behind `-`, spaces between.
+    fn print(terms: &[QueryTerm]) -> String {
+        let written: Vec<String> = terms
+            .iter()
+            .map(|t| {
+                let body = if t.exact {
+                    format!("\"{}\"", t.text)
+                } else {
+                    t.text.clone()
+                };
+                if t.excluded { format!("-{body}") } else { body }
+            })
+            .collect();
+        written.join(" ")
+    }
+
+    fn searchable(text: &str) -> bool {
+        text.chars().any(char::is_alphanumeric)
+    }
+
+    /// A word: no space or quote in it, not starting with a minus, something to search for.
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[^\\s\"“”\\-－][^\\s\"“”]{0,8}",
+            "[a-z]{1,12}",
+            "[\u{4e00}-\u{9fa5}]{1,6}"
+        ]
+        .prop_filter("something to search for", |t| searchable(t))
+    }
+
+    /// A phrase: anything but a quote, spaces and control characters included.
+    fn phrase() -> impl Strategy<Value = String> {
+        "[^\"“”]{1,12}".prop_filter("something to search for", |t| searchable(t))
+    }
+
+    fn terms() -> impl Strategy<Value = Vec<QueryTerm>> {
+        let term = (
+            prop_oneof![word().prop_map(|w| (w, false)), phrase().prop_map(|p| (p, true))],
+            any::<bool>(),
+        )
+            .prop_map(|((text, exact), excluded)| QueryTerm { text, exact, excluded });
+        prop::collection::vec(term, 1..6).prop_filter("a term to find", |terms| terms.iter().any(|t| !t.excluded))
+    }
+
+    /// Text as typed into the search box: pasted anything, pieces of product names and pinyin
+    /// between quotes, minus signs and punctuation, up to and past the length limit.
+    fn typed_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            prop::sample::select(vec![
+                "紫阳",
+                "富硒茶",
+                "洛川",
+                "苹果",
+                "猕猴桃",
+                "luochuan",
+                "lcpg",
+                "zy",
+                "610924-00001",
+                "-",
+                "－",
+                "\"",
+                "“",
+                "”",
+                " ",
+                "　",
+                "，",
+                "SC",
+                "500g",
+                "x",
+            ])
+            .prop_map(str::to_owned),
+            "[a-z]{1,20}",
+            user_text(),
+        ];
+        prop_oneof![
+            prop::collection::vec(piece, 0..12).prop_map(|p| p.concat()),
+            user_text(),
+            "\\PC{190,210}",
+            "[a-z]{100,200}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn no_query_text_panics_and_its_terms_are_well_formed(text in typed_text()) {
+            if let Ok(terms) = parse_text(&text) {
+                for term in &terms {
+                    prop_assert!(searchable(&term.text), "{:?}", term);
+                    if !term.exact {
+                        prop_assert!(!term.text.contains(|c: char| c.is_whitespace() || is_quote(c)), "{:?}", term);
+                    }
+                }
+                prop_assert!(terms.is_empty() || terms.iter().any(|t| !t.excluded));
+                // What was read prints as text that reads the same.
+                prop_assert_eq!(parse_text(&print(&terms)).ok(), Some(terms));
+            }
+        }
+
+        #[test]
+        fn words_phrases_and_exclusions_survive_printing_and_parsing(terms in terms()) {
+            prop_assert_eq!(parse_text(&print(&terms)).ok(), Some(terms));
+        }
+
+        #[test]
+        fn a_request_is_valid_exactly_when_every_limit_holds(
+            text in typed_text(),
+            page in prop_oneof![0u32..=3, any::<u32>()],
+            per_page in prop_oneof![0u32..=101, any::<u32>()],
+            min in proptest::option::of(any::<i64>()),
+            max in proptest::option::of(any::<i64>()),
+        ) {
+            let q = SearchQuery { text: text.clone(), page, per_page, min_price_fen: min, max_price_fen: max, ..SearchQuery::default() };
+            let valid = text.chars().count() <= MAX_TEXT_CHARS
+                && page >= 1
+                && (1..=MAX_PER_PAGE).contains(&per_page)
+                && u64::from(page) * u64::from(per_page) <= MAX_RESULT_WINDOW
+                && !matches!((min, max), (Some(min), Some(max)) if min > max);
+            prop_assert_eq!(q.validate().is_ok(), valid);
+            if valid {
+                prop_assert!(q.offset() < MAX_RESULT_WINDOW as usize);
+            }
+        }
+    }
+
+    fn product(id: i32, name: &str, county: &str, price_fen: i64) -> ProductDoc {
+        let county = region::county(county).expect("a county from the table");
+        ProductDoc {
+            id,
+            catalogue_code: format!("{}-{id:05}", county.code),
+            name: name.to_owned(),
+            description: format!("{}出产的{name}，富含硒元素。", county.name),
+            supplier_name: format!("{}示例农业专业合作社", county.name),
+            county_code: county.code.to_owned(),
+            county_name: county.name.to_owned(),
+            city_code: county.city_code.to_owned(),
+            city_name: county.city_name.to_owned(),
+            category: "茶叶".to_owned(),
+            poverty_region_kind: PovertyRegionKind::PovertyCounty,
+            listing_status: if id % 3 == 0 {
+                ListingStatus::Suspended
+            } else {
+                ListingStatus::Listed
+            },
+            unit_price_fen: price_fen,
+            listed_at: NaiveDate::from_ymd_opt(2024, 3, id as u32)
+                .unwrap()
+                .and_hms_opt(8, 0, 0)
+                .unwrap(),
+        }
+    }
+
+    /// Whatever the text and the filters, a search answers or says what is wrong with the
+    /// request; it never panics, and neither does a suggestion.
+    #[test]
+    fn any_search_of_a_small_catalogue_answers_or_refuses() {
+        let index = SearchIndex::in_memory().unwrap();
+        let products = [
+            product(1, "紫阳富硒茶", "610924", 12_800),
+            product(2, "洛川红富士苹果", "610629", 8_800),
+            product(3, "周至猕猴桃（SC认证 500g×2）", "610124", 5_800),
+            product(4, "A-1 特级“翠峰”绿茶", "610924", 0),
+        ];
+        index.rebuild(products.into_iter(), |_| {}).unwrap();
+        assert_eq!(
+            index.search(&SearchQuery::text("富硒茶")).unwrap().total,
+            1,
+            "the catalogue is searchable"
+        );
+        let query = (
+            typed_text(),
+            proptest::option::of(prop::sample::select(vec!["610900", "610600", "999999"])),
+            proptest::option::of(prop::sample::select(vec!["610924", "610124", "610100"])),
+            prop::sample::select(vec![
+                StatusFilter::ListedOnly,
+                StatusFilter::All,
+                StatusFilter::Only(ListingStatus::Suspended),
+            ]),
+            proptest::option::of(0i64..20_000),
+            proptest::option::of(0i64..20_000),
+            prop::sample::select(vec![Sort::Relevance, Sort::PriceAsc, Sort::PriceDesc, Sort::Newest]),
+            1u32..=3,
+            1u32..=MAX_PER_PAGE,
+        );
+        let mut runner = TestRunner::new(Config {
+            cases: 128,
+            ..Config::default()
+        });
+        runner
+            .run(
+                &query,
+                |(text, city, county, statuses, min, max, sort, page, per_page)| {
+                    let q = SearchQuery {
+                        text: text.clone(),
+                        city: city.map(str::to_owned),
+                        county: county.map(str::to_owned),
+                        statuses,
+                        min_price_fen: min,
+                        max_price_fen: max,
+                        sort,
+                        page,
+                        per_page,
+                        ..SearchQuery::default()
+                    };
+                    match index.search(&q) {
+                        Ok(results) => {
+                            prop_assert!(results.hits.len() <= per_page as usize);
+                            prop_assert!(results.total <= 4);
+                        }
+                        Err(SearchError::InvalidQuery(_)) => {}
+                        Err(other) => return Err(TestCaseError::fail(format!("{text:?}: {other}"))),
+                    }
+                    prop_assert!(index.suggest(&text, 10).len() <= 10);
+                    Ok(())
+                },
+            )
+            .unwrap();
+    }
+}

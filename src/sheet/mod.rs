@@ -7,6 +7,7 @@
 
 mod catalogue;
 mod columns;
+mod formula;
 mod import;
 mod read;
 pub mod sample;

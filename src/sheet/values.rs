@@ -5,6 +5,7 @@
 use crate::domain::{Category, CountyCode, CreditCode, Fen, Gtin, PhoneNumber, PovertyRegionKind, Quantity, region};
 
 use super::columns::fold_width;
+use super::formula::strip_csv_guard;
 use super::read::{Cell, number_text};
 
 /// Free-text cells longer than this are refused: the catalogue shows them on one line.
@@ -32,11 +33,18 @@ fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).map(fold_width).collect()
 }
 
+/// Free text as the user reads it. The `'` our CSV export puts before text that would start a
+/// formula (`'=…`, see [`super::formula`]) is not part of it.
 pub fn text(cell: &Cell) -> Result<Option<String>, String> {
     if cell.is_empty() {
         return Ok(None);
     }
-    let value = cell.display();
+    let shown = cell.display();
+    // The guard may have kept a leading tab from being trimmed; the text is trimmed as any other.
+    let value = strip_csv_guard(&shown).trim().to_owned();
+    if value.is_empty() {
+        return Ok(None);
+    }
     let chars = value.chars().count();
     if chars > MAX_TEXT_CHARS {
         return Err(format!("内容过长（{chars} 字），最多 {MAX_TEXT_CHARS} 字"));
@@ -235,16 +243,25 @@ pub fn poverty_region(cell: &Cell) -> Result<Option<PovertyRegionKind>, String> 
     })
 }
 
-/// A price in yuan. Number cells are rounded to the fen only when they are already within a
-/// rounding error of it (a formula such as =A1*1.1); anything finer is refused.
+/// A price in yuan. A number cell is read by its digits (`168.5`, as the export writes
+/// `fen / 100`); one whose digits go past the fen is rounded only when it is within a rounding
+/// error of it (a formula such as =A1*1.1); anything finer is refused.
 pub fn unit_price(cell: &Cell) -> Result<Option<Fen>, String> {
     let refuse = |shown: String| format!("单价“{shown}”无效：请填写以元为单位的数字，最多两位小数，如 38 或 38.50");
     match cell {
         Cell::Empty => Ok(None),
         Cell::Number(n) => {
+            // Not `n < 0.0 || n >= 1e12`: NaN passes both and would become 0 fen.
+            if !(0.0..1e12).contains(n) {
+                return Err(refuse(number_text(*n)));
+            }
+            if let Ok(fen) = Fen::parse_yuan(&number_text(*n)) {
+                return Ok(Some(fen));
+            }
+            // A formula's result, such as 38.5 * 1.1 = 42.35000000000001.
             let fen = n * 100.0;
             let rounded = fen.round();
-            if *n < 0.0 || *n >= 1e12 || (fen - rounded).abs() > 1e-6 {
+            if (fen - rounded).abs() > 1e-6 {
                 return Err(refuse(number_text(*n)));
             }
             Ok(Some(Fen(rounded as i64)))
@@ -337,10 +354,11 @@ fn split_wan(text: &str) -> (bool, &str) {
     }
 }
 
-/// A unit is a short word: 吨, 公斤, kg, 箱, 件 … — not digits, not a sentence.
+/// A unit is a short word: 吨, 公斤, kg, 箱, 件 … — not digits, not a sentence, and not a second
+/// 万 (`5万万斤` would print as `50000 万斤` and read back ten thousand times larger).
 fn is_plausible_unit(unit: &str) -> bool {
     let chars = unit.chars().count();
-    (1..=4).contains(&chars) && unit.chars().all(|c| c.is_alphabetic())
+    (1..=4).contains(&chars) && unit.chars().all(|c| c.is_alphabetic()) && !unit.starts_with('万')
 }
 
 /// `2.5` × 10 000 → 25 000 000 thousandths, exactly; `None` when finer than a thousandth or too big.
@@ -423,6 +441,8 @@ mod tests {
     #[case("")]
     #[case("50")]
     #[case("50-60吨")]
+    #[case("1万万")] // found by proptest: read as 10000 万, which reads back as 1亿
+    #[case("5万万斤")]
     fn form_field_quantities_refuse_what_they_cannot_read(#[case] input: &str) {
         assert!(parse_quantity(input).is_err());
     }
@@ -513,6 +533,8 @@ mod tests {
     #[case(Cell::Number(42.35 * 1.0), 4235)]
     #[case(t("￥38.50"), 3850)]
     #[case(t("38元"), 3800)]
+    #[case(Cell::Number(34_931_626_030.09), 3_493_162_603_009)] // found by proptest: refused
+    #[case(Cell::Number(38.5 * 1.1), 4235)]
     fn unit_prices_become_fen(#[case] cell: Cell, #[case] fen: i64) {
         assert_eq!(unit_price(&cell), Ok(Some(Fen(fen))));
     }
@@ -521,6 +543,8 @@ mod tests {
     #[case(Cell::Number(38.505))]
     #[case(Cell::Number(-1.0))]
     #[case(t("面议"))]
+    #[case(Cell::Number(f64::NAN))] // found by proptest: read as 0.00
+    #[case(Cell::Number(f64::INFINITY))]
     fn unit_prices_refuse_what_is_not_yuan(#[case] cell: Cell) {
         assert!(unit_price(&cell).unwrap_err().contains("最多两位小数"));
     }
@@ -543,9 +567,312 @@ mod tests {
         assert!(err.contains("定点扶贫点") && err.contains("山区"), "{err}");
     }
 
+    #[rstest]
+    #[case(
+        "'=HYPERLINK(\"http://example.com/\",\"点击\")",
+        "=HYPERLINK(\"http://example.com/\",\"点击\")"
+    )]
+    #[case("'+紫阳富硒茶", "+紫阳富硒茶")]
+    #[case("'-王示例", "-王示例")]
+    #[case("'@250克/罐", "@250克/罐")]
+    #[case("'\t=1+1", "=1+1")]
+    #[case("'紫阳富硒茶", "'紫阳富硒茶")] // an apostrophe before ordinary text is the text's own
+    fn text_drops_the_apostrophe_our_csv_puts_before_formulas(#[case] cell: &str, #[case] value: &str) {
+        assert_eq!(text(&t(cell)), Ok(Some(value.to_owned())));
+    }
+
+    #[test]
+    fn a_guarded_text_of_the_longest_length_is_not_too_long() {
+        let value = format!("={}", "长".repeat(MAX_TEXT_CHARS - 1));
+        assert_eq!(text(&t(&format!("'{value}"))), Ok(Some(value)));
+    }
+
     #[test]
     fn long_text_is_refused() {
         let err = text(&t(&"长".repeat(MAX_TEXT_CHARS + 1))).unwrap_err();
         assert!(err.contains("最多 200 字"));
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::product::CATEGORIES;
+    use crate::domain::strategies::{
+        county_code, credit_code as valid_credit_code, full_width, gtin as valid_gtin, landline, mobile, padding,
+        user_text,
+    };
+    use crate::sheet::formula::csv_text;
+
+    /// Every kind of cell a workbook or a CSV can give, numbers included NaN and infinities.
+    fn any_cell() -> impl Strategy<Value = Cell> {
+        prop_oneof![
+            Just(Cell::Empty),
+            user_text().prop_map(Cell::Text),
+            any::<f64>().prop_map(Cell::Number),
+            prop::sample::select(vec![
+                f64::NAN,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                -0.0,
+                1e15,
+                -1e15,
+                1e300,
+                f64::MAX,
+                f64::MIN_POSITIVE,
+                4_294_967_296.0,
+            ])
+            .prop_map(Cell::Number),
+            user_text().prop_map(Cell::Error),
+        ]
+    }
+
+    /// Units as forms write them: the common ones, Latin abbreviations and Chinese words. Never
+    /// one the reader takes apart (万 in front, 每年 or 左右 behind, 至 or 到 for a range).
+    fn unit() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "吨",
+                "斤",
+                "公斤",
+                "千克",
+                "克",
+                "箱",
+                "件",
+                "袋",
+                "盒",
+                "瓶",
+                "罐",
+                "kg",
+                "t",
+                "个",
+                "只",
+                "头",
+                "亩",
+                "株",
+                "份",
+                "套",
+                "立方米",
+            ])
+            .prop_map(str::to_owned),
+            "[a-z]{1,4}",
+            "[\u{4e00}-\u{9fa5}]{1,4}",
+        ]
+        .prop_filter("a unit the reader keeps whole", |u| {
+            !u.starts_with('万') && !u.contains(['至', '到']) && !u.ends_with("每年") && !u.ends_with("左右")
+        })
+    }
+
+    /// A positive amount in thousandths whose whole part has at most fifteen digits.
+    fn milli() -> impl Strategy<Value = i64> {
+        prop_oneof![1i64..=100_000_000, 1i64..=999_999_999_999_999_999]
+    }
+
+    fn t(s: &str) -> Cell {
+        Cell::Text(s.to_owned())
+    }
+
+    /// How the amount is printed without its unit: `2.5`, `50`.
+    fn amount(milli: i64) -> String {
+        Quantity {
+            milli,
+            unit: String::new(),
+        }
+        .to_string()
+        .trim()
+        .to_owned()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn no_cell_makes_a_reader_panic(cell in any_cell(), header_unit in proptest::option::of(user_text())) {
+            if let Ok(Some(value)) = text(&cell) {
+                prop_assert!(value.chars().count() <= MAX_TEXT_CHARS);
+                prop_assert_eq!(value.trim(), value.as_str());
+            }
+            let _ = row_no(&cell);
+            let _ = people(&cell);
+            let _ = county(&cell);
+            let _ = credit_code(&cell);
+            let _ = gtin(&cell);
+            let _ = phone(&cell);
+            let _ = code(&cell);
+            let _ = category(&cell);
+            let _ = poverty_region(&cell);
+            if let Ok(Some(fen)) = unit_price(&cell) {
+                prop_assert!(fen.0 >= 0);
+                if let Cell::Number(n) = cell {
+                    prop_assert!((fen.0 as f64 / 100.0 - n).abs() <= 1e-6 * n.abs().max(1.0), "{} read as {}", n, fen);
+                }
+            }
+            let _ = quantity(&cell, header_unit.as_deref());
+        }
+
+        /// What `number_text` prints is the number itself, never in exponent form.
+        #[test]
+        fn a_number_cell_reads_back_as_its_exact_digits(n in any::<f64>().prop_filter("finite", |n| n.is_finite())) {
+            let digits = number_text(n);
+            prop_assert!(!digits.contains(['e', 'E']), "{}", digits);
+            prop_assert_eq!(digits.parse::<f64>(), Ok(n));
+            if n.fract() == 0.0 && n.abs() < 1e15 {
+                prop_assert_eq!(digits, format!("{}", n as i64));
+            }
+        }
+
+        #[test]
+        fn no_quantity_text_panics_and_an_accepted_one_prints_as_a_fixed_point(
+            written in prop_oneof![user_text(), "约?[0-9,.]{1,12}万{0,2}[吨斤箱kKgG每年左右/约万]{0,4}"],
+        ) {
+            if let Ok(q) = parse_quantity(&written) {
+                prop_assert!(q.milli > 0);
+                prop_assert_eq!(parse_quantity(&q.to_string()), Ok(q));
+            }
+        }
+
+        #[test]
+        fn quantities_survive_printing_and_parsing(milli in milli(), unit in unit()) {
+            let q = Quantity { milli, unit };
+            prop_assert_eq!(parse_quantity(&q.to_string()), Ok(q.clone()));
+            // The export writes the amount and unit as one cell: `2.5吨`.
+            let cell = t(&q.to_string().replace(' ', ""));
+            prop_assert_eq!(quantity(&cell, None), Ok(Some(q)));
+        }
+
+        #[test]
+        fn quantities_written_as_people_do_read_as_the_same_amount(
+            milli in 1i64..=100_000_000_000,
+            unit in unit(),
+            about in prop::sample::select(vec!["", "约"]),
+            per_year in prop::sample::select(vec!["", "/年", "每年", "左右"]),
+            wide in any::<bool>(),
+            upper in any::<bool>(),
+            left in padding(),
+        ) {
+            let number = amount(milli);
+            let number = if wide { full_width(&number) } else { number };
+            let written_unit = if upper { unit.to_ascii_uppercase() } else { unit.clone() };
+            let written = format!("{left}{about}{number} {written_unit}{per_year}");
+            prop_assert_eq!(parse_quantity(&written), Ok(Quantity { milli, unit }));
+        }
+
+        #[test]
+        fn ten_thousands_read_as_the_whole_amount(milli_wan in 1i64..=100_000_000_000_000, unit in unit()) {
+            let written = format!("{}万{unit}", amount(milli_wan));
+            prop_assert_eq!(parse_quantity(&written), Ok(Quantity { milli: milli_wan * 10_000, unit }));
+        }
+
+        #[test]
+        fn thousands_separators_do_not_change_the_amount(whole in 1_000i64..=999_999_999_999, unit in unit()) {
+            let digits = whole.to_string();
+            let grouped: String = digits
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    let comma = i > 0 && (digits.len() - i).is_multiple_of(3);
+                    comma.then_some(',').into_iter().chain([c])
+                })
+                .collect();
+            let expected = Quantity { milli: whole * 1000, unit: unit.clone() };
+            prop_assert_eq!(parse_quantity(&format!("{grouped}{unit}")), Ok(expected));
+        }
+
+        #[test]
+        fn whole_numbers_read_from_number_and_text_cells(n in any::<u32>()) {
+            for cell in [Cell::Number(f64::from(n)), t(&n.to_string()), t(&format!("{n}人")), t(&full_width(&n.to_string()))] {
+                prop_assert_eq!(people(&cell), Ok(Some(n)));
+            }
+            prop_assert_eq!(row_no(&Cell::Number(f64::from(n))), Ok(Some(n)));
+            prop_assert_eq!(row_no(&t(&n.to_string())), Ok(Some(n)));
+        }
+
+        /// What the export writes in a 单价 cell, number or text, reads back as the same fen.
+        #[test]
+        fn prices_read_back_from_number_and_text_cells(fen in prop_oneof![0i64..=1_000_000, 0i64..=99_999_999_999_999]) {
+            let expected = Ok(Some(Fen(fen)));
+            prop_assert_eq!(unit_price(&Cell::Number(fen as f64 / 100.0)), expected.clone());
+            prop_assert_eq!(unit_price(&t(&Fen(fen).to_string())), expected.clone());
+            prop_assert_eq!(unit_price(&t(&full_width(&Fen(fen).to_string()))), expected);
+        }
+
+        #[test]
+        fn counties_read_back_by_code_or_name(code in county_code(), left in padding()) {
+            let c = region::county(code).unwrap();
+            let cells = [
+                t(&format!("{left}{code}")),
+                Cell::Number(code.parse().unwrap()),
+                t(&format!("{left}{}", c.name)),
+                t(&format!("{}{}", c.city_name, c.name)),
+                t(&format!("{}{}{}", region::PROVINCE_NAME, c.city_name, c.name)),
+            ];
+            for cell in cells {
+                prop_assert_eq!(county(&cell).map(|c| c.map(|c| c.to_string())), Ok(Some(code.to_owned())), "{:?}", cell);
+            }
+        }
+
+        #[test]
+        fn credit_codes_read_back_however_excel_kept_them(code in valid_credit_code()) {
+            let spaced: String = code.chars().flat_map(|c| [c, ' ']).collect();
+            let cells = [
+                t(&code),
+                t(&code.to_lowercase()),
+                t(&format!("'{code}")),
+                t(&format!("=\"{code}\"")),
+                t(&full_width(&code)),
+                t(&spaced),
+            ];
+            for cell in cells {
+                prop_assert_eq!(credit_code(&cell).map(|c| c.map(|c| c.to_string())), Ok(Some(code.clone())), "{:?}", cell);
+            }
+        }
+
+        #[test]
+        fn gtins_read_back_from_text_and_number_cells(code in valid_gtin()) {
+            prop_assert_eq!(gtin(&t(&code)).map(|g| g.map(|g| g.to_string())), Ok(Some(code.clone())));
+            // A number cell has no leading zeros: a GTIN that starts with 0 reads as its shorter form.
+            if !code.starts_with('0') {
+                let cell = Cell::Number(code.parse().unwrap());
+                prop_assert_eq!(gtin(&cell).map(|g| g.map(|g| g.to_string())), Ok(Some(code)));
+            }
+        }
+
+        #[test]
+        fn phones_read_back_from_text_and_number_cells(number in mobile(), (area, local, ext) in landline()) {
+            let read = |cell: &Cell| phone(cell).map(|p| p.map(|p| p.to_string()));
+            prop_assert_eq!(read(&t(&number)), Ok(Some(number.clone())));
+            prop_assert_eq!(read(&Cell::Number(number.parse().unwrap())), Ok(Some(number.clone())));
+            let landline = match ext {
+                Some(ext) => format!("{area}-{local}-{ext}"),
+                None => format!("{area}-{local}"),
+            };
+            prop_assert_eq!(read(&t(&landline)), Ok(Some(landline.clone())));
+        }
+
+        #[test]
+        fn categories_and_poverty_kinds_read_back_as_written(
+            category_name in prop::sample::select(CATEGORIES.to_vec()),
+            kind in prop::sample::select(PovertyRegionKind::ALL.to_vec()),
+            left in padding(),
+        ) {
+            prop_assert_eq!(category(&t(&format!("{left}{category_name}"))).map(|c| c.map(|c| c.to_string())), Ok(Some(category_name.to_owned())));
+            prop_assert_eq!(poverty_region(&t(kind.label())), Ok(Some(kind)));
+            prop_assert_eq!(poverty_region(&t(kind.as_str())), Ok(Some(kind)));
+        }
+
+        /// Free text as the CSV export writes it (guarded when it would start a formula) reads
+        /// back as the text. Stored text is trimmed, as both the form and the reader trim it.
+        #[test]
+        fn free_text_reads_back_as_the_export_wrote_it(
+            written in prop_oneof![
+                "[=+\\-@'\t\r]{0,3}\\PC{1,40}",
+                user_text(),
+            ].prop_map(|s| s.trim().to_owned()).prop_filter("some text", |s| !s.is_empty() && s.chars().count() <= MAX_TEXT_CHARS),
+        ) {
+            prop_assert_eq!(text(&t(&csv_text(&written))), Ok(Some(written.clone())));
+            prop_assert_eq!(text(&t(&written)).map(|v| v.map(|v| strip_csv_guard(&v).len() <= written.len())), Ok(Some(true)));
+        }
     }
 }

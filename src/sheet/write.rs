@@ -6,6 +6,7 @@ use rust_xlsxwriter::{Color, DataValidation, Format, FormatAlign, FormatBorder, 
 use crate::domain::{PovertyRegionKind, Quantity, product::CATEGORIES};
 
 use super::columns::Column;
+use super::formula::{csv_text, starts_like_formula};
 use super::{FORM_TITLE, NominationInput};
 
 /// Blank, bordered lines in the template before the footer; more can be inserted in Excel.
@@ -32,12 +33,13 @@ pub fn nominations_xlsx(title: &str, rows: &[NominationInput]) -> Vec<u8> {
 /// Nominations as CSV in the template's column order: UTF-8 with a byte-order mark, which is what
 /// makes Excel open it as UTF-8 rather than GBK. Codes are written as plain text; Excel shows long
 /// digit strings in exponent form when opening a CSV, so the xlsx export is the one to hand out.
+/// Text that would start a formula is written behind a `'` (see [`super::formula`]).
 pub fn nominations_csv(rows: &[NominationInput]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let headers: Vec<&str> = Column::all().map(Column::header).collect();
     writer.write_record(&headers).expect("writing to memory cannot fail");
     for row in rows {
-        let record: Vec<String> = Column::all().map(|c| cell_value(row, c).as_text()).collect();
+        let record: Vec<String> = Column::all().map(|c| cell_value(row, c).as_csv_field()).collect();
         writer.write_record(&record).expect("writing to memory cannot fail");
     }
     let bytes = writer.into_inner().expect("writing to memory cannot fail");
@@ -123,7 +125,8 @@ fn try_build_xlsx(
         // Filled in as people do: the value in the cell after the label.
         for (offset, value) in [lines.filled_by, lines.contact].into_iter().enumerate() {
             if !value.is_empty() {
-                sheet.write_string(row + offset as u32, 1, value)?;
+                let format = quoted_if_formula(value, &formats.form_line, &formats.quoted_form_line);
+                sheet.write_string_with_format(row + offset as u32, 1, value, format)?;
             }
         }
     }
@@ -139,6 +142,11 @@ struct Formats {
     cell: Format,
     text_cell: Format,
     price_cell: Format,
+    /// The same as `cell`, `text_cell` and `form_line`, quote-prefixed: for text that would start
+    /// a formula, so Excel keeps it as text even when someone edits the cell.
+    quoted_cell: Format,
+    quoted_text_cell: Format,
+    quoted_form_line: Format,
 }
 
 impl Formats {
@@ -164,7 +172,19 @@ impl Formats {
             cell: bordered.clone(),
             // "@" is Excel's Text format: credit codes, phones and barcodes keep every digit.
             text_cell: bordered.clone().set_num_format("@"),
-            price_cell: bordered.set_num_format("0.00"),
+            price_cell: bordered.clone().set_num_format("0.00"),
+            quoted_cell: bordered.clone().set_quote_prefix(),
+            quoted_text_cell: bordered.set_num_format("@").set_quote_prefix(),
+            quoted_form_line: Format::new().set_font_size(11).set_quote_prefix(),
+        }
+    }
+
+    /// The format of a text cell in `column`.
+    fn for_text(&self, column: Column, text: &str) -> &Format {
+        if is_code_column(column) {
+            quoted_if_formula(text, &self.text_cell, &self.quoted_text_cell)
+        } else {
+            quoted_if_formula(text, &self.cell, &self.quoted_cell)
         }
     }
 
@@ -177,6 +197,11 @@ impl Formats {
             &self.cell
         }
     }
+}
+
+/// `plain` for ordinary text, `quoted` for text that would start a formula.
+fn quoted_if_formula<'f>(text: &str, plain: &'f Format, quoted: &'f Format) -> &'f Format {
+    if starts_like_formula(text) { quoted } else { plain }
 }
 
 /// Columns whose digits must not become numbers in Excel.
@@ -242,7 +267,9 @@ fn write_data_row(
             CellValue::Blank => sheet.write_blank(row, col, format)?,
             CellValue::Number(n) => sheet.write_number_with_format(row, col, n as f64, format)?,
             CellValue::Price(fen) => sheet.write_number_with_format(row, col, fen as f64 / 100.0, format)?,
-            CellValue::Text(text) => sheet.write_string_with_format(row, col, excel_text(&text), format)?,
+            CellValue::Text(text) => {
+                sheet.write_string_with_format(row, col, excel_text(&text), formats.for_text(column, &text))?
+            }
         };
     }
     Ok(())
@@ -284,12 +311,14 @@ enum CellValue {
 }
 
 impl CellValue {
-    fn as_text(&self) -> String {
+    /// The field as CSV writes it: numbers as digits (a negative price stays a number), text
+    /// guarded against formulas.
+    fn as_csv_field(&self) -> String {
         match self {
             Self::Blank => String::new(),
             Self::Number(n) => n.to_string(),
             Self::Price(fen) => crate::domain::Fen(*fen).to_string(),
-            Self::Text(text) => text.clone(),
+            Self::Text(text) => csv_text(text),
         }
     }
 }
@@ -328,4 +357,102 @@ fn quantity_text(quantity: &Quantity) -> String {
 
 fn excel_text(text: &str) -> String {
     text.chars().take(EXCEL_MAX_CELL_CHARS).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use calamine::{Data, Reader, Xlsx};
+
+    use super::*;
+    use crate::domain::Fen;
+    use crate::sheet::formula::quote_prefixed_cells;
+    use crate::sheet::parse_nomination_sheet;
+    use crate::sheet::sample::sample_nominations;
+
+    const LINK: &str = "=HYPERLINK(\"http://example.com/\",\"点击查看\")";
+
+    /// A sample row whose free text would start formulas in Excel.
+    fn formula_row() -> NominationInput {
+        NominationInput {
+            supplier_name: LINK.to_owned(),
+            product_name: "+紫阳富硒茶".to_owned(),
+            contact_name: "-王示例".to_owned(),
+            specification: Some("@250克/罐".to_owned()),
+            certificates: Some("\t=1+1".to_owned()),
+            ..sample_nominations(1).remove(0)
+        }
+    }
+
+    fn column(c: Column) -> usize {
+        column_index(c) as usize
+    }
+
+    #[test]
+    fn csv_export_puts_an_apostrophe_before_formula_text_and_leaves_numbers_alone() {
+        let row = NominationInput {
+            // Not a price anyone can enter, but a number column must never be guarded.
+            unit_price: Some(Fen(-120)),
+            ..formula_row()
+        };
+        let csv = nominations_csv(&[row]);
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(&record[column(Column::SupplierName)], format!("'{LINK}"));
+        assert_eq!(&record[column(Column::ProductName)], "'+紫阳富硒茶");
+        assert_eq!(&record[column(Column::ContactName)], "'-王示例");
+        assert_eq!(&record[column(Column::Specification)], "'@250克/罐");
+        assert_eq!(&record[column(Column::Certificates)], "'\t=1+1");
+        assert_eq!(&record[column(Column::UnitPrice)], "-1.20");
+        assert_eq!(&record[column(Column::RowNo)], "1");
+        assert_eq!(&record[column(Column::County)], "紫阳县");
+    }
+
+    #[test]
+    fn csv_export_with_formula_text_reads_back_as_written() {
+        let row = NominationInput {
+            certificates: Some("SC生产许可（示例）".to_owned()),
+            ..formula_row()
+        };
+        let csv = nominations_csv(std::slice::from_ref(&row));
+        let sheet = parse_nomination_sheet(csv.as_bytes(), "export.csv").unwrap();
+        assert_eq!(sheet.rows[0].1, row);
+    }
+
+    #[test]
+    fn xlsx_export_quote_prefixes_formula_text_without_changing_it() {
+        let row = formula_row();
+        let bytes = nominations_xlsx("导出", std::slice::from_ref(&row));
+        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+        let range = book.worksheet_range(SHEET_NAME).unwrap();
+        // Title on row 1, header on row 2, the row on row 3.
+        let cell = |c: Column| range.get_value((2, column(c) as u32)).cloned().unwrap();
+        assert_eq!(cell(Column::SupplierName), Data::String(LINK.to_owned()));
+        assert_eq!(cell(Column::ProductName), Data::String("+紫阳富硒茶".to_owned()));
+        assert_eq!(cell(Column::UnitPrice), Data::Float(168.0));
+        assert_eq!(cell(Column::RowNo), Data::Float(1.0));
+
+        let excel_name = |c: Column| format!("{}3", (b'A' + column(c) as u8) as char);
+        let quoted = [
+            Column::SupplierName,
+            Column::ProductName,
+            Column::ContactName,
+            Column::Specification,
+            Column::Certificates,
+        ];
+        assert_eq!(quote_prefixed_cells(&bytes), quoted.map(excel_name));
+
+        // The importer strips what the cell holds, so the tab before `=1+1` goes like any padding.
+        let read = parse_nomination_sheet(&bytes, "export.xlsx").unwrap();
+        let expected = NominationInput {
+            certificates: Some("=1+1".to_owned()),
+            ..row
+        };
+        assert_eq!(read.rows[0].1, expected);
+    }
+
+    #[test]
+    fn ordinary_rows_have_no_quote_prefixed_cells() {
+        let bytes = nominations_xlsx("导出", &sample_nominations(4));
+        assert_eq!(quote_prefixed_cells(&bytes), Vec::<String>::new());
+    }
 }
