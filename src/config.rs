@@ -105,14 +105,6 @@ impl Settings {
         Ok(())
     }
 
-    /// Reads the assets folder into memory (see [`crate::web::assets`]).
-    pub fn load_assets(&self) -> Result<crate::web::assets::Assets, ConfigError> {
-        crate::web::assets::Assets::load(&self.assets_dir).map_err(|e| ConfigError::AssetsUnreadable {
-            path: self.assets_dir.display().to_string(),
-            reason: e.to_string(),
-        })
-    }
-
     pub fn check_assets_dir(&self) -> Result<(), ConfigError> {
         if self.assets_dir.is_dir() {
             Ok(())

@@ -148,7 +148,10 @@ impl Application {
 pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
     settings.prepare_data_dir()?;
     settings.check_assets_dir()?;
-    let assets = settings.load_assets()?;
+    let assets = crate::web::assets::Assets::load(&settings.assets_dir).map_err(|e| ConfigError::AssetsUnreadable {
+        path: settings.assets_dir.display().to_string(),
+        reason: e.to_string(),
+    })?;
     let url = settings.database();
     let mut conn = url.connect()?;
     let applied = db::migrate(&mut conn)?;

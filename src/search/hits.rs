@@ -15,7 +15,6 @@ use tantivy::{DocAddress, DocId, Searcher, TantivyDocument};
 use super::SearchError;
 use super::columns::ColumnCache;
 use super::document::ProductDoc;
-use super::index::Hit;
 use super::query::QueryTerm;
 use super::schema::Fields;
 use super::snippet::Highlighter;
@@ -111,4 +110,27 @@ fn show(source: &HitSource, address: DocAddress, highlighter: &Highlighter) -> R
         snippet_html: highlighter.html(&product.name, &description),
         product,
     })
+}
+
+/// One hit of a search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub(crate) shown: Arc<ShownHit>,
+    /// Relevance score (0 when sorted by something else and no text was given).
+    pub score: f32,
+}
+
+impl Hit {
+    /// The product as the index holds it: what it held in the database at the last commit, so a
+    /// result list needs no database read. Its `description` is left empty: the snippet carries
+    /// the part that matched, and hits are kept in memory.
+    pub fn product(&self) -> &ProductDoc {
+        &self.shown.product
+    }
+
+    /// Escaped HTML: the name with matches in `<mark>`, then ` — ` and the best description
+    /// fragment when the description matched.
+    pub fn snippet_html(&self) -> &str {
+        &self.shown.snippet_html
+    }
 }

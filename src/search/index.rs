@@ -2,7 +2,7 @@
 
 use std::fs;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use tantivy::collector::TopDocs;
 use tantivy::schema::Value;
@@ -12,7 +12,7 @@ use super::columns::ColumnCache;
 use super::document::ProductDoc;
 use super::facets::Facets;
 use super::filter::ColumnFilter;
-use super::hits::{HitCache, HitSource, ShownHit};
+use super::hits::{Hit, HitCache, HitSource};
 use super::matches::{MatchCache, PageRequest, ScanQuery};
 use super::query::{QueryBuilder, QueryTerm, SearchQuery, Sort, parse_text, status_in_query};
 use super::schema::{self, Fields, SCHEMA_VERSION, VERSION_FILE};
@@ -55,29 +55,6 @@ pub enum RebuildReason {
     SchemaChanged { found: Option<u32>, expected: u32 },
     /// The index could not be opened or its files failed their checksums.
     Corrupt(String),
-}
-
-/// One hit of a search.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
-    pub(crate) shown: Arc<ShownHit>,
-    /// Relevance score (0 when sorted by something else and no text was given).
-    pub score: f32,
-}
-
-impl Hit {
-    /// The product as the index holds it: what it held in the database at the last commit, so a
-    /// result list needs no database read. Its `description` is left empty: the snippet carries
-    /// the part that matched, and hits are kept in memory.
-    pub fn product(&self) -> &ProductDoc {
-        &self.shown.product
-    }
-
-    /// Escaped HTML: the name with matches in `<mark>`, then ` — ` and the best description
-    /// fragment when the description matched.
-    pub fn snippet_html(&self) -> &str {
-        &self.shown.snippet_html
-    }
 }
 
 /// One page of hits, the number of all matches and the facet counts over all matches.

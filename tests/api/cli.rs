@@ -8,7 +8,7 @@ use rstest::rstest;
 
 use crate::helpers::{PgTestDb, postgres_server_url};
 
-fn fupin() -> Command {
+pub fn fupin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fupin"));
     cmd.env_remove("DATABASE_URL")
         .env("RUST_LOG", "warn")
@@ -17,7 +17,7 @@ fn fupin() -> Command {
 }
 
 /// Runs to the end, failing the test if it takes longer than `limit`.
-fn run_with_limit(cmd: &mut Command, limit: Duration) -> Output {
+pub fn run_with_limit(cmd: &mut Command, limit: Duration) -> Output {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -34,7 +34,7 @@ fn run_with_limit(cmd: &mut Command, limit: Duration) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn assert_one_clear_error_line(output: &Output, expected: &[&str]) {
+pub fn assert_one_clear_error_line(output: &Output, expected: &[&str]) {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     let error_lines: Vec<&str> = stderr.lines().filter(|l| l.contains("错误")).collect();

@@ -13,5 +13,6 @@ mod nominations;
 mod pages;
 mod routes;
 mod search;
+mod security;
 mod trace;
 mod upload;
