@@ -85,6 +85,12 @@ struct DemoArgs {
     /// How many products to generate (the plan's scale is 1,500; 100000 is national scale).
     #[arg(long, default_value_t = demo::PLAN_PRODUCTS)]
     products: usize,
+    /// Grassroots unions to generate beyond the named demo ones (the province has tens of thousands).
+    #[arg(long, default_value_t = 0)]
+    unions: usize,
+    /// Purchase plans to generate over all grassroots unions.
+    #[arg(long, default_value_t = 0)]
+    plans: usize,
     /// Delete the existing database first and generate anew.
     #[arg(long)]
     reset: bool,
@@ -155,7 +161,11 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     let mut conn = url.connect()?;
     db::migrate(&mut conn)?;
     let started = Instant::now();
-    let report = demo::ensure(&mut conn, args.products, true)?;
+    let scale = demo::spending::SpendingScale {
+        unions: args.unions,
+        plans: args.plans,
+    };
+    let report = demo::ensure_at_scale(&mut conn, args.products, scale, true)?;
     let elapsed = started.elapsed();
     let size = db::size_bytes(&mut conn)?;
     drop(conn);

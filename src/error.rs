@@ -51,6 +51,18 @@ impl From<crate::db::workflow::WorkflowError> for AppError {
     }
 }
 
+impl From<crate::db::bundles::SpendingError> for AppError {
+    /// Bundle and plan refusals are the user's to read (409 with the reason).
+    fn from(e: crate::db::bundles::SpendingError) -> Self {
+        use crate::db::bundles::SpendingError;
+        match e {
+            SpendingError::Refused(m) | SpendingError::Moved(m) => AppError::Conflict(m),
+            SpendingError::NotFound(m) => AppError::NotFound(m),
+            SpendingError::Db(d) => AppError::Db(d),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::Internal(e.to_string())

@@ -11,5 +11,6 @@ pub mod user;
 
 pub use roles::{
     CityOrOffice, CityUnion, CountyUnion, Grassroots, Identity, MaybeUser, Office, PasswordChanger, Staff, TraceKeeper,
+    UnionManager,
 };
 pub use user::CurrentUser;

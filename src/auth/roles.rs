@@ -194,3 +194,38 @@ extractor!(CityOrOffice, |req| one_of(
 )
 .map(CityOrOffice));
 derefs_to_user!(CityOrOffice, |s| &s.0);
+
+/// Those who create and manage grassroots unions: the office (all of them) and the reporting
+/// unions — city unions, 省级产业工会, 单列单位工会 — their own.
+#[derive(Debug, Clone)]
+pub struct UnionManager(pub CurrentUser);
+extractor!(UnionManager, |req| one_of(
+    req,
+    &[
+        OrgKind::Office,
+        OrgKind::CityUnion,
+        OrgKind::IndustryUnion,
+        OrgKind::StandaloneUnion
+    ],
+    "省总工会指挥部办公室和市总工会、省级产业工会、单列单位工会"
+)
+.map(UnionManager));
+derefs_to_user!(UnionManager, |s| &s.0);
+
+impl UnionManager {
+    /// The unions whose grassroots unions this manager sees: its own, or all for the office.
+    pub fn parent_filter(&self) -> Option<i32> {
+        (self.kind != OrgKind::Office).then_some(self.org_id)
+    }
+
+    /// Whether a grassroots union in `county` may sit under this manager: a city union's sit in
+    /// its own counties; an industry or standalone union's anywhere in the province.
+    pub fn may_place_in(&self, county: &str) -> bool {
+        match self.kind {
+            OrgKind::CityUnion => {
+                region::county(county).is_some_and(|c| Some(c.city_code) == self.city_code.as_deref())
+            }
+            _ => true,
+        }
+    }
+}

@@ -80,7 +80,7 @@ impl CurrentUser {
                 .map(|city| region::counties_of_city(city).map(|c| c.code.to_owned()).collect())
                 .unwrap_or_default(),
             OrgKind::CountyUnion => self.county_code.iter().cloned().collect(),
-            OrgKind::GrassrootsUnion => Vec::new(),
+            OrgKind::GrassrootsUnion | OrgKind::IndustryUnion | OrgKind::StandaloneUnion => Vec::new(),
         }
     }
 
@@ -91,7 +91,7 @@ impl CurrentUser {
                 region::county(county).is_some_and(|c| Some(c.city_code) == self.city_code.as_deref())
             }
             OrgKind::CountyUnion => self.county_code.as_deref() == Some(county),
-            OrgKind::GrassrootsUnion => false,
+            OrgKind::GrassrootsUnion | OrgKind::IndustryUnion | OrgKind::StandaloneUnion => false,
         }
     }
 
@@ -109,6 +109,8 @@ pub fn home_path(kind: Option<OrgKind>) -> &'static str {
         Some(OrgKind::Office) => "/office",
         Some(OrgKind::CityUnion) => "/city",
         Some(OrgKind::CountyUnion) => "/county",
+        Some(OrgKind::GrassrootsUnion) => "/union",
+        Some(OrgKind::IndustryUnion | OrgKind::StandaloneUnion) => "/unions",
         _ => "/",
     }
 }

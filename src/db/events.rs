@@ -128,3 +128,11 @@ pub fn latest(
     }
     Ok(query.first(conn).optional()?)
 }
+
+/// Who last changed a record and when, for the message that it moved before the user's change:
+/// "（张三 于 2026-12-01 10:00）", or nothing when no event names it.
+pub fn moved_by(conn: &mut DbConnection, subject: Subject, id: i32) -> DbResult<String> {
+    Ok(latest(conn, subject, id, &[])?
+        .map(|e| format!("（{} 于 {}）", e.actor_label, crate::domain::china_time(e.occurred_at)))
+        .unwrap_or_default())
+}

@@ -1,10 +1,14 @@
 //! The database: one connection type for SQLite and PostgreSQL, the pool, migrations, and one
 //! file per aggregate with its rows and queries.
 
+pub mod bundles;
 pub mod connection;
 pub mod events;
+pub mod lines;
 pub mod nominations;
 pub mod organisations;
+pub mod plans;
+pub mod policies;
 pub mod products;
 pub mod regions;
 pub mod schema;

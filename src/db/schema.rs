@@ -27,6 +27,10 @@ diesel::table! {
         county_code -> Nullable<Text>,
         parent_id -> Nullable<Integer>,
         created_at -> Timestamp,
+        members -> Nullable<Integer>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        festival_standard_fen -> Nullable<BigInt>,
     }
 }
 
@@ -133,6 +137,90 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    policies (id) {
+        id -> Integer,
+        name -> Text,
+        document_no -> Text,
+        cap_fen -> Nullable<BigInt>,
+        valid_from -> Date,
+        valid_to -> Date,
+        on_top_of_festival -> Bool,
+        region_kinds -> Text,
+        province_only -> Bool,
+        channels -> Text,
+        gift_form -> Text,
+        note -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bundles (id) {
+        id -> Integer,
+        name -> Text,
+        festival -> Text,
+        year -> Integer,
+        description -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bundle_lines (id) {
+        id -> Integer,
+        bundle_id -> Integer,
+        product_id -> Integer,
+        quantity_per_person -> Integer,
+        published_price_fen -> Nullable<BigInt>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    plans (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        policy_id -> Integer,
+        bundle_id -> Nullable<Integer>,
+        name -> Text,
+        festival -> Text,
+        year -> Integer,
+        headcount -> Integer,
+        status -> Text,
+        per_person_fen -> Nullable<BigInt>,
+        total_fen -> Nullable<BigInt>,
+        confirmed_at -> Nullable<Timestamp>,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plan_lines (id) {
+        id -> Integer,
+        plan_id -> Integer,
+        product_id -> Integer,
+        quantity_per_person -> Integer,
+        unit_price_fen -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::joinable!(bundle_lines -> bundles (bundle_id));
+diesel::joinable!(bundle_lines -> products (product_id));
+diesel::joinable!(plans -> organisations (organisation_id));
+diesel::joinable!(plans -> policies (policy_id));
+diesel::joinable!(plan_lines -> plans (plan_id));
+diesel::joinable!(plan_lines -> products (product_id));
 
 diesel::table! {
     app_secrets (name) {
@@ -292,6 +380,12 @@ diesel::joinable!(scan_counts -> products (product_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     app_secrets,
+    policies,
+    bundles,
+    bundle_lines,
+    plans,
+    plan_lines,
+    login_throttle,
     cities,
     counties,
     organisations,

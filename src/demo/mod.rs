@@ -4,6 +4,7 @@
 //! say so (“示例”).
 
 mod catalogue;
+pub mod spending;
 mod trace;
 
 use std::collections::HashMap;
@@ -66,12 +67,24 @@ impl From<diesel::result::Error> for DemoError {
 
 /// Fills an empty database with demo data, or leaves a filled one as it is.
 pub fn ensure(conn: &mut DbConnection, products: usize, show_progress: bool) -> Result<DemoReport, DemoError> {
+    ensure_at_scale(conn, products, spending::SpendingScale::default(), show_progress)
+}
+
+/// [`ensure`] with more grassroots unions and plans than the named ones.
+pub fn ensure_at_scale(
+    conn: &mut DbConnection,
+    products: usize,
+    scale: spending::SpendingScale,
+    show_progress: bool,
+) -> Result<DemoReport, DemoError> {
     let created = if Product::count(conn)? == 0 {
         generate(conn, products, show_progress)?;
         true
     } else {
         false
     };
+    let password_hash = hash_password(DEMO_PASSWORD).map_err(|e| DemoError::Generate(e.to_string()))?;
+    spending::ensure(conn, scale, &password_hash, show_progress)?;
     Ok(DemoReport {
         created,
         suppliers: db::suppliers::Supplier::count(conn)?,
@@ -86,6 +99,8 @@ fn logins(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError> {
         ("市总工会（安康市）", "city-610900"),
         ("县区总工会（紫阳县）", "county-610924"),
         ("基层工会", "grassroots-01"),
+        ("省级产业工会", "industry-01"),
+        ("单列单位工会", "standalone-01"),
     ];
     let mut out = Vec::new();
     for (role, username) in wanted {
@@ -101,7 +116,7 @@ fn logins(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError> {
     Ok(out)
 }
 
-const GRASSROOTS_UNIONS: [(&str, &str); 6] = [
+pub(crate) const GRASSROOTS_UNIONS: [(&str, &str); 6] = [
     ("西安示例机床厂工会", "610113"),
     ("宝鸡示例铁路机务段工会", "610303"),
     ("咸阳示例纺织集团工会", "610402"),
@@ -233,7 +248,7 @@ fn insert_trace_records(conn: &mut DbConnection, records: Vec<trace::TracePlan>)
     Ok(())
 }
 
-fn progress_bar(show: bool, total: u64) -> ProgressBar {
+pub(crate) fn progress_bar(show: bool, total: u64) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
     }
@@ -282,6 +297,10 @@ fn create_organisations(conn: &mut DbConnection, password_hash: &str) -> Result<
             county_code: county.map(str::to_owned),
             parent_id: parent,
             created_at,
+            members: None,
+            contact_name: None,
+            contact_phone: None,
+            festival_standard_fen: None,
         };
     let (office_id, office_user) = add(
         conn,

@@ -1,40 +1,6 @@
 //! What the history (`events`) records: which kind of thing changed, and how. Stored as text, so
 //! the names below are part of the database and must not change; new ones may be added.
 
-/// Declares a closed set of names stored as text: `as_str` for writing, `parse` for reading.
-macro_rules! stored_names {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                match s {
-                    $($text => Some($name::$variant),)+
-                    _ => None,
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 stored_names! {
     /// The kind of record an event is about.
     Subject {
@@ -47,6 +13,10 @@ stored_names! {
         ProductBatch => "product_batch",
         TraceStep => "trace_step",
         TraceMedia => "trace_media",
+        Organisation => "organisation",
+        Policy => "policy",
+        Bundle => "bundle",
+        Plan => "plan",
     }
 }
 
@@ -78,6 +48,15 @@ stored_names! {
         AttachPdf => "attach_pdf",
         Correct => "correct",
         Remove => "remove",
+        Publish => "publish",
+        Retire => "retire",
+        AddLine => "add_line",
+        ChangeLine => "change_line",
+        RemoveLine => "remove_line",
+        Substitute => "substitute",
+        Confirm => "confirm",
+        Cancel => "cancel",
+        Import => "import",
     }
 }
 
@@ -87,6 +66,8 @@ impl Action {
         use Action::*;
         match (self, subject) {
             (Create, Subject::NominationBatch) => "创建推荐名录",
+            (Enable, Subject::Policy) => "恢复执行",
+            (Disable, Subject::Policy) => "停用政策",
             (Create, _) => "新增",
             (AddRow, _) => "添加一行",
             (RemoveRow, _) => "删除一行",
@@ -113,6 +94,15 @@ impl Action {
             (AttachPdf, _) => "上传检测报告",
             (Correct, _) => "更正",
             (Remove, _) => "删除",
+            (Publish, _) => "发布",
+            (Retire, _) => "停用",
+            (AddLine, _) => "添加产品",
+            (ChangeLine, _) => "修改数量",
+            (RemoveLine, _) => "移除产品",
+            (Substitute, _) => "替换产品",
+            (Confirm, _) => "确认计划",
+            (Cancel, _) => "取消",
+            (Import, _) => "批量导入",
         }
     }
 }

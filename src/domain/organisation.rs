@@ -13,10 +13,29 @@ pub enum OrgKind {
     CountyUnion,
     /// 基层工会
     GrassrootsUnion,
+    /// 省级产业工会: reports like a city union, for the grassroots unions of its industry.
+    IndustryUnion,
+    /// 单列单位工会: a large employer's union that reports to the province directly.
+    StandaloneUnion,
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 4] = [Self::Office, Self::CityUnion, Self::CountyUnion, Self::GrassrootsUnion];
+    pub const ALL: [OrgKind; 6] = [
+        Self::Office,
+        Self::CityUnion,
+        Self::CountyUnion,
+        Self::GrassrootsUnion,
+        Self::IndustryUnion,
+        Self::StandaloneUnion,
+    ];
+
+    /// The unions that report to the province (Attachment 1's rows) and have grassroots unions
+    /// under them.
+    pub const REPORTING: [OrgKind; 3] = [Self::CityUnion, Self::IndustryUnion, Self::StandaloneUnion];
+
+    pub fn is_reporting(self) -> bool {
+        Self::REPORTING.contains(&self)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -24,6 +43,8 @@ impl OrgKind {
             Self::CityUnion => "city_union",
             Self::CountyUnion => "county_union",
             Self::GrassrootsUnion => "grassroots_union",
+            Self::IndustryUnion => "industry_union",
+            Self::StandaloneUnion => "standalone_union",
         }
     }
 
@@ -33,6 +54,8 @@ impl OrgKind {
             Self::CityUnion => "市总工会",
             Self::CountyUnion => "县区总工会",
             Self::GrassrootsUnion => "基层工会",
+            Self::IndustryUnion => "省级产业工会",
+            Self::StandaloneUnion => "单列单位工会",
         }
     }
 

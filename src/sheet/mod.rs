@@ -9,8 +9,10 @@ mod catalogue;
 mod columns;
 mod formula;
 mod import;
+mod purchase;
 mod read;
 pub mod sample;
+mod unions;
 mod values;
 mod write;
 
@@ -24,6 +26,8 @@ use crate::domain::{Category, CountyCode, CreditCode, Fen, Gtin, PhoneNumber, Po
 pub use catalogue::{CATALOGUE_TITLE, CatalogueLine, catalogue_csv, catalogue_xlsx};
 pub use columns::{Column, EXTRA_COLUMNS, FORM_COLUMNS};
 pub use import::parse_nomination_sheet;
+pub use purchase::{PurchaseGroup, PurchaseList, PurchaseRow};
+pub use unions::{MAX_UNION_ROWS, ParsedUnions, UnionInput, parse_union_sheet, union_template_xlsx};
 pub use values::parse_quantity;
 pub use write::{nomination_template_xlsx, nominations_csv, nominations_xlsx};
 

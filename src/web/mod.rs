@@ -8,6 +8,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod bundles;
 mod catalogue_query;
 pub mod city;
 pub mod county;
@@ -24,7 +25,10 @@ mod render;
 pub mod response_cache;
 pub mod scans;
 pub mod state;
+mod substitutes;
 pub mod trace;
+pub mod union;
+pub mod unions;
 mod upload;
 
 use actix_web::dev::Handler;
@@ -64,6 +68,8 @@ fn define(r: &mut impl Routes) {
         .get("/search", public::search::page)
         .get("/categories", public::search::categories)
         .get("/products/{code}", public::search::product)
+        .get("/bundles", bundles::list)
+        .get("/bundles/{id}", bundles::page)
         // The JSON API
         .get("/api/v1/products", api::products)
         .get("/api/v1/products/{code}", api::product)
@@ -127,7 +133,38 @@ fn define(r: &mut impl Routes) {
         .get("/office/accounts", office::accounts::list)
         .post("/office/accounts", office::accounts::create)
         .post("/office/accounts/{id}/active", office::accounts::set_active)
-        .post("/office/accounts/{id}/reset", office::accounts::reset_password);
+        .post("/office/accounts/{id}/reset", office::accounts::reset_password)
+        .get("/office/policies", office::policies::list)
+        .post("/office/policies", office::policies::create)
+        .get("/office/policies/{id}", office::policies::edit_page)
+        .post("/office/policies/{id}", office::policies::update)
+        .post("/office/policies/{id}/status", office::policies::set_status)
+        .get("/office/bundles", office::bundles::list)
+        .post("/office/bundles", office::bundles::create)
+        .get("/office/bundles/{id}", office::bundles::page)
+        .post("/office/bundles/{id}/lines", office::bundles::add_line)
+        .post("/office/bundles/{id}/lines/{line}", office::bundles::set_quantity)
+        .post("/office/bundles/{id}/lines/{line}/remove", office::bundles::remove_line)
+        .post("/office/bundles/{id}/publish", office::bundles::publish)
+        .post("/office/bundles/{id}/retire", office::bundles::retire)
+        // Grassroots unions: allowances, plans from bundles, purchase lists
+        .get("/union", union::dashboard)
+        .post("/union/plans", union::create_plan)
+        .get("/union/plans/{id}", union::plan_page)
+        .post("/union/plans/{id}/lines", union::add_line)
+        .post("/union/plans/{id}/lines/{line}", union::set_quantity)
+        .post("/union/plans/{id}/lines/{line}/remove", union::remove_line)
+        .post("/union/plans/{id}/lines/{line}/substitute", union::substitute)
+        .post("/union/plans/{id}/headcount", union::set_headcount)
+        .post("/union/plans/{id}/confirm", union::confirm)
+        .post("/union/plans/{id}/cancel", union::cancel)
+        .get("/union/plans/{id}/purchase-list", union::purchase_list_page)
+        .get("/union/plans/{id}/purchase-list.xlsx", union::purchase_list_xlsx)
+        // Grassroots unions and their accounts, kept by the office and the reporting unions
+        .get("/unions", unions::list)
+        .post("/unions", unions::create)
+        .post("/unions/upload", unions::upload)
+        .get("/unions/template.xlsx", unions::template);
 }
 
 struct Register<'a>(&'a mut ServiceConfig);

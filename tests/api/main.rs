@@ -3,6 +3,7 @@
 //! speaks HTTP to it. All in one binary so the crate is linked once.
 
 mod auth;
+mod bundles;
 mod cli;
 mod database;
 mod demo;

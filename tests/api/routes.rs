@@ -9,15 +9,16 @@ use fupin_catalog::db::schema::{nomination_rows, product_batches, products, qual
 use crate::helpers::{Browser, TestApp, location, spawn_app};
 
 /// The callers, in the order of each table line.
-const ROLES: [&str; 8] = [
+const ROLES: [&str; 9] = [
     "visitor",
     "county",       // county-610924 紫阳县, in 安康市
     "other_county", // county-610981 旬阳市, also in 安康市
     "city",         // city-610900 安康市
     "other_city",   // city-610100 西安市
     "office",
-    "grassroots",
-    "temp", // city-610800, still on a temporary password
+    "grassroots",       // grassroots-01 西安示例机床厂工会
+    "other_grassroots", // grassroots-02
+    "temp",             // city-610800, still on a temporary password
 ];
 
 /// Allowed, and not sent here: a form that would change data (its workflow tests send it).
@@ -31,6 +32,7 @@ enum R {
     OtherCity,
     Office,
     Grassroots,
+    OtherGrassroots,
 }
 
 const ALL_SIGNED_IN: &[R] = &[
@@ -40,16 +42,17 @@ const ALL_SIGNED_IN: &[R] = &[
     R::OtherCity,
     R::Office,
     R::Grassroots,
+    R::OtherGrassroots,
 ];
 
 /// Everyone, signed in or not, gets `status`.
-fn anyone(status: u16) -> [u16; 8] {
-    [status; 8]
+fn anyone(status: u16) -> [u16; 9] {
+    [status; 9]
 }
 
 /// Signed-in pages: a visitor is sent to sign in, a temporary password to change it, those in
 /// `allowed` get `ok`, everyone else 403.
-fn only(allowed: &[R], ok: u16) -> [u16; 8] {
+fn only(allowed: &[R], ok: u16) -> [u16; 9] {
     let of = |r: R| if allowed.contains(&r) { ok } else { 403 };
     [
         303,
@@ -59,8 +62,17 @@ fn only(allowed: &[R], ok: u16) -> [u16; 8] {
         of(R::OtherCity),
         of(R::Office),
         of(R::Grassroots),
+        of(R::OtherGrassroots),
         303,
     ]
+}
+
+/// A grassroots union's own record: the union gets `ok`, another grassroots union finds nothing
+/// there (404), everyone else is refused.
+fn own_plan(ok: u16) -> [u16; 9] {
+    let mut e = only(&[R::Grassroots], ok);
+    e[7] = 404;
+    e
 }
 
 struct Fixture {
@@ -72,6 +84,12 @@ struct Fixture {
     row: i32,
     incident: i32,
     user: i32,
+    bundle: i32,
+    draft_bundle: i32,
+    bundle_line: i32,
+    policy: i32,
+    plan: i32,
+    plan_line: i32,
 }
 
 async fn arrange(app: &TestApp, county: &Browser, city: &Browser, office: &Browser) -> Fixture {
@@ -134,6 +152,53 @@ async fn arrange(app: &TestApp, county: &Browser, city: &Browser, office: &Brows
         .select(users::id)
         .first(&mut conn)
         .unwrap();
+    let (bundle, draft_bundle): (i32, i32) = {
+        use fupin_catalog::db::schema::bundles;
+        let published = bundles::table
+            .filter(bundles::status.eq("published"))
+            .select(bundles::id)
+            .first(&mut conn)
+            .expect("the demo has published bundles");
+        let draft = bundles::table
+            .filter(bundles::status.eq("draft"))
+            .select(bundles::id)
+            .first(&mut conn)
+            .expect("the demo has a draft bundle");
+        (published, draft)
+    };
+    let bundle_line: i32 = {
+        use fupin_catalog::db::schema::bundle_lines;
+        bundle_lines::table
+            .filter(bundle_lines::bundle_id.eq(draft_bundle))
+            .select(bundle_lines::id)
+            .first(&mut conn)
+            .unwrap()
+    };
+    let policy: i32 = fupin_catalog::db::schema::policies::table
+        .select(fupin_catalog::db::schema::policies::id)
+        .first(&mut conn)
+        .unwrap();
+    let (plan, plan_line): (i32, i32) = {
+        use fupin_catalog::db::schema::{organisations, plan_lines, plans};
+        let org: i32 = users::table
+            .filter(users::username.eq("grassroots-01"))
+            .select(users::organisation_id)
+            .first(&mut conn)
+            .unwrap();
+        let plan = plans::table
+            .filter(plans::organisation_id.eq(org))
+            .filter(plans::status.eq("draft"))
+            .inner_join(organisations::table)
+            .select(plans::id)
+            .first(&mut conn)
+            .expect("grassroots-01 has a draft plan");
+        let line = plan_lines::table
+            .filter(plan_lines::plan_id.eq(plan))
+            .select(plan_lines::id)
+            .first(&mut conn)
+            .expect("the draft plan has lines");
+        (plan, line)
+    };
     Fixture {
         own_code,
         lot_code,
@@ -143,11 +208,17 @@ async fn arrange(app: &TestApp, county: &Browser, city: &Browser, office: &Brows
         row,
         incident,
         user,
+        bundle,
+        draft_bundle,
+        bundle_line,
+        policy,
+        plan,
+        plan_line,
     }
 }
 
 /// A route's line: the path asked, a form for posts, and the answer per role.
-type Line = (String, Vec<(&'static str, &'static str)>, [u16; 8]);
+type Line = (String, Vec<(&'static str, &'static str)>, [u16; 9]);
 
 /// Each route, as (method, pattern), with its line.
 fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
@@ -158,7 +229,7 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     let trace_keepers = &[County, Office];
     let no_form = Vec::new;
     let mut t = BTreeMap::new();
-    let mut get = |pattern: &'static str, path: String, expect: [u16; 8]| {
+    let mut get = |pattern: &'static str, path: String, expect: [u16; 9]| {
         t.insert(("GET", pattern), (path, Vec::new(), expect));
     };
     // Public
@@ -195,7 +266,7 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     // Accounts
     get("/login", "/login".into(), anyone(200));
     let mut password_page = only(ALL_SIGNED_IN, 200);
-    password_page[7] = 200;
+    password_page[8] = 200;
     get("/account/password", "/account/password".into(), password_page);
     // County unions
     get("/county", "/county".into(), only(&[County, OtherCounty], 200));
@@ -258,13 +329,51 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     );
     get("/office/scans", "/office/scans".into(), only(&[Office], 200));
     get("/office/accounts", "/office/accounts".into(), only(&[Office], 200));
+    get("/office/policies", "/office/policies".into(), only(&[Office], 200));
+    get(
+        "/office/policies/{id}",
+        format!("/office/policies/{}", f.policy),
+        only(&[Office], 200),
+    );
+    get("/office/bundles", "/office/bundles".into(), only(&[Office], 200));
+    get(
+        "/office/bundles/{id}",
+        format!("/office/bundles/{}", f.bundle),
+        only(&[Office], 200),
+    );
+    // Bundles as everyone sees them; a draft is not public.
+    get("/bundles", "/bundles".into(), anyone(200));
+    get("/bundles/{id}", format!("/bundles/{}", f.bundle), anyone(200));
+    // A grassroots union's own pages
+    get("/union", "/union".into(), only(&[Grassroots, OtherGrassroots], 200));
+    let plan = format!("/union/plans/{}", f.plan);
+    get("/union/plans/{id}", plan.clone(), own_plan(200));
+    // A draft has no purchase list yet: 409 for its union.
+    get(
+        "/union/plans/{id}/purchase-list",
+        format!("{plan}/purchase-list"),
+        own_plan(409),
+    );
+    get(
+        "/union/plans/{id}/purchase-list.xlsx",
+        format!("{plan}/purchase-list.xlsx"),
+        own_plan(409),
+    );
+    // Grassroots unions, kept by the office and the reporting unions
+    let managers = &[City, OtherCity, Office];
+    get("/unions", "/unions".into(), only(managers, 200));
+    get(
+        "/unions/template.xlsx",
+        "/unions/template.xlsx".into(),
+        only(managers, 200),
+    );
 
-    let mut post = |pattern: &'static str, path: String, form: Vec<(&'static str, &'static str)>, expect: [u16; 8]| {
+    let mut post = |pattern: &'static str, path: String, form: Vec<(&'static str, &'static str)>, expect: [u16; 9]| {
         t.insert(("POST", pattern), (path, form, expect));
     };
     // Signing in is for everyone; signing out and a new password for whoever is signed in.
     post("/login", "/login".into(), no_form(), anyone(SKIP));
-    let mut signed_in_skips = [SKIP; 8];
+    let mut signed_in_skips = [SKIP; 9];
     signed_in_skips[0] = 303;
     post("/logout", "/logout".into(), no_form(), signed_in_skips);
     post(
@@ -275,9 +384,17 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     );
     let skip = |allowed: &[R]| {
         let mut e = only(ALL_SIGNED_IN, 403);
-        for (i, r) in [County, OtherCounty, City, OtherCity, Office, Grassroots]
-            .iter()
-            .enumerate()
+        for (i, r) in [
+            County,
+            OtherCounty,
+            City,
+            OtherCity,
+            Office,
+            Grassroots,
+            OtherGrassroots,
+        ]
+        .iter()
+        .enumerate()
         {
             e[i + 1] = if allowed.contains(r) { SKIP } else { 403 };
         }
@@ -404,6 +521,115 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         no_form(),
         skip(&[Office]),
     );
+    let policy = format!("/office/policies/{}", f.policy);
+    post(
+        "/office/policies",
+        "/office/policies".into(),
+        no_form(),
+        skip(&[Office]),
+    );
+    post("/office/policies/{id}", policy.clone(), no_form(), skip(&[Office]));
+    post(
+        "/office/policies/{id}/status",
+        format!("{policy}/status"),
+        vec![("to", "retired")],
+        skip(&[Office]),
+    );
+    let draft = format!("/office/bundles/{}", f.draft_bundle);
+    let line = format!("{draft}/lines/{}", f.bundle_line);
+    post("/office/bundles", "/office/bundles".into(), no_form(), skip(&[Office]));
+    post(
+        "/office/bundles/{id}/lines",
+        format!("{draft}/lines"),
+        no_form(),
+        skip(&[Office]),
+    );
+    post(
+        "/office/bundles/{id}/lines/{line}",
+        line.clone(),
+        vec![("quantity", "3")],
+        skip(&[Office]),
+    );
+    post(
+        "/office/bundles/{id}/lines/{line}/remove",
+        format!("{line}/remove"),
+        no_form(),
+        skip(&[Office]),
+    );
+    post(
+        "/office/bundles/{id}/publish",
+        format!("{draft}/publish"),
+        no_form(),
+        skip(&[Office]),
+    );
+    post(
+        "/office/bundles/{id}/retire",
+        format!("/office/bundles/{}/retire", f.bundle),
+        no_form(),
+        skip(&[Office]),
+    );
+    // A grassroots union's plan: another union finds nothing there.
+    let own = |mut e: [u16; 9]| {
+        e[7] = 404;
+        e
+    };
+    let plan = format!("/union/plans/{}", f.plan);
+    let plan_line = format!("{plan}/lines/{}", f.plan_line);
+    post(
+        "/union/plans",
+        "/union/plans".into(),
+        no_form(),
+        skip(&[Grassroots, OtherGrassroots]),
+    );
+    post(
+        "/union/plans/{id}/lines",
+        format!("{plan}/lines"),
+        vec![("code", "610924-00001")],
+        own(skip(&[Grassroots])),
+    );
+    post(
+        "/union/plans/{id}/lines/{line}",
+        plan_line.clone(),
+        vec![("quantity", "2")],
+        own(skip(&[Grassroots])),
+    );
+    post(
+        "/union/plans/{id}/lines/{line}/remove",
+        format!("{plan_line}/remove"),
+        no_form(),
+        own(skip(&[Grassroots])),
+    );
+    post(
+        "/union/plans/{id}/lines/{line}/substitute",
+        format!("{plan_line}/substitute"),
+        vec![("product_id", "1")],
+        own(skip(&[Grassroots])),
+    );
+    post(
+        "/union/plans/{id}/headcount",
+        format!("{plan}/headcount"),
+        vec![("headcount", "10")],
+        own(skip(&[Grassroots])),
+    );
+    post(
+        "/union/plans/{id}/confirm",
+        format!("{plan}/confirm"),
+        no_form(),
+        own(skip(&[Grassroots])),
+    );
+    post(
+        "/union/plans/{id}/cancel",
+        format!("{plan}/cancel"),
+        no_form(),
+        own(skip(&[Grassroots])),
+    );
+    post("/unions", "/unions".into(), no_form(), skip(&[City, OtherCity, Office]));
+    post(
+        "/unions/upload",
+        "/unions/upload".into(),
+        no_form(),
+        skip(&[City, OtherCity, Office]),
+    );
     t
 }
 
@@ -423,6 +649,7 @@ async fn every_route_answers_each_kind_of_caller_as_it_should() {
         app.signed_in("city-610100").await,
         app.signed_in("office").await,
         app.signed_in("grassroots-01").await,
+        app.signed_in("grassroots-02").await,
         app.signed_in("city-610800").await,
     ];
     let fixture = arrange(&app, &browsers[1], &browsers[3], &browsers[5]).await;

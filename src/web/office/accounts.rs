@@ -4,11 +4,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use diesel::prelude::*;
-use rand::Rng;
 use serde::Deserialize;
 
 use crate::auth::Office;
-use crate::auth::password::hash_password;
+use crate::auth::password::{hash_temporary_password, temporary_password};
 use crate::db::schema::{organisations, users};
 use crate::db::users::{self as accounts, NewUser};
 use crate::db::{self, now};
@@ -94,15 +93,6 @@ pub async fn list(state: State, _office: Office, nav: Nav) -> Result<HttpRespons
     show(&state, nav, None, None, StatusCode::OK).await
 }
 
-/// A temporary password the user must change at first sign-in: 12 characters without look-alikes.
-fn temporary_password() -> String {
-    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY34679";
-    let mut rng = rand::rng();
-    (0..12)
-        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
-        .collect()
-}
-
 fn valid_username(name: &str) -> bool {
     (3..=40).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
@@ -129,7 +119,7 @@ pub async fn create(
         refuse("请填写姓名。")
     } else {
         let password = temporary_password();
-        let hash = hash_password(&password).map_err(|e| AppError::Internal(e.to_string()))?;
+        let hash = hash_temporary_password(&password).map_err(|e| AppError::Internal(e.to_string()))?;
         let actor = office.actor();
         let name = username.clone();
         let created = state
@@ -222,7 +212,7 @@ pub async fn reset_password(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let password = temporary_password();
-    let hash = hash_password(&password).map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = hash_temporary_password(&password).map_err(|e| AppError::Internal(e.to_string()))?;
     let actor = office.actor();
     let username = state
         .db(move |conn| -> Result<String, AppError> {

@@ -1,7 +1,9 @@
 //! The provincial command office: review, the catalogue's dynamic management, accounts.
 
 pub mod accounts;
+pub mod bundles;
 pub mod export;
+pub mod policies;
 pub mod products;
 pub mod review;
 pub mod scans;

@@ -15,7 +15,7 @@ use crate::search::{FacetCount, Hit, SearchQuery, SearchResults};
 use crate::web::catalogue_query::{CatalogueParams, facet_label};
 use crate::web::nav::Nav;
 use crate::web::response_cache::Audience;
-use crate::web::{State, html, render};
+use crate::web::{AppState, State, html, render};
 
 /// One result as listed.
 pub struct ResultItem {
@@ -136,7 +136,7 @@ impl ResultCache {
 /// Runs a search. The index holds what a result list shows, so this reads no database and is
 /// called on the request's own thread: a search is a fraction of a millisecond of CPU, and handing
 /// it to the blocking pool cost more in thread switches than it saved (`scripts/bench_search.sh`).
-pub fn run_search(state: &State, query: &SearchQuery) -> Result<ResultPage, AppError> {
+pub fn run_search(state: &AppState, query: &SearchQuery) -> Result<ResultPage, AppError> {
     // Read the generation first: a commit between here and the search only makes the entry
     // unreachable, never stale.
     let generation = state.search.index().generation();
@@ -378,6 +378,16 @@ pub async fn categories(state: State, nav: Nav) -> Result<HttpResponse, AppError
 struct ProductPage {
     nav: Nav,
     p: ProductView,
+    /// A grassroots union's draft plans, for the "add to plan" buttons.
+    plans: Vec<(i32, String)>,
+    /// The plan the product was just added to.
+    added: Option<i32>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ProductQuery {
+    added: Option<i32>,
 }
 
 pub struct ProductView {
@@ -465,9 +475,32 @@ pub fn load_product(conn: &mut db::DbConnection, code: &str) -> DbResult<Option<
     }))
 }
 
-pub async fn product(state: State, nav: Nav, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn product(
+    state: State,
+    nav: Nav,
+    path: web::Path<String>,
+    query: web::Query<ProductQuery>,
+) -> Result<HttpResponse, AppError> {
     let code = path.into_inner();
-    let view = state.db(move |conn| load_product(conn, &code)).await?;
+    let union = nav
+        .user
+        .as_ref()
+        .filter(|u| u.kind == crate::domain::OrgKind::GrassrootsUnion && !u.must_change_password)
+        .map(|u| u.org_id);
+    let (view, plans) = state
+        .db(move |conn| -> Result<_, AppError> {
+            let plans = match union {
+                Some(org) => crate::web::union::draft_plans(conn, org)?,
+                None => Vec::new(),
+            };
+            Ok((load_product(conn, &code)?, plans))
+        })
+        .await?;
     let p = view.ok_or_else(|| AppError::NotFound("目录中没有这个编号的产品。".to_owned()))?;
-    render(&ProductPage { nav, p })
+    render(&ProductPage {
+        nav,
+        p,
+        plans,
+        added: query.added,
+    })
 }

@@ -1,0 +1,288 @@
+//! Plan-page benchmark (issue 12): a province-sized demo (100,000 products, 20,000 grassroots
+//! unions, 100,000 plans), then one union's plan of 40 lines under a policy it has already used
+//! 30 times, rendered in process and fetched over HTTP (p50, p99); then a product held by 5,000
+//! plans is delisted, and the next request for one of them is checked to show it flagged.
+//!
+//! Run: `cargo bench --bench plan_bench [-- PRODUCTS UNIONS PLANS RUNS]`
+//! (defaults 100000 20000 100000 2000; SQLite in a temporary directory).
+
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+
+use fupin_catalog::config::Settings;
+use fupin_catalog::db::events::Actor;
+use fupin_catalog::db::organisations::Organisation;
+use fupin_catalog::db::plans::{self, NewPlan};
+use fupin_catalog::db::policies::PolicyRow;
+use fupin_catalog::db::schema::{plan_lines, plans as plan_table, policies, products};
+use fupin_catalog::db::{self, DbConnection};
+use fupin_catalog::demo::{self, spending::SpendingScale};
+use fupin_catalog::domain::spending::Festival;
+use fupin_catalog::domain::{ListingStatus, PovertyRegionKind, china_date};
+use fupin_catalog::startup::{self, Application};
+use fupin_catalog::web::nav::Nav;
+use fupin_catalog::web::union::{PlanQuery, plan_html};
+
+const UNION: &str = "西安示例机床厂工会";
+const DELIST_REASON: &str = "抽检不合格（基准测试）";
+
+fn arg(n: usize, default: usize) -> usize {
+    std::env::args()
+        .filter(|a| !a.starts_with('-'))
+        .nth(n)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+fn report(label: &str, mut times: Vec<Duration>) {
+    times.sort();
+    println!(
+        "{label}: runs={} p50={:.2} ms p99={:.2} ms max={:.2} ms",
+        times.len(),
+        percentile(&times, 0.50).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        times.last().unwrap().as_secs_f64() * 1e3,
+    );
+}
+
+/// The products the Hubei-style policy admits (this province's former poverty counties and
+/// villages), cheapest first.
+fn admitted(conn: &mut DbConnection, limit: i64) -> Vec<(i32, i64)> {
+    products::table
+        .filter(products::listing_status.eq(ListingStatus::Listed.as_str()))
+        .filter(products::poverty_region_kind.eq_any([
+            PovertyRegionKind::PovertyCounty.as_str(),
+            PovertyRegionKind::PovertyVillage.as_str(),
+        ]))
+        .filter(products::unit_price_fen.ge(100))
+        .order((products::unit_price_fen, products::id))
+        .select((products::id, products::unit_price_fen))
+        .limit(limit)
+        .load(conn)
+        .expect("products")
+}
+
+/// 30 confirmed plans under the policy, then a draft of 40 lines: the plan the page shows.
+fn measured_plan(conn: &mut DbConnection, org: &Organisation, policy_id: i32) -> i32 {
+    let actor = Actor {
+        user_id: None,
+        label: "基准测试".to_owned(),
+    };
+    let today = china_date(db::now());
+    let cheap = admitted(conn, 40);
+    assert!(cheap.len() >= 40, "the demo has 40 products the policy admits");
+    let new_plan = |name: String| NewPlan {
+        policy_id,
+        bundle_id: None,
+        name,
+        festival: Festival::Other,
+        year: 2027,
+        headcount: org.members.unwrap_or(1).max(1) as u32,
+    };
+    for i in 0..30 {
+        let (id, _) = plans::create(conn, org, &new_plan(format!("已确认计划 {i}")), today, &actor).expect("plan");
+        plans::add_line(conn, org.id, id, cheap[i % cheap.len()].0, 1, today, &actor).expect("line");
+        plans::confirm(conn, org, id, today, &actor).expect("confirmed within the cap");
+    }
+    let (id, _) = plans::create(conn, org, &new_plan("四十种产品的计划".to_owned()), today, &actor).expect("plan");
+    for (product, _) in &cheap {
+        plans::add_line(conn, org.id, id, *product, 1, today, &actor).expect("line");
+    }
+    id
+}
+
+/// Adds `product` to `count` existing plans of other unions (as if they had all picked it).
+fn spread(conn: &mut DbConnection, product: i32, price: i64, count: i64) -> usize {
+    let holders: Vec<i32> = plan_table::table
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            plan_lines::table
+                .filter(plan_lines::plan_id.eq(plan_table::id))
+                .filter(plan_lines::product_id.eq(product)),
+        )))
+        .select(plan_table::id)
+        .order(plan_table::id)
+        .limit(count)
+        .load(conn)
+        .expect("plans");
+    for chunk in holders.chunks(2_000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|plan| {
+                (
+                    plan_lines::plan_id.eq(*plan),
+                    plan_lines::product_id.eq(product),
+                    plan_lines::quantity_per_person.eq(1),
+                    plan_lines::unit_price_fen.eq(price),
+                    plan_lines::position.eq(99),
+                )
+            })
+            .collect();
+        fupin_catalog::batch_insert!(conn, plan_lines::table, &rows).expect("lines");
+    }
+    holders.len()
+}
+
+fn main() -> anyhow::Result<()> {
+    let (n_products, n_unions, n_plans, runs) = (arg(1, 100_000), arg(2, 20_000), arg(3, 100_000), arg(4, 2_000));
+    let dir = tempfile::tempdir()?;
+    let mut settings = Settings::new("127.0.0.1:0".parse()?, dir.path().to_path_buf());
+    settings.assets_dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let mut conn = settings.database().connect()?;
+    db::migrate(&mut conn)?;
+    let started = Instant::now();
+    let scale = SpendingScale {
+        unions: n_unions,
+        plans: n_plans,
+    };
+    demo::ensure_at_scale(&mut conn, n_products, scale, false)?;
+    let plan_count: i64 = plan_table::table.count().get_result(&mut conn)?;
+    println!(
+        "demo: {n_products} products, {n_unions} extra grassroots unions, {plan_count} plans in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let org = Organisation::find_by_name(&mut conn, UNION)?.expect("the demo's first grassroots union");
+    let policy_id: i32 = policies::table
+        .filter(policies::name.like("湖北%"))
+        .select(policies::id)
+        .first(&mut conn)?;
+    let policy = PolicyRow::find(&mut conn, policy_id)?.expect("policy");
+    let plan = measured_plan(&mut conn, &org, policy.id);
+    let used_before: i64 = plan_table::table
+        .filter(plan_table::organisation_id.eq(org.id))
+        .filter(plan_table::policy_id.eq(policy.id))
+        .count()
+        .get_result(&mut conn)?;
+    println!(
+        "measured plan {plan}: 40 lines; the union has {used_before} plans under “{}”",
+        policy.name
+    );
+    // The first line's product is the one delisted later; 5,000 plans hold it.
+    let (victim, victim_price) = admitted(&mut conn, 1)[0];
+    let code: String = products::table
+        .find(victim)
+        .select(products::catalogue_code)
+        .first(&mut conn)?;
+    let holders = spread(&mut conn, victim, victim_price, 5_000);
+    drop(conn);
+
+    // In process: the page's whole work (load, allowance, substitutes from the index, render).
+    let state = actix_web::web::Data::new(startup::prepare(settings.clone())?);
+    actix_web::rt::System::new().block_on(async {
+        let query = PlanQuery::default();
+        for _ in 0..50 {
+            plan_html(&state, Nav::visitor(), org.id, plan, &query)
+                .await
+                .expect("page");
+        }
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let t = Instant::now();
+            let page = plan_html(&state, Nav::visitor(), org.id, plan, &query)
+                .await
+                .expect("page");
+            times.push(t.elapsed());
+            std::hint::black_box(page);
+        }
+        report("plan page in process", times);
+    });
+    drop(state);
+
+    // Over HTTP: the real server on loopback, signed in as the union.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let server_settings = settings.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = Application::build(server_settings).expect("server builds");
+            sender.send((app.port(), app.handle())).unwrap();
+            app.run_until_stopped().await.unwrap();
+        })
+    });
+    let (port, handle) = receiver.recv()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let union = signed_in(&base, "grassroots-01").await;
+        let path = format!("{base}/union/plans/{plan}");
+        for _ in 0..50 {
+            assert_eq!(union.get(&path).send().await.unwrap().status(), 200);
+        }
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let t = Instant::now();
+            let body = union.get(&path).send().await.unwrap().bytes().await.unwrap();
+            times.push(t.elapsed());
+            std::hint::black_box(body);
+        }
+        report("plan page over HTTP", times);
+
+        let office = signed_in(&base, "office").await;
+        let token = csrf(&office, &format!("{base}/office/products/{code}")).await;
+        let t = Instant::now();
+        let response = office
+            .post(format!("{base}/office/products/{code}/status"))
+            .form(&[("to", "delisted"), ("reason", DELIST_REASON), ("csrf_token", &token)])
+            .send()
+            .await
+            .unwrap();
+        let delist = t.elapsed();
+        assert_eq!(response.status(), 303, "delisted");
+        let t = Instant::now();
+        let page = union.get(&path).send().await.unwrap().text().await.unwrap();
+        let next = t.elapsed();
+        let flagged = page.contains(DELIST_REASON);
+        println!(
+            "delisting {code} (held by {holders} other plans and the measured one): request {:.1} ms; \
+             the next plan-page request {:.1} ms shows it flagged: {flagged}",
+            delist.as_secs_f64() * 1e3,
+            next.as_secs_f64() * 1e3
+        );
+        assert!(flagged, "the plan is flagged at the next request");
+    });
+    drop(handle.stop(true));
+    println!(
+        "machine: {} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|c| c
+                .lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l[l.find(':').unwrap() + 2..].to_owned()))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+async fn csrf(client: &reqwest::Client, url: &str) -> String {
+    let html = client.get(url).send().await.unwrap().text().await.unwrap();
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+async fn signed_in(base: &str, username: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let token = csrf(&client, &format!("{base}/login")).await;
+    let response = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("username", username),
+            ("password", demo::DEMO_PASSWORD),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "signed in as {username}");
+    client
+}
