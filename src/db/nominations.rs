@@ -49,14 +49,20 @@ impl Batch {
             .load(conn)?)
     }
 
-    pub fn set_status(conn: &mut DbConnection, id: i32, status: BatchStatus) -> DbResult<()> {
-        diesel::update(nomination_batches::table.find(id))
-            .set((
-                nomination_batches::status.eq(status.as_str()),
-                nomination_batches::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
-        Ok(())
+    /// Moves the batch from `from` to `to` if it is still in `from` (compare-and-set); false when
+    /// another request moved it first.
+    pub fn move_status(conn: &mut DbConnection, id: i32, from: BatchStatus, to: BatchStatus) -> DbResult<bool> {
+        let changed = diesel::update(
+            nomination_batches::table
+                .find(id)
+                .filter(nomination_batches::status.eq(from.as_str())),
+        )
+        .set((
+            nomination_batches::status.eq(to.as_str()),
+            nomination_batches::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        Ok(changed == 1)
     }
 }
 
@@ -165,15 +171,27 @@ impl Row {
             .load(conn)?)
     }
 
-    pub fn set_status(conn: &mut DbConnection, id: i32, status: RowStatus, reason: &str) -> DbResult<()> {
-        diesel::update(nomination_rows::table.find(id))
-            .set((
-                nomination_rows::review_status.eq(status.as_str()),
-                nomination_rows::review_reason.eq(reason),
-                nomination_rows::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
-        Ok(())
+    /// Moves the row from `from` to `to` if it is still in `from` (compare-and-set); false when
+    /// another request moved it first.
+    pub fn move_status(
+        conn: &mut DbConnection,
+        id: i32,
+        from: RowStatus,
+        to: RowStatus,
+        reason: &str,
+    ) -> DbResult<bool> {
+        let changed = diesel::update(
+            nomination_rows::table
+                .find(id)
+                .filter(nomination_rows::review_status.eq(from.as_str())),
+        )
+        .set((
+            nomination_rows::review_status.eq(to.as_str()),
+            nomination_rows::review_reason.eq(reason),
+            nomination_rows::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+        Ok(changed == 1)
     }
 
     pub fn link_product(conn: &mut DbConnection, id: i32, product_id: i32) -> DbResult<()> {

@@ -278,6 +278,22 @@ pub fn add_step(conn: &mut DbConnection, step: &NewTraceStep, actor: &Actor) -> 
 }
 
 /// Records a stored photo or document, with an event on what it is attached to.
+/// Whether a stored file (`ab/abcd….jpg`, an original or a thumbnail) belongs to a media row.
+pub fn media_file_in_use(conn: &mut DbConnection, path: &str) -> DbResult<bool> {
+    // Thumbnails are named after their original: `{hash}-480.jpg` belongs to `{hash}.{ext}`.
+    let stem = path.rsplit_once('.').map_or(path, |(s, _)| s);
+    let original_stem = stem.rsplit_once('-').map_or(stem, |(s, _)| s);
+    let used: i64 = trace_media::table
+        .filter(
+            trace_media::path
+                .eq(path)
+                .or(trace_media::path.like(format!("{original_stem}.%"))),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(used > 0)
+}
+
 pub fn add_media(conn: &mut DbConnection, media: &NewTraceMedia, actor: &Actor) -> DbResult<i32> {
     super::transaction(conn, |conn| {
         let id: i32 = diesel::insert_into(trace_media::table)

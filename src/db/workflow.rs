@@ -108,6 +108,38 @@ pub fn create_batch(
     })
 }
 
+/// The error for a compare-and-set that found the record already moved: who moved it and when.
+fn moved(conn: &mut DbConnection, subject: Subject, id: i32, what: &str) -> WorkflowError {
+    let by = super::events::moved_by(conn, subject, id).unwrap_or_default();
+    WorkflowError::Moved(format!("{what}刚刚已被他人处理{by}，请刷新页面查看当前状态后再操作。"))
+}
+
+fn move_batch(conn: &mut DbConnection, batch: &Batch, to: BatchStatus) -> Result<()> {
+    if Batch::move_status(conn, batch.id, batch.status(), to)? {
+        Ok(())
+    } else {
+        Err(moved(
+            conn,
+            Subject::NominationBatch,
+            batch.id,
+            &format!("推荐名录 {}", batch.id),
+        ))
+    }
+}
+
+fn move_row(conn: &mut DbConnection, row: &Row, to: RowStatus, reason: &str) -> Result<()> {
+    if Row::move_status(conn, row.id, row.status(), to, reason)? {
+        Ok(())
+    } else {
+        Err(moved(
+            conn,
+            Subject::NominationRow,
+            row.id,
+            &format!("第 {} 行", row.row_no),
+        ))
+    }
+}
+
 fn load_batch(conn: &mut DbConnection, id: i32) -> Result<Batch> {
     Batch::find(conn, id)?.ok_or_else(|| WorkflowError::NotFound(format!("推荐名录 {id} 不存在")))
 }
@@ -205,9 +237,9 @@ pub fn submit_batch(conn: &mut DbConnection, batch_id: i32, actor: &Actor) -> Re
             }
         }
         for row in returned {
-            Row::set_status(conn, row.id, RowStatus::Draft, "")?;
+            move_row(conn, row, RowStatus::Draft, "")?;
         }
-        Batch::set_status(conn, batch_id, to)?;
+        move_batch(conn, &batch, to)?;
         event(
             Subject::NominationBatch,
             batch_id,
@@ -231,9 +263,9 @@ pub fn forward_batch(conn: &mut DbConnection, batch_id: i32, actor: &Actor) -> R
             .iter()
             .filter(|r| r.status() == RowStatus::Draft)
         {
-            Row::set_status(conn, row.id, RowStatus::Pending, "")?;
+            move_row(conn, row, RowStatus::Pending, "")?;
         }
-        Batch::set_status(conn, batch_id, to)?;
+        move_batch(conn, &batch, to)?;
         event(
             Subject::NominationBatch,
             batch_id,
@@ -252,7 +284,7 @@ pub fn return_batch(conn: &mut DbConnection, batch_id: i32, reason: &str, actor:
     super::transaction(conn, |conn| {
         let batch = load_batch(conn, batch_id)?;
         let to = batch.status().return_to_county(reason)?;
-        Batch::set_status(conn, batch_id, to)?;
+        move_batch(conn, &batch, to)?;
         event(
             Subject::NominationBatch,
             batch_id,
@@ -281,8 +313,16 @@ pub fn decide_rows(
         for &row_id in row_ids {
             let row =
                 Row::find(conn, row_id)?.ok_or_else(|| WorkflowError::NotFound(format!("推荐行 {row_id} 不存在")))?;
+            let batch = load_batch(conn, row.batch_id)?;
+            if batch.status() != BatchStatus::Forwarded {
+                return Err(NominationError::BatchNotAllowed {
+                    status: batch.status(),
+                    action: "审核",
+                }
+                .into());
+            }
             let to = row.status().decide(decision, reason)?;
-            Row::set_status(conn, row_id, to, reason.trim())?;
+            move_row(conn, &row, to, reason.trim())?;
             event(
                 Subject::NominationRow,
                 row_id,
@@ -294,7 +334,6 @@ pub fn decide_rows(
             )
             .record(conn)?;
             if decision == ReviewDecision::Approve {
-                let batch = load_batch(conn, row.batch_id)?;
                 let (product_id, code) = list_product(conn, &row, &batch, actor)?;
                 Row::link_product(conn, row_id, product_id)?;
                 codes.push(code);
@@ -407,13 +446,25 @@ fn set_listing(conn: &mut DbConnection, product_id: i32, to: ListingStatus, reas
     let from = ListingStatus::parse(&product.listing_status)?;
     from.move_to(to)?;
     let at = now();
-    diesel::update(products::table.find(product_id))
-        .set((
-            products::listing_status.eq(to.as_str()),
-            products::status_changed_at.eq(at),
-            products::updated_at.eq(at),
-        ))
-        .execute(conn)?;
+    let changed = diesel::update(
+        products::table
+            .find(product_id)
+            .filter(products::listing_status.eq(from.as_str())),
+    )
+    .set((
+        products::listing_status.eq(to.as_str()),
+        products::status_changed_at.eq(at),
+        products::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    if changed != 1 {
+        return Err(moved(
+            conn,
+            Subject::Product,
+            product_id,
+            &format!("产品 {}", product.catalogue_code),
+        ));
+    }
     event(
         Subject::Product,
         product_id,
@@ -504,12 +555,24 @@ pub fn settle_incident(
             .ok_or_else(|| WorkflowError::NotFound(format!("质量事件 {incident_id} 不存在")))?;
         let from = IncidentStatus::parse(&status).unwrap_or(IncidentStatus::Open);
         let to = from.settle(to)?;
-        diesel::update(quality_incidents::table.find(incident_id))
-            .set((
-                quality_incidents::status.eq(to.as_str()),
-                quality_incidents::settled_at.eq(now()),
-            ))
-            .execute(conn)?;
+        let changed = diesel::update(
+            quality_incidents::table
+                .find(incident_id)
+                .filter(quality_incidents::status.eq(&status)),
+        )
+        .set((
+            quality_incidents::status.eq(to.as_str()),
+            quality_incidents::settled_at.eq(now()),
+        ))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(moved(
+                conn,
+                Subject::Incident,
+                incident_id,
+                &format!("质量事件 {incident_id}"),
+            ));
+        }
         event(
             Subject::Incident,
             incident_id,

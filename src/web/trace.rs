@@ -510,7 +510,7 @@ pub async fn upload_media(
         ));
     }
     let bytes = form.file;
-    let new = spawn_blocking_in_span(move || -> Result<NewTraceMedia, MediaError> {
+    let (new, written) = spawn_blocking_in_span(move || -> Result<(NewTraceMedia, Vec<String>), MediaError> {
         let stored_media = |kind: &str, path: String, thumb: Option<(String, u32, u32)>| NewTraceMedia {
             product_id: product.id,
             owner_kind: owner.kind().to_owned(),
@@ -526,7 +526,8 @@ pub async fn upload_media(
         if is_pdf {
             media::check_pdf(&bytes, DEFAULT_MAX_PDF_BYTES)?;
             let stored = media::store_pdf(&media_dir, &bytes)?;
-            return Ok(stored_media("pdf", path_string(&stored.original), None));
+            let written = vec![path_string(&stored.original)];
+            return Ok((stored_media("pdf", path_string(&stored.original), None), written));
         }
         let image = media::process_image(&bytes, &MediaLimits::default())?;
         let stored = media::store(&media_dir, &image)?;
@@ -536,13 +537,31 @@ pub async fn upload_media(
             .last()
             .zip(stored.thumbs.last())
             .map(|(t, path)| (path_string(path), t.width, t.height));
-        Ok(stored_media("photo", path_string(&stored.original), thumb))
+        let written = std::iter::once(&stored.original)
+            .chain(&stored.thumbs)
+            .map(|p| path_string(p))
+            .collect();
+        Ok((stored_media("photo", path_string(&stored.original), thumb), written))
     })
     .await?
     .map_err(media_error)?;
-    state
-        .db(move |conn| trace::add_media(conn, &new, &user.actor()))
-        .await?;
+    let saved = state.db(move |conn| trace::add_media(conn, &new, &user.actor())).await;
+    if let Err(e) = saved {
+        // Files are named by content and may be shared with an earlier upload of the same photo:
+        // only files no row refers to are removed.
+        let dir = state.settings.media_dir();
+        let _ = state
+            .db(move |conn| -> Result<(), AppError> {
+                for path in written {
+                    if !trace::media_file_in_use(conn, &path)? {
+                        let _ = std::fs::remove_file(dir.join(&path));
+                    }
+                }
+                Ok(())
+            })
+            .await;
+        return Err(e);
+    }
     Ok(see_other(&back))
 }
 

@@ -244,3 +244,78 @@ fn the_import_command_checks_then_imports_a_countys_sheet() {
     assert!(String::from_utf8_lossy(&imported.stdout).contains("已导入推荐名录"));
     assert_eq!(batches_in(data.path()), 1);
 }
+
+/// `kill -9` in the middle of a large import leaves the database with all of it or none of it:
+/// the batch and its rows are one transaction. The import is first timed to its end, then killed
+/// at points spread over that time (while parsing, and while writing).
+#[test]
+fn an_import_killed_midway_leaves_all_of_it_or_none() {
+    use diesel::prelude::*;
+    use fupin_catalog::db::schema::{nomination_batches, nomination_rows};
+
+    const ROWS: usize = 4_000;
+    let (settings, data, _pg) = crate::helpers::test_settings();
+    let mut conn = settings.database().connect().unwrap();
+    fupin_catalog::db::migrate(&mut conn).unwrap();
+    fupin_catalog::demo::ensure(&mut conn, 10, false).unwrap();
+    let file = data.path().join("large.xlsx");
+    let county = fupin_catalog::domain::CountyCode::parse("610924").unwrap();
+    let rows: Vec<_> = fupin_catalog::sheet::sample::sample_nominations(ROWS)
+        .into_iter()
+        .map(|mut row| {
+            row.county = Some(county.clone());
+            row
+        })
+        .collect();
+    std::fs::write(&file, fupin_catalog::sheet::nominations_xlsx("紫阳县推荐名录", &rows)).unwrap();
+    let import = || {
+        let mut cmd = fupin();
+        cmd.args(["import", "nominations", "--county", "610924", "--data-dir"])
+            .arg(data.path())
+            .arg(&file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(url) = &settings.database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        cmd
+    };
+    let counts = |conn: &mut fupin_catalog::db::DbConnection| -> (i64, i64) {
+        let batches = nomination_batches::table.count().get_result(conn).unwrap();
+        let rows = nomination_rows::table.count().get_result(conn).unwrap();
+        (batches, rows)
+    };
+    let (batches_before, rows_before) = counts(&mut conn);
+    let started = Instant::now();
+    let output = import().stdout(Stdio::piped()).stderr(Stdio::piped()).output().unwrap();
+    assert!(
+        output.status.success(),
+        "a whole import succeeds: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let whole = started.elapsed();
+    let (mut batches, mut rows) = counts(&mut conn);
+    assert_eq!((batches, rows), (batches_before + 1, rows_before + ROWS as i64));
+
+    let mut outcomes = Vec::new();
+    for share in [0.3, 0.5, 0.7, 0.85, 0.95] {
+        let mut child = import().spawn().unwrap();
+        std::thread::sleep(whole.mul_f64(share));
+        // SIGKILL: no destructor, no rollback by the process itself.
+        let _ = child.kill();
+        let _ = child.wait();
+        let (b, r) = counts(&mut conn);
+        match (b - batches, r - rows) {
+            (0, 0) => outcomes.push("none"),
+            (1, n) if n == ROWS as i64 => outcomes.push("all"),
+            other => panic!("killed at {share} of the import: a half-made import {other:?}"),
+        }
+        (batches, rows) = (b, r);
+    }
+    eprintln!("kill -9 at 30/50/70/85/95 % of an import: {outcomes:?}");
+    // The database is still usable afterwards, and the next import goes through.
+    assert!(
+        import().status().unwrap().success(),
+        "an import after the kills succeeds: {outcomes:?}"
+    );
+}

@@ -293,3 +293,39 @@ fn an_unreadable_proxy_list_stops_the_start_with_one_line() {
     );
     assert_one_clear_error_line(&output, &["FUPIN_TRUSTED_PROXIES", "proxy.local"]);
 }
+
+/// The CSP forbids inline styles and scripts, so a template that carries one would render
+/// unstyled or broken in every browser; none may.
+#[test]
+fn no_template_carries_inline_style_or_script() {
+    fn visit(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                visit(&path, found);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let l = line.to_ascii_lowercase();
+                let handler = ["onclick=", "onload=", "onchange=", "onsubmit=", "oninput="]
+                    .iter()
+                    .any(|h| l.contains(h));
+                let inline_script = l.contains("<script") && !l.contains(" src=");
+                if l.contains("<style") || l.contains(" style=\"") || handler || inline_script {
+                    found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    visit(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
+        &mut found,
+    );
+    assert!(
+        found.is_empty(),
+        "inline style or script, blocked by the CSP:\n{}",
+        found.join("\n")
+    );
+}

@@ -371,7 +371,9 @@ async fn the_label_sheet_prints_on_a4() {
     let lot = first_lot(&app, &code);
     let (status, sheet) = office.get_text(&format!("/products/{code}/labels?lot={lot}")).await;
     assert_eq!(status, 200);
-    assert!(sheet.contains("@page") && sheet.contains("size: A4") && sheet.contains("70mm"));
+    assert!(sheet.contains("/assets/css/labels.css"));
+    let (_, css) = office.get_text("/assets/css/labels.css").await;
+    assert!(css.contains("@page") && css.contains("size: A4") && css.contains("70mm"));
     assert_eq!(sheet.matches(&format!("/t/{code}/{lot}/qr.svg")).count(), 24);
     assert!(sheet.contains(&code) && sheet.contains(&lot));
 }
