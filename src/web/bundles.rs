@@ -36,6 +36,13 @@ impl From<&ProductDoc> for SubstituteView {
     }
 }
 
+/// Where the lines of an editable bundle or plan are changed (`/union/plans/7/lines`), and whether
+/// a line's substitutes can replace it in place.
+pub struct LineEdit {
+    pub base: String,
+    pub substitute: bool,
+}
+
 /// One line of a bundle or a plan as pages show it.
 pub struct LineView {
     pub id: i32,
@@ -181,6 +188,8 @@ struct BundlePage {
     lines: Vec<LineView>,
     poor_people: i32,
     can_plan: bool,
+    /// A public page changes nothing.
+    edit: Option<LineEdit>,
 }
 
 /// A published (or retired) bundle's public page.
@@ -204,5 +213,6 @@ pub async fn page(state: State, nav: Nav, path: web::Path<i32>) -> Result<HttpRe
         bundle: BundleSummary::from(&bundle),
         lines,
         can_plan,
+        edit: None,
     })
 }

@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::bundles::{BundleSummary, LineView};
+use super::bundles::{BundleSummary, LineEdit, LineView};
 use super::nav::Nav;
 use super::office::bundles::{festivals, one, product_id_of, quantity};
 use super::{State, china_time, render, see_other};
@@ -295,6 +295,7 @@ struct PlanPage {
     fits: bool,
     over_message: String,
     editable: bool,
+    edit: Option<LineEdit>,
     q: String,
     found: Vec<SubstituteView>,
     left_out: usize,
@@ -401,6 +402,10 @@ pub async fn plan_html(state: &State, nav: Nav, org_id: i32, id: i32, query: &Pl
         fits,
         over_message,
         editable: status.editable(),
+        edit: status.editable().then(|| LineEdit {
+            base: format!("/union/plans/{id}/lines"),
+            substitute: true,
+        }),
         lines,
         q,
         found,

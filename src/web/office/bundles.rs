@@ -14,7 +14,7 @@ use crate::domain::CatalogueCode;
 use crate::domain::spending::{BundleStatus, Festival};
 use crate::error::AppError;
 use crate::search::{SearchQuery, Sort};
-use crate::web::bundles::{BundleSummary, LineView, SubstituteView, bundle_line};
+use crate::web::bundles::{BundleSummary, LineEdit, LineView, SubstituteView, bundle_line};
 use crate::web::nav::Nav;
 use crate::web::public::search::run_search;
 use crate::web::{State, render, see_other};
@@ -108,6 +108,7 @@ struct ComposePage {
     bundle: BundleSummary,
     lines: Vec<LineView>,
     editable: bool,
+    edit: Option<LineEdit>,
     q: String,
     found: Vec<SubstituteView>,
     history: Vec<crate::web::nominations::HistoryLine>,
@@ -148,6 +149,10 @@ pub async fn page(
     render(&ComposePage {
         nav,
         editable: bundle.row.status().editable(),
+        edit: bundle.row.status().editable().then(|| LineEdit {
+            base: format!("/office/bundles/{}/lines", bundle.row.id),
+            substitute: false,
+        }),
         lines: bundle.lines.iter().map(|l| bundle_line(&state, &bundle, l)).collect(),
         bundle: BundleSummary::from(&bundle),
         q,
