@@ -8,7 +8,7 @@ use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
 
 use super::limits::{GridBuilder, Refusal};
 use super::scan::{self, ScanError, ZipKind};
-use super::{MAX_SHEET_ROWS, MAX_UPLOAD_BYTES, SheetError};
+use super::{MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, MAX_UPLOAD_BYTES, SheetError};
 
 /// One cell as read. Numbers stay numbers so each column can decide how to read them (a phone
 /// number stored as 13800000000.0 is fine, a 带贫人数 of 12.5 is not).
@@ -304,6 +304,7 @@ fn read_text(bytes: &[u8]) -> Result<Grid, ReadError> {
     let text = decode_text(bytes).map_err(ReadError::Unreadable)?;
     let mut bounds = GridBuilder::default();
     let delimiter = sniff_delimiter(&text);
+    let text = narrow_wide_records(&text, delimiter)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -350,6 +351,53 @@ fn read_text(bytes: &[u8]) -> Result<Grid, ReadError> {
         rows,
         first_row: 1,
         warnings: Vec::new(),
+    })
+}
+
+/// The csv reader keeps the bounds of every field of a record: one line of nine million commas
+/// would take hundreds of megabytes before the first field is checked. Fields past the form's
+/// last column are cut here, before parsing, when they hold nothing but blanks and quotes; a
+/// character of content there is refused with its row and column.
+fn narrow_wide_records(text: &str, delimiter: u8) -> Result<std::borrow::Cow<'_, str>, Refusal> {
+    let last = MAX_SHEET_COLUMNS as u64;
+    let mut out: Option<String> = None;
+    let mut copied_to = 0;
+    let mut cut_from: Option<usize> = None;
+    let (mut row, mut col, mut in_quotes) = (0u64, 0u64, false);
+    let cut = |out: &mut Option<String>, copied_to: &mut usize, from: usize, to: usize| {
+        let narrowed = out.get_or_insert_with(|| String::with_capacity(text.len()));
+        narrowed.push_str(&text[*copied_to..from]);
+        *copied_to = to;
+    };
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => {
+                if let Some(from) = cut_from.take() {
+                    cut(&mut out, &mut copied_to, from, i);
+                }
+                row += 1;
+                col = 0;
+            }
+            d if d == delimiter && !in_quotes => {
+                col += 1;
+                if col == last {
+                    cut_from = Some(i);
+                }
+            }
+            b if col >= last && !b.is_ascii_whitespace() => return Err(Refusal::Outside { row, col }),
+            _ => {}
+        }
+    }
+    if let Some(from) = cut_from {
+        cut(&mut out, &mut copied_to, from, text.len());
+    }
+    Ok(match out {
+        Some(mut narrowed) => {
+            narrowed.push_str(&text[copied_to..]);
+            std::borrow::Cow::Owned(narrowed)
+        }
+        None => std::borrow::Cow::Borrowed(text),
     })
 }
 

@@ -81,8 +81,11 @@ pub fn check_zip(bytes: &[u8]) -> Result<ZipKind, ScanError> {
             .by_index(i)
             .map_err(|e| ScanError::Unreadable(format!("无法解压“{name}”（{e}）")))?;
         let limit = entry_limit(name).min(MAX_UNZIPPED_BYTES - inflated_total);
-        let read = std::io::copy(&mut (&mut entry).take(limit + 1), &mut std::io::sink())
-            .map_err(|e| ScanError::Unreadable(format!("无法解压“{name}”（{e}）")))?;
+        let read = std::io::copy(&mut (&mut entry).take(limit + 1), &mut std::io::sink()).map_err(|_| {
+            ScanError::Unreadable(format!(
+                "压缩包里的“{name}”已损坏，或解压出的内容与压缩包记录的大小不符"
+            ))
+        })?;
         if read > limit {
             check_entry_size(name, read)?;
             return Err(total_too_big());

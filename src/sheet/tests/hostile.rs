@@ -284,6 +284,22 @@ fn csv_text_outside_the_form_is_refused(#[case] csv: String, #[case] row: u64, #
 }
 
 #[test]
+fn a_csv_line_of_millions_of_commas_is_cut_to_the_form_before_parsing() {
+    let csv = format!("序号,贫困县{}\n1,紫阳县\n", ",".repeat(3_000_000));
+    let grid = read_grid(csv.as_bytes(), "commas.csv").unwrap();
+    assert_eq!(grid.rows[0].len(), MAX_SHEET_COLUMNS);
+    assert_eq!(grid.rows[1], vec![Cell::Text("1".into()), Cell::Text("紫阳县".into())]);
+    let far = format!("序号{}\"x\"\n", ",".repeat(100_000));
+    assert_eq!(
+        refused(far.as_bytes(), "far.csv"),
+        SheetError::CellOutsideForm {
+            row: 1,
+            column: super::super::limits::column_letters(100_000)
+        }
+    );
+}
+
+#[test]
 fn csv_blank_lines_and_fields_past_the_form_are_dropped() {
     let csv = format!("序号,贫困县{}\n{}", ",".repeat(500), ",,,\n".repeat(100_000));
     let grid = read_grid(csv.as_bytes(), "blank.csv").unwrap();
