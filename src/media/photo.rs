@@ -550,6 +550,33 @@ mod tests {
         assert!(err.to_string().contains("图片尺寸过大（20000×20000 像素）"));
     }
 
+    /// What an attacker sends: a PNG header declaring a huge image, then a few bytes of data.
+    fn png_header_only(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Rgba);
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_chunk(png::chunk::IDAT, &[0x78, 0x9C, 0x03, 0x00]).unwrap();
+        drop(writer);
+        bytes
+    }
+
+    #[rstest]
+    #[case(30_000, 30_000)]
+    #[case(65_535, 65_535)]
+    #[case(1, 2_000_000_000)]
+    fn declared_giant_png_is_refused_at_once(#[case] width: u32, #[case] height: u32) {
+        let upload = png_header_only(width, height);
+        let started = std::time::Instant::now();
+        let err = process(&upload).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(
+            err.to_string()
+                .contains(&format!("图片尺寸过大（{width}×{height} 像素）")),
+            "{err}"
+        );
+    }
+
     #[test]
     fn image_needing_more_memory_than_allowed_is_refused_before_decoding() {
         let limits = MediaLimits {

@@ -9,9 +9,11 @@ mod catalogue;
 mod columns;
 mod formula;
 mod import;
+mod limits;
 mod purchase;
 mod read;
 pub mod sample;
+mod scan;
 mod unions;
 mod values;
 mod write;
@@ -38,6 +40,13 @@ pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 /// More data rows than this are refused; a compressed xlsx can hold far more rows than its size
 /// suggests, and no county nominates this many products.
 pub const MAX_DATA_ROWS: usize = 20_000;
+
+/// A sheet may hold content on rows up to this number: the data rows plus the title, the header,
+/// the form's lines and some blank rows. Content further down is refused before it is stored.
+pub const MAX_SHEET_ROWS: usize = MAX_DATA_ROWS + 1_000;
+
+/// A sheet may hold content in this many columns (A to BL); the form has 17.
+pub const MAX_SHEET_COLUMNS: usize = 64;
 
 /// The form's title, as printed above the table.
 pub const FORM_TITLE: &str = "贫困县重点扶贫产品供应商推荐名录";
@@ -205,6 +214,22 @@ pub enum SheetError {
 
     #[error("数据行太多（{rows} 行），一次最多导入 {limit} 行：请分成几个文件上传")]
     TooManyRows { rows: usize, limit: usize },
+
+    /// Content where the form cannot have any, found while reading and refused before anything is
+    /// allocated for it. `column` is the column's letters, as Excel shows them.
+    #[error(
+        "第 {row} 行第 {column} 列有内容：表格最多 {max_rows} 行、{max_columns} 列，请删除多余的行列后再上传",
+        max_rows = MAX_SHEET_ROWS,
+        max_columns = MAX_SHEET_COLUMNS
+    )]
+    CellOutsideForm { row: u64, column: String },
+
+    /// A file that would take more memory or time to read than any real form needs (a huge cell,
+    /// a zip bomb, thousands of parts). `reason` names what and where.
+    #[error(
+        "“{filename}”不能读取：{reason}。正常的推荐名录表格不会这样，请在 Excel 或 WPS 中删除多余的内容，另存为新文件后再上传"
+    )]
+    Oversized { filename: String, reason: String },
 
     #[error("表格中有 {} 处错误，整张表未导入，请改正后重新上传：\n{}", .0.len(), cell_error_lines(.0))]
     Invalid(Vec<CellError>),

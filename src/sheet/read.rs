@@ -3,10 +3,12 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Ods, Range, Reader, Xls, Xlsx, open_workbook_from_rs};
+use calamine::{Data, DataRef, Ods, Range, Reader, Xls, Xlsx, XlsxCellReader, XlsxError, open_workbook_from_rs};
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
 
-use super::SheetError;
+use super::limits::{GridBuilder, Refusal};
+use super::scan::{self, ScanError, ZipKind};
+use super::{MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, MAX_UPLOAD_BYTES, SheetError};
 
 /// One cell as read. Numbers stay numbers so each column can decide how to read them (a phone
 /// number stored as 13800000000.0 is fine, a 带贫人数 of 12.5 is not).
@@ -80,72 +82,196 @@ fn detect_format(bytes: &[u8]) -> Format {
     }
 }
 
+/// Reads the first worksheet with content. Whatever the file holds, memory and time stay bounded:
+/// see [`super::limits`]. Refusals name what is wrong and where.
 pub fn read_grid(bytes: &[u8], filename: &str) -> Result<Grid, SheetError> {
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(SheetError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_UPLOAD_BYTES,
+        });
+    }
     let not_a_sheet = |reason: String| SheetError::NotASpreadsheet {
         filename: filename.to_owned(),
         reason,
     };
+    let scan_error = |e: ScanError| match e {
+        ScanError::Refused(r) => r.into_error(filename),
+        ScanError::Unreadable(reason) => not_a_sheet(reason),
+    };
+    let read_error = |e: ReadError| match e {
+        ReadError::Refused(r) => r.into_error(filename),
+        ReadError::Unreadable(reason) => not_a_sheet(reason),
+    };
     match detect_format(bytes) {
-        Format::Zip => read_zip_workbook(bytes).map_err(not_a_sheet),
-        Format::Ole => read_workbook::<Xls<_>>(bytes)
-            .map_err(|e| not_a_sheet(format!("文件是旧版 Office 格式，但不是可读取的 Excel 工作簿（{e}）"))),
-        Format::Text => read_text(bytes).map_err(not_a_sheet),
+        Format::Zip => match scan::check_zip(bytes).map_err(scan_error)? {
+            ZipKind::Xlsx => read_xlsx(bytes).map_err(read_error),
+            ZipKind::Ods => read_workbook::<Ods<_>>(bytes).map_err(read_error),
+            ZipKind::Other => Err(not_a_sheet(NOT_A_WORKBOOK.to_owned())),
+        },
+        Format::Ole => {
+            scan::check_xls(bytes).map_err(scan_error)?;
+            read_workbook::<Xls<_>>(bytes).map_err(|e| match e {
+                ReadError::Unreadable(e) => {
+                    not_a_sheet(format!("文件是旧版 Office 格式，但不是可读取的 Excel 工作簿（{e}）"))
+                }
+                refused => read_error(refused),
+            })
+        }
+        Format::Text => read_text(bytes).map_err(read_error),
     }
 }
 
-/// Excel and WPS write .xlsx, LibreOffice may write .ods; both are zip archives.
-fn read_zip_workbook(bytes: &[u8]) -> Result<Grid, String> {
-    read_workbook::<Xlsx<_>>(bytes)
-        .or_else(|_| read_workbook::<Ods<_>>(bytes))
-        .map_err(|_| {
-            "文件是 ZIP 压缩包，但里面没有 Excel 工作簿（可能是 Word 文档、普通压缩包或已损坏的 .xlsx）".to_owned()
-        })
+const NOT_A_WORKBOOK: &str =
+    "文件是 ZIP 压缩包，但里面没有 Excel 工作簿（可能是 Word 文档、普通压缩包或已损坏的 .xlsx）";
+
+enum ReadError {
+    Refused(Refusal),
+    Unreadable(String),
 }
 
-fn read_workbook<'a, R>(bytes: &'a [u8]) -> Result<Grid, String>
+impl From<Refusal> for ReadError {
+    fn from(r: Refusal) -> Self {
+        ReadError::Refused(r)
+    }
+}
+
+/// The warning for content on sheets other than the one read.
+fn other_sheets_warning(name: &str, others: &[String]) -> Vec<String> {
+    if others.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "工作簿有多个有内容的工作表，只读取了第一个“{name}”，未读取：{}",
+        others.iter().map(|n| format!("“{n}”")).collect::<Vec<_>>().join("、")
+    )]
+}
+
+/// An .xlsx, one cell at a time from calamine's streaming reader: each cell is checked against
+/// the form before it is stored, and the sheet's declared `<dimension>` is never used.
+fn read_xlsx(bytes: &[u8]) -> Result<Grid, ReadError> {
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|_: XlsxError| ReadError::Unreadable(NOT_A_WORKBOOK.to_owned()))?;
+    let mut chosen: Option<(String, GridBuilder)> = None;
+    let mut others = Vec::new();
+    for name in workbook.sheet_names() {
+        if chosen.is_none() {
+            let mut grid = GridBuilder::default();
+            read_xlsx_sheet(&mut workbook, &name, &mut grid)?;
+            if grid.has_content() {
+                chosen = Some((name, grid));
+            }
+        } else if xlsx_sheet_has_content(&mut workbook, &name)? {
+            others.push(name);
+        }
+    }
+    Ok(match chosen {
+        Some((name, grid)) => grid.finish(other_sheets_warning(&name, &others)),
+        // A workbook with no content reads as an empty sheet; the header search then says so.
+        None => GridBuilder::default().finish(Vec::new()),
+    })
+}
+
+fn xlsx_cells<'a, 'b>(
+    workbook: &'a mut Xlsx<Cursor<&'b [u8]>>,
+    name: &str,
+) -> Result<Option<XlsxCellReader<'a, Cursor<&'b [u8]>>>, ReadError> {
+    match workbook.worksheet_cells_reader(name) {
+        Ok(cells) => Ok(Some(cells)),
+        // A chart sheet has no cells.
+        Err(XlsxError::NotAWorksheet(_)) => Ok(None),
+        Err(e) => Err(ReadError::Unreadable(e.to_string())),
+    }
+}
+
+fn read_xlsx_sheet(workbook: &mut Xlsx<Cursor<&[u8]>>, name: &str, grid: &mut GridBuilder) -> Result<(), ReadError> {
+    let Some(mut cells) = xlsx_cells(workbook, name)? else {
+        return Ok(());
+    };
+    while let Some(cell) = cells.next_cell().map_err(|e| ReadError::Unreadable(e.to_string()))? {
+        let (row, col) = cell.get_position();
+        let value = match cell.get_value() {
+            DataRef::Empty => continue,
+            DataRef::String(s) => text_data(grid, row, col, s)?,
+            DataRef::SharedString(s) => text_data(grid, row, col, s)?,
+            other => Some(cell_from_data(&Data::from(other.clone()))),
+        };
+        if let Some(value) = value {
+            grid.put(row, col, value)?;
+        }
+    }
+    Ok(())
+}
+
+/// Text is checked before it is copied out of calamine's buffers.
+fn text_data(grid: &mut GridBuilder, row: u32, col: u32, s: &str) -> Result<Option<Cell>, Refusal> {
+    Ok(grid.admit_text(row, col, s)?.then(|| Cell::Text(s.to_owned())))
+}
+
+/// Another sheet is only looked at for whether it has content, to warn that it was not read.
+fn xlsx_sheet_has_content(workbook: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<bool, ReadError> {
+    let Some(mut cells) = xlsx_cells(workbook, name)? else {
+        return Ok(false);
+    };
+    while let Some(cell) = cells.next_cell().map_err(|e| ReadError::Unreadable(e.to_string()))? {
+        let blank = match cell.get_value() {
+            DataRef::Empty => true,
+            DataRef::String(s) => s.trim().is_empty(),
+            DataRef::SharedString(s) => s.trim().is_empty(),
+            _ => false,
+        };
+        if !blank {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// .ods and .xls, which calamine reads whole: [`scan`] has bounded what they can hold, and the
+/// grid is built through the same checks as an .xlsx's.
+fn read_workbook<'a, R>(bytes: &'a [u8]) -> Result<Grid, ReadError>
 where
     R: Reader<Cursor<&'a [u8]>>,
     R::Error: std::fmt::Display,
 {
-    let mut workbook: R = open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: R::Error| e.to_string())?;
-    let mut chosen: Option<(String, Range<Data>)> = None;
+    let mut workbook: R =
+        open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: R::Error| ReadError::Unreadable(e.to_string()))?;
+    let mut chosen: Option<(String, GridBuilder)> = None;
     let mut others = Vec::new();
     for name in workbook.sheet_names() {
-        let range = workbook.worksheet_range(&name).map_err(|e| e.to_string())?;
+        let range = workbook
+            .worksheet_range(&name)
+            .map_err(|e| ReadError::Unreadable(e.to_string()))?;
         if range.used_cells().all(|(_, _, data)| is_blank(data)) {
             continue;
         }
         if chosen.is_none() {
-            chosen = Some((name, range));
+            chosen = Some((name, grid_from_range(&range)?));
         } else {
             others.push(name);
         }
     }
-    let Some((name, range)) = chosen else {
-        // A workbook with no content reads as an empty sheet; the header search then says so.
-        return Ok(Grid {
-            rows: Vec::new(),
-            first_row: 1,
-            warnings: Vec::new(),
-        });
-    };
-    let mut warnings = Vec::new();
-    if !others.is_empty() {
-        warnings.push(format!(
-            "工作簿有多个有内容的工作表，只读取了第一个“{name}”，未读取：{}",
-            others.iter().map(|n| format!("“{n}”")).collect::<Vec<_>>().join("、")
-        ));
-    }
-    let first_row = range.start().map_or(1, |(row, _)| row + 1);
-    let rows = range
-        .rows()
-        .map(|row| row.iter().map(cell_from_data).collect())
-        .collect();
-    Ok(Grid {
-        rows,
-        first_row,
-        warnings,
+    Ok(match chosen {
+        Some((name, grid)) => grid.finish(other_sheets_warning(&name, &others)),
+        None => GridBuilder::default().finish(Vec::new()),
     })
+}
+
+fn grid_from_range(range: &Range<Data>) -> Result<GridBuilder, Refusal> {
+    let mut grid = GridBuilder::default();
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    for (r, c, data) in range.used_cells() {
+        let (row, col) = (row0 + r as u32, col0 + c as u32);
+        let cell = match data {
+            Data::String(s) => match text_data(&mut grid, row, col, s)? {
+                Some(cell) => cell,
+                None => continue,
+            },
+            other => cell_from_data(other),
+        };
+        grid.put(row, col, cell)?;
+    }
+    Ok(grid)
 }
 
 fn is_blank(data: &Data) -> bool {
@@ -169,12 +295,16 @@ fn cell_from_data(data: &Data) -> Cell {
 }
 
 /// CSV or tab-separated text, in whichever encoding Excel, WPS or a text editor used.
-fn read_text(bytes: &[u8]) -> Result<Grid, String> {
+/// Rows and columns are bounded as in a workbook: text past the form's last row or column is
+/// refused, blank fields there dropped.
+fn read_text(bytes: &[u8]) -> Result<Grid, ReadError> {
     if let Some(kind) = binary_kind(bytes) {
-        return Err(format!("文件内容是{kind}，不是表格"));
+        return Err(ReadError::Unreadable(format!("文件内容是{kind}，不是表格")));
     }
-    let text = decode_text(bytes)?;
+    let text = decode_text(bytes).map_err(ReadError::Unreadable)?;
+    let mut bounds = GridBuilder::default();
     let delimiter = sniff_delimiter(&text);
+    let text = narrow_wide_records(&text, delimiter)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -188,7 +318,7 @@ fn read_text(bytes: &[u8]) -> Result<Grid, String> {
     let mut line_breaks_before = 0;
     let mut breaks_inside_fields = 0;
     for record in reader.records() {
-        let record = record.map_err(|e| format!("CSV 格式有误（{e}）"))?;
+        let record = record.map_err(|e| ReadError::Unreadable(format!("CSV 格式有误（{e}）")))?;
         // The reported position is where the reader resumed, before the blank lines it skipped.
         let resumed_at = record.position().map_or(scanned_to, |p| p.byte() as usize);
         let start = resumed_at
@@ -202,14 +332,72 @@ fn read_text(bytes: &[u8]) -> Result<Grid, String> {
             .count();
         scanned_to = start;
         let row_index = line_breaks_before - breaks_inside_fields;
-        rows.resize(row_index.max(rows.len()), Vec::new());
-        rows.push(record.iter().map(text_cell).collect());
         breaks_inside_fields += record.iter().map(|f| f.matches('\n').count()).sum::<usize>();
+        let row = u32::try_from(row_index).unwrap_or(u32::MAX);
+        let mut cells = Vec::new();
+        for (col, field) in record.iter().enumerate() {
+            let col = u32::try_from(col).unwrap_or(u32::MAX);
+            if bounds.admit_text(row, col, field)? {
+                cells.push(text_cell(field));
+            }
+        }
+        if cells.is_empty() && row_index >= MAX_SHEET_ROWS {
+            continue;
+        }
+        rows.resize(row_index.max(rows.len()), Vec::new());
+        rows.push(cells);
     }
     Ok(Grid {
         rows,
         first_row: 1,
         warnings: Vec::new(),
+    })
+}
+
+/// The csv reader keeps the bounds of every field of a record: one line of nine million commas
+/// would take hundreds of megabytes before the first field is checked. Fields past the form's
+/// last column are cut here, before parsing, when they hold nothing but blanks and quotes; a
+/// character of content there is refused with its row and column.
+fn narrow_wide_records(text: &str, delimiter: u8) -> Result<std::borrow::Cow<'_, str>, Refusal> {
+    let last = MAX_SHEET_COLUMNS as u64;
+    let mut out: Option<String> = None;
+    let mut copied_to = 0;
+    let mut cut_from: Option<usize> = None;
+    let (mut row, mut col, mut in_quotes) = (0u64, 0u64, false);
+    let cut = |out: &mut Option<String>, copied_to: &mut usize, from: usize, to: usize| {
+        let narrowed = out.get_or_insert_with(|| String::with_capacity(text.len()));
+        narrowed.push_str(&text[*copied_to..from]);
+        *copied_to = to;
+    };
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => {
+                if let Some(from) = cut_from.take() {
+                    cut(&mut out, &mut copied_to, from, i);
+                }
+                row += 1;
+                col = 0;
+            }
+            d if d == delimiter && !in_quotes => {
+                col += 1;
+                if col == last {
+                    cut_from = Some(i);
+                }
+            }
+            b if col >= last && !b.is_ascii_whitespace() => return Err(Refusal::Outside { row, col }),
+            _ => {}
+        }
+    }
+    if let Some(from) = cut_from {
+        cut(&mut out, &mut copied_to, from, text.len());
+    }
+    Ok(match out {
+        Some(mut narrowed) => {
+            narrowed.push_str(&text[copied_to..]);
+            std::borrow::Cow::Owned(narrowed)
+        }
+        None => std::borrow::Cow::Borrowed(text),
     })
 }
 

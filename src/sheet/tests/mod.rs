@@ -1,6 +1,7 @@
 //! The module's behaviour on real files: every fixture in tests/fixtures (made by LibreOffice,
 //! iconv, rust_xlsxwriter and Python; see make_fixtures.sh) and every reading rule.
 
+mod hostile;
 mod make_fixtures;
 
 use std::fs;
