@@ -825,3 +825,18 @@ async fn the_office_corrects_a_site_and_removes_a_step_and_a_photo() {
     assert!(!page.contains("-480.jpg"), "the removed photo is not shown");
     assert_eq!(events_of(&app, "trace_media", photo, "remove").len(), 1);
 }
+
+#[tokio::test]
+async fn two_removals_of_one_batch_at_once_remove_it_once() {
+    let (app, code, county, id) = county_with_failed_batch().await;
+    let office = app.signed_in("office").await;
+    let remove = format!("/products/{code}/trace/batches/{id}/remove");
+    let (a, b) = tokio::join!(
+        county.post(&remove, &[("reason", "县区删除")]),
+        office.post(&remove, &[("reason", "办公室删除")]),
+    );
+    let mut answers = [a.status().as_u16(), b.status().as_u16()];
+    answers.sort();
+    assert_eq!(answers, [303, 409]);
+    assert_eq!(events_of(&app, "product_batch", id, "remove").len(), 1);
+}
