@@ -315,6 +315,9 @@ diesel::table! {
         altitude_m -> Nullable<Integer>,
         description -> Text,
         created_at -> Timestamp,
+        version -> Integer,
+        removed_at -> Nullable<Timestamp>,
+        removed_reason -> Nullable<Text>,
     }
 }
 
@@ -331,6 +334,11 @@ diesel::table! {
         inspection_result -> Text,
         inspection_note -> Text,
         created_at -> Timestamp,
+        version -> Integer,
+        removed_at -> Nullable<Timestamp>,
+        removed_reason -> Nullable<Text>,
+        result_corrected_at -> Nullable<Timestamp>,
+        result_was -> Nullable<Text>,
     }
 }
 
@@ -343,6 +351,9 @@ diesel::table! {
         stage -> Text,
         description -> Text,
         created_at -> Timestamp,
+        version -> Integer,
+        removed_at -> Nullable<Timestamp>,
+        removed_reason -> Nullable<Text>,
     }
 }
 
@@ -359,6 +370,8 @@ diesel::table! {
         thumb_height -> Nullable<Integer>,
         caption -> Text,
         created_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+        removed_reason -> Nullable<Text>,
     }
 }
 

@@ -106,6 +106,14 @@ fn define(r: &mut impl Routes) {
         .post("/products/{code}/trace/batches", trace::add_batch)
         .post("/products/{code}/trace/steps", trace::add_step)
         .post("/products/{code}/trace/media", trace::upload_media)
+        // Corrections and removals, each with its reason, kept in the history
+        .post("/products/{code}/trace/sites/{id}", trace::correct_site)
+        .post("/products/{code}/trace/sites/{id}/remove", trace::remove_site)
+        .post("/products/{code}/trace/batches/{id}", trace::correct_batch)
+        .post("/products/{code}/trace/batches/{id}/remove", trace::remove_batch)
+        .post("/products/{code}/trace/steps/{id}", trace::correct_step)
+        .post("/products/{code}/trace/steps/{id}/remove", trace::remove_step)
+        .post("/products/{code}/trace/media/{id}/remove", trace::remove_media)
         .get("/products/{code}/labels", trace::labels)
         // City unions
         .get("/city", city::dashboard)

@@ -17,11 +17,14 @@ use super::{State, render, see_other, upload};
 use crate::auth::{CountyUnion, CurrentUser, TraceKeeper};
 use crate::db::products::Product;
 use crate::db::trace::{
-    self, MediaOwner, NewProductBatch, NewSite, NewTraceMedia, NewTraceStep, ProductBatch, Site, TraceMedia, TraceStep,
+    self, BatchFields, ChangeError, MediaOwner, NewProductBatch, NewSite, NewTraceMedia, NewTraceStep, ProductBatch,
+    RecordKind, Site, SiteFields, StepFields, TraceMedia, TraceStep,
 };
 use crate::db::{DbConnection, now};
 use crate::domain::trace::lot_code_is_reserved;
-use crate::domain::{CatalogueCode, InspectionResult, ListingStatus, LotCode, OrgKind, TraceStage, region};
+use crate::domain::{
+    CatalogueCode, InspectionResult, ListingStatus, LotCode, OrgKind, Quantity, TraceStage, china_time, region,
+};
 use crate::error::AppError;
 use crate::media::{self, DEFAULT_MAX_PDF_BYTES, MediaError, MediaLimits};
 use crate::sheet::parse_quantity;
@@ -65,11 +68,15 @@ fn trace_path(code: &str) -> String {
 
 pub struct BatchRow {
     pub id: i32,
+    pub version: i32,
     pub lot: String,
     pub produced_on: String,
     pub packed_on: String,
+    pub quantity: String,
     pub origin: String,
     pub result: InspectionResult,
+    /// "2026-12-02 更正，原为“检测不合格”", when a correction changed the result.
+    pub corrected: String,
     pub note: String,
     pub files: Vec<(String, String)>,
     pub scan_href: String,
@@ -78,7 +85,9 @@ pub struct BatchRow {
 
 pub struct StepRow {
     pub id: i32,
+    pub version: i32,
     pub date: String,
+    pub stage_value: &'static str,
     pub stage: &'static str,
     pub lot: String,
     pub description: String,
@@ -87,11 +96,29 @@ pub struct StepRow {
 
 pub struct SiteRow {
     pub id: i32,
+    pub version: i32,
     pub name: String,
     pub place: String,
+    pub altitude_m: String,
     pub altitude: String,
     pub description: String,
     pub files: usize,
+}
+
+/// A photo or report in the list where each may be removed.
+pub struct MediaRow {
+    pub id: i32,
+    pub owner: String,
+    pub kind: &'static str,
+    pub href: String,
+    pub caption: String,
+}
+
+/// A removed record, still in the database: what it was, when, by whom and why.
+pub struct RemovedRow {
+    pub what: String,
+    pub at: String,
+    pub reason: String,
 }
 
 pub struct ScanLine {
@@ -113,6 +140,8 @@ struct ManagePage {
     sites: Vec<SiteRow>,
     batches: Vec<BatchRow>,
     steps: Vec<StepRow>,
+    media: Vec<MediaRow>,
+    removed: Vec<RemovedRow>,
     scans: Vec<ScanLine>,
     scans_total: i64,
     scan_days: i64,
@@ -127,6 +156,8 @@ struct Record {
     batches: Vec<ProductBatch>,
     steps: Vec<TraceStep>,
     media: Vec<TraceMedia>,
+    removed_batches: Vec<ProductBatch>,
+    removed: (Vec<Site>, Vec<TraceStep>, Vec<TraceMedia>),
     scans: Vec<(NaiveDate, i32, i64)>,
     qr_url: String,
     lot_urls: Vec<String>,
@@ -163,6 +194,8 @@ pub async fn page(
                 steps: TraceStep::of_product(conn, product.id)?,
                 media: TraceMedia::of_product(conn, product.id)?,
                 scans: trace::scans_of_product(conn, product.id, since)?,
+                removed_batches: ProductBatch::removed_of_product(conn, product.id)?,
+                removed: trace::removed_of_product(conn, product.id)?,
                 batches,
                 qr_url,
                 lot_urls,
@@ -176,14 +209,18 @@ pub async fn page(
         batches,
         steps,
         media,
+        removed_batches,
+        removed,
         scans,
         qr_url,
         lot_urls,
     } = r;
     let files_of = |owner: MediaOwner| -> Vec<&TraceMedia> { media.iter().filter(|m| m.belongs_to(owner)).collect() };
+    // Steps and scans of a removed batch still name its lot.
     let lot_of = |id: i32| {
         batches
             .iter()
+            .chain(&removed_batches)
             .find(|b| b.id == id)
             .map(|b| b.lot_code.clone())
             .unwrap_or_default()
@@ -203,8 +240,10 @@ pub async fn page(
             .iter()
             .map(|s| SiteRow {
                 id: s.id,
+                version: s.version,
                 name: s.name.clone(),
                 place: s.place.clone(),
+                altitude_m: s.altitude_m.map(|m| m.to_string()).unwrap_or_default(),
                 altitude: s.altitude_m.map(|m| format!("{m} 米")).unwrap_or_default(),
                 description: s.description.clone(),
                 files: files_of(MediaOwner::Site(s.id)).len(),
@@ -215,11 +254,21 @@ pub async fn page(
             .zip(lot_urls)
             .map(|(b, qr_url)| BatchRow {
                 id: b.id,
+                version: b.version,
                 lot: b.lot_code.clone(),
                 produced_on: date(b.produced_on),
                 packed_on: date(b.packed_on),
+                quantity: match (b.quantity_milli, &b.quantity_unit) {
+                    (Some(milli), Some(unit)) => Quantity {
+                        milli,
+                        unit: unit.clone(),
+                    }
+                    .to_string(),
+                    _ => String::new(),
+                },
                 origin: b.origin.clone(),
                 result: InspectionResult::parse(&b.inspection_result).unwrap_or(InspectionResult::Pending),
+                corrected: super::public::scan::result_correction(b),
                 note: b.inspection_note.clone(),
                 files: files_of(MediaOwner::Batch(b.id))
                     .iter()
@@ -238,13 +287,26 @@ pub async fn page(
             .iter()
             .map(|s| StepRow {
                 id: s.id,
+                version: s.version,
                 date: s.occurred_on.to_string(),
+                stage_value: TraceStage::parse(&s.stage).unwrap_or(TraceStage::Other).as_str(),
                 stage: TraceStage::parse(&s.stage).unwrap_or(TraceStage::Other).label(),
                 lot: s.batch_id.map(lot_of).unwrap_or_default(),
                 description: s.description.clone(),
                 files: files_of(MediaOwner::Step(s.id)).len(),
             })
             .collect(),
+        media: media
+            .iter()
+            .map(|m| MediaRow {
+                id: m.id,
+                owner: media_owner_name(m, &sites, &steps, &lot_of),
+                kind: if m.kind == "pdf" { "检测报告" } else { "照片" },
+                href: media_url(&m.path),
+                caption: m.caption.clone(),
+            })
+            .collect(),
+        removed: removed_rows(&removed_batches, &removed, &lot_of),
         scans_total: scans.iter().map(|(_, _, n)| n).sum(),
         scans: scans
             .iter()
@@ -266,6 +328,76 @@ pub async fn page(
     })
 }
 
+/// How the list of photos names what one belongs to.
+fn media_owner_name(m: &TraceMedia, sites: &[Site], steps: &[TraceStep], lot_of: &dyn Fn(i32) -> String) -> String {
+    match MediaOwner::parse(&format!("{}-{}", m.owner_kind, m.owner_id)) {
+        Some(MediaOwner::Batch(id)) => format!("批次 {}", lot_of(id)),
+        Some(MediaOwner::Site(id)) => format!(
+            "基地 {}",
+            sites
+                .iter()
+                .find(|s| s.id == id)
+                .map_or("（已删除）", |s| s.name.as_str())
+        ),
+        Some(MediaOwner::Step(id)) => steps.iter().find(|s| s.id == id).map_or_else(
+            || "生长过程（已删除）".to_owned(),
+            |s| {
+                let stage = TraceStage::parse(&s.stage).unwrap_or(TraceStage::Other).label();
+                format!("{} {stage}", s.occurred_on)
+            },
+        ),
+        None => String::new(),
+    }
+}
+
+/// Removed records, most recently removed first.
+fn removed_rows(
+    batches: &[ProductBatch],
+    (sites, steps, media): &(Vec<Site>, Vec<TraceStep>, Vec<TraceMedia>),
+    lot_of: &dyn Fn(i32) -> String,
+) -> Vec<RemovedRow> {
+    let mut rows: Vec<(Option<chrono::NaiveDateTime>, String, Option<String>)> = Vec::new();
+    rows.extend(
+        batches
+            .iter()
+            .map(|b| (b.removed_at, format!("批次 {}", b.lot_code), b.removed_reason.clone())),
+    );
+    rows.extend(
+        sites
+            .iter()
+            .map(|s| (s.removed_at, format!("基地 {}", s.name), s.removed_reason.clone())),
+    );
+    rows.extend(steps.iter().map(|s| {
+        let stage = TraceStage::parse(&s.stage).unwrap_or(TraceStage::Other).label();
+        let lot = s
+            .batch_id
+            .map(|id| format!("（批次 {}）", lot_of(id)))
+            .unwrap_or_default();
+        (
+            s.removed_at,
+            format!("生长过程 {} {stage}{lot}：{}", s.occurred_on, s.description),
+            s.removed_reason.clone(),
+        )
+    }));
+    rows.extend(media.iter().map(|m| {
+        let kind = if m.kind == "pdf" { "检测报告" } else { "照片" };
+        let caption = if m.caption.is_empty() {
+            String::new()
+        } else {
+            format!("“{}”", m.caption)
+        };
+        (m.removed_at, format!("{kind}{caption}"), m.removed_reason.clone())
+    }));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
+    rows.into_iter()
+        .map(|(at, what, reason)| RemovedRow {
+            what,
+            at: at.map(china_time).unwrap_or_default(),
+            reason: reason.unwrap_or_default(),
+        })
+        .collect()
+}
+
 fn parse_date(label: &str, input: &str) -> Result<Option<NaiveDate>, AppError> {
     match input.trim() {
         "" => Ok(None),
@@ -282,14 +414,36 @@ fn required<'a>(label: &str, input: &'a str) -> Result<&'a str, AppError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct SiteForm {
     name: String,
     place: String,
-    #[serde(default)]
     altitude: String,
-    #[serde(default)]
     description: String,
+}
+
+impl SiteForm {
+    fn fields(&self) -> Result<SiteFields, AppError> {
+        let altitude_m = match self.altitude.trim().trim_end_matches(['米', 'm']) {
+            "" => None,
+            s => Some(
+                s.trim()
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|m| (-500..=9000).contains(m))
+                    .ok_or_else(|| {
+                        AppError::BadRequest(format!("海拔“{}”无效，请填写米数，如 850。", self.altitude.trim()))
+                    })?,
+            ),
+        };
+        Ok(SiteFields {
+            name: required("基地名称", &self.name)?.to_owned(),
+            place: required("地点", &self.place)?.to_owned(),
+            altitude_m,
+            description: self.description.trim().to_owned(),
+        })
+    }
 }
 
 pub async fn add_site(
@@ -298,21 +452,7 @@ pub async fn add_site(
     path: web::Path<String>,
     form: web::Form<SiteForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    let altitude_m = match form.altitude.trim().trim_end_matches(['米', 'm']) {
-        "" => None,
-        s => Some(
-            s.trim()
-                .parse::<i32>()
-                .ok()
-                .filter(|m| (-500..=9000).contains(m))
-                .ok_or_else(|| {
-                    AppError::BadRequest(format!("海拔“{}”无效，请填写米数，如 850。", form.altitude.trim()))
-                })?,
-        ),
-    };
-    let name = required("基地名称", &form.name)?.to_owned();
-    let place = required("地点", &form.place)?.to_owned();
+    let fields = form.fields()?;
     let code = path.into_inner();
     let back = trace_path(&code);
     state
@@ -320,10 +460,10 @@ pub async fn add_site(
             let product = keep(conn, &keeper, &code)?;
             let site = NewSite {
                 product_id: product.id,
-                name,
-                place,
-                altitude_m,
-                description: form.description.trim().to_owned(),
+                name: fields.name,
+                place: fields.place,
+                altitude_m: fields.altitude_m,
+                description: fields.description,
                 created_at: now(),
             };
             Ok(trace::add_site(conn, &site, &keeper.actor())?)
@@ -332,20 +472,44 @@ pub async fn add_site(
     Ok(see_other(&back))
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct BatchForm {
     lot: String,
-    #[serde(default)]
     produced_on: String,
-    #[serde(default)]
     packed_on: String,
-    #[serde(default)]
     quantity: String,
-    #[serde(default)]
     origin: String,
     inspection_result: String,
-    #[serde(default)]
     inspection_note: String,
+}
+
+impl BatchForm {
+    /// Everything but the lot code, which a correction cannot change.
+    fn fields(&self) -> Result<BatchFields, AppError> {
+        let result = InspectionResult::parse(&self.inspection_result)
+            .ok_or_else(|| AppError::BadRequest(format!("检测结果“{}”无效。", self.inspection_result)))?;
+        let quantity = match self.quantity.trim() {
+            "" => None,
+            s => Some(parse_quantity(s).map_err(|e| AppError::BadRequest(format!("批次数量{e}")))?),
+        };
+        let produced_on = parse_date("采收/生产日期", &self.produced_on)?;
+        let packed_on = parse_date("包装日期", &self.packed_on)?;
+        if let (Some(made), Some(packed)) = (produced_on, packed_on)
+            && packed < made
+        {
+            return Err(AppError::BadRequest("包装日期不能早于采收/生产日期。".to_owned()));
+        }
+        Ok(BatchFields {
+            produced_on,
+            packed_on,
+            quantity_milli: quantity.as_ref().map(|q| q.milli),
+            quantity_unit: quantity.map(|q| q.unit),
+            origin: self.origin.trim().to_owned(),
+            inspection_result: result.as_str().to_owned(),
+            inspection_note: self.inspection_note.trim().to_owned(),
+        })
+    }
 }
 
 pub async fn add_batch(
@@ -359,37 +523,30 @@ pub async fn add_batch(
     if lot_code_is_reserved(lot.as_str()) {
         return Err(AppError::BadRequest(format!("批次号不能是“{lot}”，请换一个。")));
     }
-    let result = InspectionResult::parse(&form.inspection_result)
-        .ok_or_else(|| AppError::BadRequest(format!("检测结果“{}”无效。", form.inspection_result)))?;
-    let quantity = match form.quantity.trim() {
-        "" => None,
-        s => Some(parse_quantity(s).map_err(|e| AppError::BadRequest(format!("批次数量{e}")))?),
-    };
-    let produced_on = parse_date("采收/生产日期", &form.produced_on)?;
-    let packed_on = parse_date("包装日期", &form.packed_on)?;
-    if let (Some(made), Some(packed)) = (produced_on, packed_on)
-        && packed < made
-    {
-        return Err(AppError::BadRequest("包装日期不能早于采收/生产日期。".to_owned()));
-    }
+    let fields = form.fields()?;
     let code = path.into_inner();
     let back = trace_path(&code);
     state
         .db(move |conn| -> Result<i32, AppError> {
             let product = keep(conn, &keeper, &code)?;
-            if ProductBatch::find_lot(conn, product.id, lot.as_str())?.is_some() {
-                return Err(AppError::Conflict(format!("批次号“{lot}”已经登记过了。")));
+            if let Some(earlier) = ProductBatch::find_lot(conn, product.id, lot.as_str())? {
+                let removed = if earlier.removed_at.is_some() {
+                    "（已删除的批次仍占用其批次号，因为它可能已印在包装上）"
+                } else {
+                    ""
+                };
+                return Err(AppError::Conflict(format!("批次号“{lot}”已经登记过了{removed}。")));
             }
             let batch = NewProductBatch {
                 product_id: product.id,
                 lot_code: lot.to_string(),
-                produced_on,
-                packed_on,
-                quantity_milli: quantity.as_ref().map(|q| q.milli),
-                quantity_unit: quantity.map(|q| q.unit),
-                origin: form.origin.trim().to_owned(),
-                inspection_result: result.as_str().to_owned(),
-                inspection_note: form.inspection_note.trim().to_owned(),
+                produced_on: fields.produced_on,
+                packed_on: fields.packed_on,
+                quantity_milli: fields.quantity_milli,
+                quantity_unit: fields.quantity_unit,
+                origin: fields.origin,
+                inspection_result: fields.inspection_result,
+                inspection_note: fields.inspection_note,
                 created_at: now(),
             };
             Ok(trace::add_batch(conn, &batch, &keeper.actor())?)
@@ -398,13 +555,34 @@ pub async fn add_batch(
     Ok(see_other(&back))
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct StepForm {
     occurred_on: String,
     stage: String,
-    #[serde(default)]
     lot: String,
     description: String,
+}
+
+/// A step's date, stage and description, checked; its lot is looked up in the database.
+fn step_parts(form: &StepForm) -> Result<(NaiveDate, TraceStage, String), AppError> {
+    let occurred_on =
+        parse_date("日期", &form.occurred_on)?.ok_or_else(|| AppError::BadRequest("请填写日期。".to_owned()))?;
+    let stage =
+        TraceStage::parse(&form.stage).ok_or_else(|| AppError::BadRequest(format!("环节“{}”无效。", form.stage)))?;
+    let description = required("过程说明", &form.description)?.to_owned();
+    Ok((occurred_on, stage, description))
+}
+
+/// The live batch a step form names, or none for the whole product.
+fn step_batch(conn: &mut DbConnection, product_id: i32, lot: &str) -> Result<Option<i32>, AppError> {
+    match lot.trim() {
+        "" => Ok(None),
+        lot => match ProductBatch::find_lot(conn, product_id, lot)? {
+            Some(b) if b.removed_at.is_none() => Ok(Some(b.id)),
+            _ => Err(AppError::BadRequest(format!("该产品没有批次“{lot}”。"))),
+        },
+    }
 }
 
 pub async fn add_step(
@@ -414,27 +592,15 @@ pub async fn add_step(
     form: web::Form<StepForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let occurred_on =
-        parse_date("日期", &form.occurred_on)?.ok_or_else(|| AppError::BadRequest("请填写日期。".to_owned()))?;
-    let stage =
-        TraceStage::parse(&form.stage).ok_or_else(|| AppError::BadRequest(format!("环节“{}”无效。", form.stage)))?;
-    let description = required("过程说明", &form.description)?.to_owned();
+    let (occurred_on, stage, description) = step_parts(&form)?;
     let code = path.into_inner();
     let back = trace_path(&code);
     state
         .db(move |conn| -> Result<i32, AppError> {
             let product = keep(conn, &keeper, &code)?;
-            let batch_id = match form.lot.trim() {
-                "" => None,
-                lot => Some(
-                    ProductBatch::find_lot(conn, product.id, lot)?
-                        .ok_or_else(|| AppError::BadRequest(format!("该产品没有批次“{lot}”。")))?
-                        .id,
-                ),
-            };
             let step = NewTraceStep {
                 product_id: product.id,
-                batch_id,
+                batch_id: step_batch(conn, product.id, &form.lot)?,
                 occurred_on,
                 stage: stage.as_str().to_owned(),
                 description,
@@ -444,6 +610,181 @@ pub async fn add_step(
         })
         .await?;
     Ok(see_other(&back))
+}
+
+/// A correction: the record's fields as the form now has them, why, and the version of the
+/// record the form was shown with.
+#[derive(Deserialize)]
+pub struct Correction<T> {
+    #[serde(flatten)]
+    fields: T,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    version: String,
+}
+
+impl<T> Correction<T> {
+    /// The reason and version, checked before anything else: no reason, no change.
+    fn reason_and_version(&self) -> Result<(String, i32), AppError> {
+        let reason = required_reason("更正", &self.reason)?;
+        let version = self
+            .version
+            .trim()
+            .parse()
+            .map_err(|_| AppError::BadRequest("表单缺少记录版本，请刷新页面后再更正。".to_owned()))?;
+        Ok((reason, version))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Every correction and removal says why, in a few words at least.
+fn required_reason(what: &str, input: &str) -> Result<String, AppError> {
+    match input.trim() {
+        "" => Err(AppError::BadRequest(format!("请填写{what}原因。"))),
+        s if s.chars().count() > 200 => Err(AppError::BadRequest(format!("{what}原因请控制在 200 字以内。"))),
+        s => Ok(s.to_owned()),
+    }
+}
+
+fn change_error(e: ChangeError) -> AppError {
+    match e {
+        ChangeError::NotFound(m) => AppError::NotFound(m),
+        ChangeError::Moved(m) => AppError::Conflict(m),
+        ChangeError::Unchanged(m) => AppError::BadRequest(m),
+        ChangeError::Db(e) => AppError::Db(e),
+    }
+}
+
+/// Corrects a production site of the product.
+pub async fn correct_site(
+    state: State,
+    keeper: TraceKeeper,
+    path: web::Path<(String, i32)>,
+    form: web::Form<Correction<SiteForm>>,
+) -> Result<HttpResponse, AppError> {
+    let (reason, version) = form.reason_and_version()?;
+    let fields = form.fields.fields()?;
+    let (code, id) = path.into_inner();
+    let back = trace_path(&code);
+    state
+        .db(move |conn| -> Result<(), AppError> {
+            let product = keep(conn, &keeper, &code)?;
+            trace::correct_site(conn, product.id, id, version, &fields, &reason, &keeper.actor()).map_err(change_error)
+        })
+        .await?;
+    Ok(see_other(&back))
+}
+
+/// Corrects a batch of the product: its dates, quantity, origin, inspection result and note.
+pub async fn correct_batch(
+    state: State,
+    keeper: TraceKeeper,
+    path: web::Path<(String, i32)>,
+    form: web::Form<Correction<BatchForm>>,
+) -> Result<HttpResponse, AppError> {
+    let (reason, version) = form.reason_and_version()?;
+    let fields = form.fields.fields()?;
+    let (code, id) = path.into_inner();
+    let back = trace_path(&code);
+    state
+        .db(move |conn| -> Result<(), AppError> {
+            let product = keep(conn, &keeper, &code)?;
+            trace::correct_batch(conn, product.id, id, version, &fields, &reason, &keeper.actor()).map_err(change_error)
+        })
+        .await?;
+    Ok(see_other(&back))
+}
+
+/// Corrects a step of the product's timeline.
+pub async fn correct_step(
+    state: State,
+    keeper: TraceKeeper,
+    path: web::Path<(String, i32)>,
+    form: web::Form<Correction<StepForm>>,
+) -> Result<HttpResponse, AppError> {
+    let (reason, version) = form.reason_and_version()?;
+    let (occurred_on, stage, description) = step_parts(&form.fields)?;
+    let lot = form.fields.lot.clone();
+    let (code, id) = path.into_inner();
+    let back = trace_path(&code);
+    state
+        .db(move |conn| -> Result<(), AppError> {
+            let product = keep(conn, &keeper, &code)?;
+            let fields = StepFields {
+                batch_id: step_batch(conn, product.id, &lot)?,
+                occurred_on,
+                stage: stage.as_str().to_owned(),
+                description,
+            };
+            trace::correct_step(conn, product.id, id, version, &fields, &reason, &keeper.actor()).map_err(change_error)
+        })
+        .await?;
+    Ok(see_other(&back))
+}
+
+async fn remove(
+    state: State,
+    keeper: TraceKeeper,
+    path: web::Path<(String, i32)>,
+    form: web::Form<RemoveForm>,
+    kind: RecordKind,
+) -> Result<HttpResponse, AppError> {
+    let reason = required_reason("删除", &form.reason)?;
+    let (code, id) = path.into_inner();
+    let back = trace_path(&code);
+    state
+        .db(move |conn| -> Result<(), AppError> {
+            let product = keep(conn, &keeper, &code)?;
+            trace::remove(conn, kind, product.id, id, &reason, &keeper.actor()).map_err(change_error)
+        })
+        .await?;
+    Ok(see_other(&back))
+}
+
+/// Removes a production site: kept, with the reason, but no longer shown.
+pub async fn remove_site(
+    state: State,
+    keeper: TraceKeeper,
+    path: web::Path<(String, i32)>,
+    form: web::Form<RemoveForm>,
+) -> Result<HttpResponse, AppError> {
+    remove(state, keeper, path, form, RecordKind::Site).await
+}
+
+/// Removes a batch: its lot's scan page then says the record was withdrawn, and when.
+pub async fn remove_batch(
+    state: State,
+    keeper: TraceKeeper,
+    path: web::Path<(String, i32)>,
+    form: web::Form<RemoveForm>,
+) -> Result<HttpResponse, AppError> {
+    remove(state, keeper, path, form, RecordKind::Batch).await
+}
+
+/// Removes a step of the timeline.
+pub async fn remove_step(
+    state: State,
+    keeper: TraceKeeper,
+    path: web::Path<(String, i32)>,
+    form: web::Form<RemoveForm>,
+) -> Result<HttpResponse, AppError> {
+    remove(state, keeper, path, form, RecordKind::Step).await
+}
+
+/// Removes a photo or report (the file stays: it is named by content and may be shared).
+pub async fn remove_media(
+    state: State,
+    keeper: TraceKeeper,
+    path: web::Path<(String, i32)>,
+    form: web::Form<RemoveForm>,
+) -> Result<HttpResponse, AppError> {
+    remove(state, keeper, path, form, RecordKind::Media).await
 }
 
 /// Photos are refused by `media::process_image` over 15 MB; PDFs may be 20 MB.

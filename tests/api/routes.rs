@@ -443,6 +443,50 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         no_form(),
         skip(trace_keepers),
     );
+    // Corrections and removals: the keepers' are sent by the trace tests; the reason makes
+    // sure a refusal here is for the caller, not for the form.
+    let why = [("reason", "路由表更正"), ("version", "0")];
+    for (pattern, path, fields) in [
+        (
+            "/products/{code}/trace/sites/{id}",
+            "sites/1",
+            vec![("name", "路由表基地"), ("place", "某村")],
+        ),
+        (
+            "/products/{code}/trace/batches/{id}",
+            "batches/1",
+            vec![("inspection_result", "passed")],
+        ),
+        (
+            "/products/{code}/trace/steps/{id}",
+            "steps/1",
+            vec![
+                ("occurred_on", "2026-11-01"),
+                ("stage", "harvest"),
+                ("description", "采收"),
+            ],
+        ),
+    ] {
+        post(
+            pattern,
+            format!("/products/{own}/trace/{path}"),
+            fields.into_iter().chain(why).collect(),
+            skip(trace_keepers),
+        );
+    }
+    for (pattern, path) in [
+        ("/products/{code}/trace/sites/{id}/remove", "sites/1/remove"),
+        ("/products/{code}/trace/batches/{id}/remove", "batches/1/remove"),
+        ("/products/{code}/trace/steps/{id}/remove", "steps/1/remove"),
+        ("/products/{code}/trace/media/{id}/remove", "media/1/remove"),
+    ] {
+        post(
+            pattern,
+            format!("/products/{own}/trace/{path}"),
+            vec![("reason", "路由表删除")],
+            skip(trace_keepers),
+        );
+    }
     let b = format!("/nominations/{batch}");
     post(
         "/nominations/{id}/rows",

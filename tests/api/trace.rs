@@ -525,3 +525,318 @@ async fn demo_products_come_with_batches_sites_and_timelines() {
         .unwrap();
     assert!(lot_steps >= 2 * with_batches);
 }
+
+/// The id and version of a product's batch with this lot code.
+fn batch_of(app: &TestApp, code: &str, lot: &str) -> (i32, i32) {
+    product_batches::table
+        .inner_join(products::table)
+        .filter(products::catalogue_code.eq(code))
+        .filter(product_batches::lot_code.eq(lot))
+        .select((product_batches::id, product_batches::version))
+        .first(&mut app.db())
+        .unwrap()
+}
+
+/// The events of one record with one action: (from, to, reason, who).
+fn events_of(
+    app: &TestApp,
+    kind: &str,
+    id: i32,
+    action: &str,
+) -> Vec<(Option<String>, Option<String>, String, String)> {
+    use fupin_catalog::db::schema::events;
+    events::table
+        .filter(events::entity_kind.eq(kind))
+        .filter(events::entity_id.eq(id))
+        .filter(events::action.eq(action))
+        .order(events::id)
+        .select((
+            events::from_state,
+            events::to_state,
+            events::reason,
+            events::actor_label,
+        ))
+        .load(&mut app.db())
+        .unwrap()
+}
+
+fn china_today() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// A product of 紫阳县 with a batch `FIX-1` recorded as failed by the county union, which is
+/// signed in.
+async fn county_with_failed_batch() -> (TestApp, String, Browser, i32) {
+    let (app, code) = app_with_records().await;
+    set_county(&app, &code, "610924");
+    let county = app.signed_in("county-610924").await;
+    let r = county
+        .post(
+            &format!("/products/{code}/trace/batches"),
+            &[
+                ("lot", "FIX-1"),
+                ("produced_on", "2026-09-01"),
+                ("inspection_result", "failed"),
+                ("inspection_note", "农残超标"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (id, _) = batch_of(&app, &code, "FIX-1");
+    (app, code, county, id)
+}
+
+fn correction<'a>(result: &'a str, reason: &'a str, version: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("produced_on", "2026-09-01"),
+        ("inspection_result", result),
+        ("inspection_note", "复检合格，报告编号 FJ-2026-118"),
+        ("reason", reason),
+        ("version", version),
+    ]
+}
+
+#[tokio::test]
+async fn the_county_corrects_a_failed_inspection_and_the_scan_page_shows_it_corrected() {
+    let (app, code, county, id) = county_with_failed_batch().await;
+    set_gtin(&app, &code, Some(GTIN13));
+    let (_, before) = app.get_text(&format!("/t/{code}/FIX-1")).await;
+    assert!(before.contains("检测不合格") && !before.contains("更正"), "{before}");
+
+    let reason = "送检样品登记错误，复检合格";
+    let path = format!("/products/{code}/trace/batches/{id}");
+    let r = county.post(&path, &correction("passed", reason, "0")).await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(location(&r), format!("/products/{code}/trace"));
+
+    // Shown at the next scan, by both forms of the code, corrected with the date.
+    let marked = format!("{} 更正，原为“检测不合格”", china_today());
+    for scanned in [format!("/t/{code}/FIX-1"), format!("/01/{GTIN14}/10/FIX-1")] {
+        let (status, page) = app.get_text(&scanned).await;
+        assert_eq!(status, 200, "{scanned}");
+        assert!(page.contains("检测合格") && page.contains(&marked), "{scanned}: {page}");
+        assert!(page.contains("FJ-2026-118"));
+    }
+    let (_, product_page) = app.get_text(&format!("/t/{code}")).await;
+    assert!(product_page.contains(&marked), "the list of lots marks it too");
+    let (_, trace_page) = county.get_text(&format!("/products/{code}/trace")).await;
+    assert!(trace_page.contains(&marked));
+
+    // The history says who, when, why, and the result it moved from and to.
+    let corrected = events_of(&app, "product_batch", id, "correct");
+    assert_eq!(corrected.len(), 1);
+    let (from, to, why, who) = &corrected[0];
+    assert!(from.as_deref().unwrap().contains("检测结果：检测不合格"), "{from:?}");
+    assert!(to.as_deref().unwrap().contains("检测结果：检测合格"), "{to:?}");
+    assert_eq!(why, reason);
+    assert!(!who.is_empty());
+
+    // A form shown before the correction is refused rather than undo it.
+    let stale = county.post(&path, &correction("failed", "旧表单", "0")).await;
+    assert_eq!(stale.status().as_u16(), 409);
+    assert!(stale.text().await.unwrap().contains("已被他人更正"));
+    let result: String = product_batches::table
+        .find(id)
+        .select(product_batches::inspection_result)
+        .first(&mut app.db())
+        .unwrap();
+    assert_eq!(result, "passed");
+}
+
+#[tokio::test]
+async fn a_correction_or_removal_without_a_reason_is_refused_and_changes_nothing() {
+    let (app, code, county, id) = county_with_failed_batch().await;
+    let path = format!("/products/{code}/trace/batches/{id}");
+    for reason in ["", "   "] {
+        let r = county.post(&path, &correction("passed", reason, "0")).await;
+        assert_eq!(r.status().as_u16(), 400);
+        assert!(r.text().await.unwrap().contains("请填写更正原因"));
+        let r = county.post(&format!("{path}/remove"), &[("reason", reason)]).await;
+        assert_eq!(r.status().as_u16(), 400);
+        assert!(r.text().await.unwrap().contains("请填写删除原因"));
+    }
+    let (result, version, removed): (String, i32, Option<chrono::NaiveDateTime>) = product_batches::table
+        .find(id)
+        .select((
+            product_batches::inspection_result,
+            product_batches::version,
+            product_batches::removed_at,
+        ))
+        .first(&mut app.db())
+        .unwrap();
+    assert_eq!((result.as_str(), version, removed), ("failed", 0, None));
+    assert!(events_of(&app, "product_batch", id, "correct").is_empty());
+    assert!(events_of(&app, "product_batch", id, "remove").is_empty());
+}
+
+#[tokio::test]
+async fn a_removed_batch_is_withdrawn_on_its_scan_page_and_cannot_be_removed_twice() {
+    let (app, code, county, id) = county_with_failed_batch().await;
+    let remove = format!("/products/{code}/trace/batches/{id}/remove");
+    let reason = "批次号登记错误，重新登记";
+    let r = county.post(&remove, &[("reason", reason)]).await;
+    assert_eq!(r.status().as_u16(), 303);
+
+    // The lot's code is printed already: its page says the record was withdrawn, when and why.
+    let (status, page) = app.get_text(&format!("/t/{code}/FIX-1")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("追溯记录已撤销") && page.contains(reason), "{page}");
+    assert!(page.contains(&china_today()));
+    assert!(!page.contains("本批次") && !page.contains("检测不合格"), "{page}");
+    let (_, product_page) = app.get_text(&format!("/t/{code}")).await;
+    assert!(!product_page.contains("FIX-1"), "no longer listed as a lot");
+    let (_, trace_page) = county.get_text(&format!("/products/{code}/trace")).await;
+    let removed_list = trace_page.split("已删除的记录").nth(1).expect("a list of removals");
+    assert!(removed_list.contains("FIX-1") && removed_list.contains(reason));
+
+    let again = county.post(&remove, &[("reason", "再删一次")]).await;
+    assert_eq!(again.status().as_u16(), 409);
+    let message = again.text().await.unwrap();
+    assert!(
+        message.contains("已被删除") && message.contains(&china_today()),
+        "{message}"
+    );
+    let corrected = county
+        .post(
+            &format!("/products/{code}/trace/batches/{id}"),
+            &correction("passed", "删除后更正", "0"),
+        )
+        .await;
+    assert_eq!(corrected.status().as_u16(), 409);
+
+    // Kept in the database, with one removal in the history.
+    let (removed_at, why): (Option<chrono::NaiveDateTime>, Option<String>) = product_batches::table
+        .find(id)
+        .select((product_batches::removed_at, product_batches::removed_reason))
+        .first(&mut app.db())
+        .unwrap();
+    assert!(removed_at.is_some());
+    assert_eq!(why.as_deref(), Some(reason));
+    assert_eq!(events_of(&app, "product_batch", id, "remove").len(), 1);
+}
+
+#[tokio::test]
+async fn only_the_keeper_corrects_and_only_records_of_that_product() {
+    let (app, code, _county, id) = county_with_failed_batch().await;
+    let other = app.signed_in("county-610981").await;
+    let path = format!("/products/{code}/trace/batches/{id}");
+    let r = other.post(&path, &correction("passed", "不是我县的产品", "0")).await;
+    assert_eq!(r.status().as_u16(), 403);
+    let r = other
+        .post(&format!("{path}/remove"), &[("reason", "不是我县的产品")])
+        .await;
+    assert_eq!(r.status().as_u16(), 403);
+
+    // A batch of another product, named under this one, is not found.
+    let (other_code, other_batch): (String, i32) = product_batches::table
+        .inner_join(products::table)
+        .filter(products::catalogue_code.ne(&code))
+        .select((products::catalogue_code, product_batches::id))
+        .first(&mut app.db())
+        .unwrap();
+    let office = app.signed_in("office").await;
+    let wrong = format!("/products/{code}/trace/batches/{other_batch}");
+    let r = office.post(&wrong, &correction("passed", "张冠李戴", "0")).await;
+    assert_eq!(r.status().as_u16(), 404);
+    let r = office.post(&format!("{wrong}/remove"), &[("reason", "张冠李戴")]).await;
+    assert_eq!(r.status().as_u16(), 404);
+    let (_, page) = app.get_text(&format!("/t/{other_code}")).await;
+    assert!(!page.contains("追溯记录已撤销"));
+    assert!(events_of(&app, "product_batch", other_batch, "remove").is_empty());
+    assert!(events_of(&app, "product_batch", id, "correct").is_empty());
+}
+
+#[tokio::test]
+async fn the_office_corrects_a_site_and_removes_a_step_and_a_photo() {
+    use fupin_catalog::db::schema::{production_sites, trace_media};
+    let (app, code) = app_with_records().await;
+    let office = app.signed_in("office").await;
+    let lot = first_lot(&app, &code);
+    let path = format!("/products/{code}/trace");
+    let r = office
+        .post(
+            &format!("{path}/sites"),
+            &[("name", "错名茶园"), ("place", "紫阳县示例镇"), ("altitude", "860")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let site: i32 = production_sites::table
+        .filter(production_sites::name.eq("错名茶园"))
+        .select(production_sites::id)
+        .first(&mut app.db())
+        .unwrap();
+    let r = office
+        .post(
+            &format!("{path}/sites/{site}"),
+            &[
+                ("name", "高山有机茶园"),
+                ("place", "紫阳县示例镇"),
+                ("altitude", "910"),
+                ("reason", "基地名称和海拔以测绘为准"),
+                ("version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = app.get_text(&format!("/t/{code}/{lot}")).await;
+    assert!(page.contains("高山有机茶园") && page.contains("海拔 910 米") && !page.contains("错名茶园"));
+    let (from, to, _, _) = events_of(&app, "production_site", site, "correct").remove(0);
+    assert!(from.unwrap().contains("名称：错名茶园") && to.unwrap().contains("海拔：910"));
+
+    let step: i32 = trace_steps::table
+        .inner_join(products::table)
+        .filter(products::catalogue_code.eq(&code))
+        .filter(trace_steps::batch_id.is_null())
+        .select(trace_steps::id)
+        .first(&mut app.db())
+        .unwrap();
+    let description: String = trace_steps::table
+        .find(step)
+        .select(trace_steps::description)
+        .first(&mut app.db())
+        .unwrap();
+    let r = office
+        .post(&format!("{path}/steps/{step}/remove"), &[("reason", "重复记录")])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = app.get_text(&format!("/t/{code}")).await;
+    assert!(!page.contains(&description), "the removed step is not shown");
+
+    let owner = batch_owner(&app, &code);
+    let (status, _) = upload(&office, &code, &owner, "photo.jpg", jpeg(320, 240)).await;
+    assert_eq!(status, 303);
+    let photo: i32 = trace_media::table
+        .select(trace_media::id)
+        .order(trace_media::id.desc())
+        .first(&mut app.db())
+        .unwrap();
+    let r = office
+        .post(&format!("{path}/media/{photo}/remove"), &[("reason", "拍错了产品")])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let batch_lot: String = product_batches::table
+        .find(owner.trim_start_matches("batch-").parse::<i32>().unwrap())
+        .select(product_batches::lot_code)
+        .first(&mut app.db())
+        .unwrap();
+    let (_, page) = app.get_text(&format!("/t/{code}/{batch_lot}")).await;
+    assert!(!page.contains("-480.jpg"), "the removed photo is not shown");
+    assert_eq!(events_of(&app, "trace_media", photo, "remove").len(), 1);
+}
+
+#[tokio::test]
+async fn two_removals_of_one_batch_at_once_remove_it_once() {
+    let (app, code, county, id) = county_with_failed_batch().await;
+    let office = app.signed_in("office").await;
+    let remove = format!("/products/{code}/trace/batches/{id}/remove");
+    let (a, b) = tokio::join!(
+        county.post(&remove, &[("reason", "县区删除")]),
+        office.post(&remove, &[("reason", "办公室删除")]),
+    );
+    let mut answers = [a.status().as_u16(), b.status().as_u16()];
+    answers.sort();
+    assert_eq!(answers, [303, 409]);
+    assert_eq!(events_of(&app, "product_batch", id, "remove").len(), 1);
+}

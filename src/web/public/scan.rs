@@ -140,6 +140,13 @@ pub struct Banner {
     pub reason: String,
 }
 
+/// A lot whose record was removed after its codes were printed.
+pub struct WithdrawnLot {
+    pub lot: String,
+    pub at: String,
+    pub reason: String,
+}
+
 pub struct Photo {
     pub thumb: String,
     pub full: String,
@@ -163,6 +170,8 @@ pub struct BatchView {
     pub quantity: String,
     pub origin: String,
     pub result: InspectionResult,
+    /// "2026-12-02 更正，原为“检测不合格”", when a correction changed the result.
+    pub corrected: String,
     pub note: String,
     pub reports: Vec<(String, String)>,
     pub photos: Vec<Photo>,
@@ -173,6 +182,7 @@ pub struct BatchLine {
     pub href: String,
     pub produced_on: String,
     pub result: InspectionResult,
+    pub corrected: String,
 }
 
 pub struct StepView {
@@ -194,6 +204,7 @@ pub struct ScanPage {
     pub description: String,
     pub status: ListingStatus,
     pub banner: Option<Banner>,
+    pub withdrawn_lot: Option<WithdrawnLot>,
     pub supplier: String,
     pub supplier_credit_code: String,
     pub place: String,
@@ -248,6 +259,11 @@ impl ScanPage {
             description: p.description.clone(),
             status,
             banner: banner(status, &r),
+            withdrawn_lot: r.removed_batch.as_ref().map(|b| WithdrawnLot {
+                lot: b.lot_code.clone(),
+                at: b.removed_at.map(china_time).unwrap_or_default(),
+                reason: b.removed_reason.clone().unwrap_or_default(),
+            }),
             supplier: r.supplier.name.clone(),
             supplier_credit_code: r.supplier.credit_code.clone(),
             place: county
@@ -288,7 +304,7 @@ impl ScanPage {
                 })
                 .collect(),
             batch: r.batch.as_ref().map(|b| batch_view(b, &r.media)),
-            batches: if r.batch.is_some() {
+            batches: if r.batch.is_some() || r.removed_batch.is_some() {
                 Vec::new()
             } else {
                 r.batches
@@ -298,6 +314,7 @@ impl ScanPage {
                         href: short(Some(&b.lot_code)),
                         produced_on: date(b.produced_on),
                         result: inspection(b),
+                        corrected: result_correction(b),
                     })
                     .collect()
             },
@@ -348,6 +365,7 @@ fn batch_view(b: &ProductBatch, media: &[TraceMedia]) -> BatchView {
         },
         origin: b.origin.clone(),
         result: inspection(b),
+        corrected: result_correction(b),
         note: b.inspection_note.clone(),
         reports: media
             .iter()
@@ -369,6 +387,18 @@ fn batch_view(b: &ProductBatch, media: &[TraceMedia]) -> BatchView {
 
 fn inspection(b: &ProductBatch) -> InspectionResult {
     InspectionResult::parse(&b.inspection_result).unwrap_or(InspectionResult::Pending)
+}
+
+/// How a corrected inspection result is marked: "2026-12-02 更正，原为“检测不合格”" (China date),
+/// or nothing when no correction changed it.
+pub fn result_correction(b: &ProductBatch) -> String {
+    match (b.result_corrected_at, &b.result_was) {
+        (Some(at), Some(was)) => {
+            let was = InspectionResult::parse(was).map_or(was.as_str(), |r| r.label());
+            format!("{} 更正，原为“{was}”", crate::domain::china_date(at))
+        }
+        _ => String::new(),
+    }
 }
 
 fn date(d: Option<chrono::NaiveDate>) -> String {
