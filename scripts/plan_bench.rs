@@ -76,20 +76,30 @@ fn measured_plan(conn: &mut DbConnection, org: &Organisation, policy_id: i32) ->
     let today = china_date(db::now());
     let cheap = admitted(conn, 40);
     assert!(cheap.len() >= 40, "the demo has 40 products the policy admits");
-    let new_plan = |name: String| NewPlan {
+    let new_plan = |name: String, headcount: u32| NewPlan {
         policy_id,
         bundle_id: None,
         name,
         festival: Festival::Other,
         year: 2027,
-        headcount: org.members.unwrap_or(1).max(1) as u32,
+        headcount,
     };
     for i in 0..30 {
-        let (id, _) = plans::create(conn, org, &new_plan(format!("已确认计划 {i}")), today, &actor).expect("plan");
-        plans::add_line(conn, org.id, id, cheap[i % cheap.len()].0, 1, today, &actor).expect("line");
+        // Small purchases (one product for ten people each), so thirty fit under the cap.
+        let plan = new_plan(format!("已确认计划 {i}"), 10);
+        let (id, _) = plans::create(conn, org, &plan, today, &actor).expect("plan");
+        plans::add_line(conn, org.id, id, cheap[0].0, 1, today, &actor).expect("line");
         plans::confirm(conn, org, id, today, &actor).expect("confirmed within the cap");
     }
-    let (id, _) = plans::create(conn, org, &new_plan("四十种产品的计划".to_owned()), today, &actor).expect("plan");
+    let members = org.members.unwrap_or(1).max(1) as u32;
+    let (id, _) = plans::create(
+        conn,
+        org,
+        &new_plan("四十种产品的计划".to_owned(), members),
+        today,
+        &actor,
+    )
+    .expect("plan");
     for (product, _) in &cheap {
         plans::add_line(conn, org.id, id, *product, 1, today, &actor).expect("line");
     }
