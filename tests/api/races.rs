@@ -36,20 +36,25 @@ async fn together(
 }
 
 fn one_wins(results: &[(u16, String); 2]) -> usize {
+    one_wins_with(results, 303)
+}
+
+/// Exactly one of the two got `ok`, the other a 409 that says the record moved; the winner's index.
+fn one_wins_with(results: &[(u16, String); 2], ok: u16) -> usize {
     let statuses = [results[0].0, results[1].0];
     let mut sorted = statuses;
     sorted.sort();
-    assert_eq!(
-        sorted,
-        [303, 409],
-        "exactly one of two concurrent changes wins: {statuses:?}"
-    );
+    let mut want = [ok, 409];
+    want.sort();
+    assert_eq!(sorted, want, "exactly one of two concurrent changes wins: {statuses:?}");
     let loser = &results[statuses.iter().position(|s| *s == 409).unwrap()].1;
     assert!(
-        loser.contains("刚刚已被他人处理") || loser.contains("不能") || loser.contains("当前为"),
+        ["刚刚已被他人处理", "不能", "当前为", "已经是"]
+            .iter()
+            .any(|m| loser.contains(m)),
         "the loser is told the record moved: {loser}"
     );
-    statuses.iter().position(|s| *s == 303).unwrap()
+    statuses.iter().position(|s| *s == ok).unwrap()
 }
 
 async fn batch_status(app: &TestApp, id: i32) -> String {
@@ -225,4 +230,85 @@ async fn two_listing_changes_of_one_product_sent_together_make_one_change() {
     };
     assert_eq!(status, "delisted");
     assert_eq!(events, 1, "one change, one event");
+}
+
+#[tokio::test]
+async fn two_settlements_of_one_incident_sent_together_make_one() {
+    use diesel::prelude::*;
+    use fupin_catalog::db::schema::{events, products, quality_incidents};
+    let app = spawn_app().await;
+    app.seed_demo(10).await;
+    let (a, b) = (app.signed_in("office").await, app.signed_in("office").await);
+    let code: String = products::table
+        .filter(products::listing_status.eq("listed"))
+        .select(products::catalogue_code)
+        .first(&mut app.db())
+        .unwrap();
+    let opened = a
+        .post(
+            &format!("/office/products/{code}/incidents"),
+            &[
+                ("occurred_on", "2026-11-30"),
+                ("source", "市场监管抽检"),
+                ("description", "并发测试"),
+            ],
+        )
+        .await;
+    assert_eq!(opened.status().as_u16(), 303);
+    let incident: i32 = quality_incidents::table
+        .select(quality_incidents::id)
+        .order(quality_incidents::id.desc())
+        .first(&mut app.db())
+        .unwrap();
+    let path = format!("/office/incidents/{incident}/settle");
+    let results = together(
+        (&a, &path, &[("to", "verified_serious"), ("reason", "查实：农残超标")]),
+        (&b, &path, &[("to", "dismissed"), ("reason", "复检合格")]),
+    )
+    .await;
+    let winner = one_wins(&results);
+    let (status, listing): (String, String) = quality_incidents::table
+        .find(incident)
+        .inner_join(products::table)
+        .select((quality_incidents::status, products::listing_status))
+        .first(&mut app.db())
+        .unwrap();
+    if winner == 0 {
+        assert_eq!((status.as_str(), listing.as_str()), ("verified_serious", "delisted"));
+    } else {
+        assert_eq!((status.as_str(), listing.as_str()), ("dismissed", "listed"));
+    }
+    let settled: i64 = events::table
+        .filter(events::entity_kind.eq("incident"))
+        .filter(events::entity_id.eq(incident))
+        .filter(events::action.eq("settle"))
+        .count()
+        .get_result(&mut app.db())
+        .unwrap();
+    assert_eq!(settled, 1, "one settlement, one event");
+}
+
+#[tokio::test]
+async fn two_disablings_of_one_account_sent_together_make_one() {
+    use diesel::prelude::*;
+    use fupin_catalog::db::schema::{events, users};
+    let app = spawn_app().await;
+    app.seed_demo(10).await;
+    let (a, b) = (app.signed_in("office").await, app.signed_in("office").await);
+    let id: i32 = users::table
+        .filter(users::username.eq("county-610924"))
+        .select(users::id)
+        .first(&mut app.db())
+        .unwrap();
+    let path = format!("/office/accounts/{id}/active");
+    let results = together((&a, &path, &[("active", "0")]), (&b, &path, &[("active", "0")])).await;
+    one_wins_with(&results, 200);
+    let disabled: i64 = events::table
+        .filter(events::entity_kind.eq("user"))
+        .filter(events::entity_id.eq(id))
+        .filter(events::action.eq("disable"))
+        .count()
+        .get_result(&mut app.db())
+        .unwrap();
+    assert_eq!(disabled, 1, "one change, one event");
 }
