@@ -177,3 +177,10 @@ impl NominationForm {
         }
     }
 }
+
+/// A form whose one field is why: a removal, a cancellation, a retirement, a return.
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    pub reason: String,
+}

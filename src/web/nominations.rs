@@ -3,9 +3,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use serde::Deserialize;
 
-use super::forms::NominationForm;
+use super::forms::{NominationForm, ReasonForm};
 use super::nav::Nav;
 use super::{State, china_time, render, render_with, see_other};
 use crate::auth::{CityUnion, CountyUnion, CurrentUser, Staff};
@@ -384,12 +383,6 @@ pub async fn edit_row(
     }
 }
 
-#[derive(Deserialize)]
-pub struct ActionForm {
-    #[serde(default)]
-    reason: String,
-}
-
 pub async fn remove_row(
     state: State,
     county: CountyUnion,
@@ -443,7 +436,7 @@ pub async fn return_batch(
     state: State,
     city: CityUnion,
     path: web::Path<i32>,
-    form: web::Form<ActionForm>,
+    form: web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     batch_action(
         state,

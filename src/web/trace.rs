@@ -8,6 +8,7 @@ use askama::Template;
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
+use super::forms::ReasonForm;
 use super::nav::Nav;
 use super::public::qr::code_url;
 use super::public::scan::media_url;
@@ -637,12 +638,6 @@ impl<T> Correction<T> {
     }
 }
 
-#[derive(Deserialize)]
-pub struct RemoveForm {
-    #[serde(default)]
-    reason: String,
-}
-
 /// Every correction and removal says why, in a few words at least.
 fn required_reason(what: &str, input: &str) -> Result<String, AppError> {
     match input.trim() {
@@ -732,7 +727,7 @@ async fn remove(
     state: State,
     keeper: TraceKeeper,
     path: web::Path<(String, i32)>,
-    form: web::Form<RemoveForm>,
+    form: web::Form<ReasonForm>,
     kind: RecordKind,
 ) -> Result<HttpResponse, AppError> {
     let reason = required_reason("删除", &form.reason)?;
@@ -752,7 +747,7 @@ pub async fn remove_site(
     state: State,
     keeper: TraceKeeper,
     path: web::Path<(String, i32)>,
-    form: web::Form<RemoveForm>,
+    form: web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     remove(state, keeper, path, form, RecordKind::Site).await
 }
@@ -762,7 +757,7 @@ pub async fn remove_batch(
     state: State,
     keeper: TraceKeeper,
     path: web::Path<(String, i32)>,
-    form: web::Form<RemoveForm>,
+    form: web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     remove(state, keeper, path, form, RecordKind::Batch).await
 }
@@ -772,7 +767,7 @@ pub async fn remove_step(
     state: State,
     keeper: TraceKeeper,
     path: web::Path<(String, i32)>,
-    form: web::Form<RemoveForm>,
+    form: web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     remove(state, keeper, path, form, RecordKind::Step).await
 }
@@ -782,7 +777,7 @@ pub async fn remove_media(
     state: State,
     keeper: TraceKeeper,
     path: web::Path<(String, i32)>,
-    form: web::Form<RemoveForm>,
+    form: web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     remove(state, keeper, path, form, RecordKind::Media).await
 }

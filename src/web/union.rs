@@ -9,6 +9,7 @@ use chrono::Datelike;
 use serde::Deserialize;
 
 use super::bundles::{BundleSummary, LineEdit, LineView};
+use super::forms::ReasonForm;
 use super::nav::Nav;
 use super::office::bundles::{festivals, one, product_id_of, quantity};
 use super::{State, china_time, render, see_other};
@@ -542,17 +543,11 @@ pub async fn confirm(state: State, union: Grassroots, path: web::Path<i32>) -> R
     Ok(see_other(&format!("/union/plans/{plan_id}")))
 }
 
-#[derive(Deserialize)]
-pub struct CancelForm {
-    #[serde(default)]
-    reason: String,
-}
-
 pub async fn cancel(
     state: State,
     union: Grassroots,
     path: web::Path<i32>,
-    form: web::Form<CancelForm>,
+    form: web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     let plan_id = path.into_inner();
     let reason = form.reason.trim().to_owned();

@@ -15,6 +15,7 @@ use crate::domain::spending::{BundleStatus, Festival};
 use crate::error::AppError;
 use crate::search::{SearchQuery, Sort};
 use crate::web::bundles::{BundleSummary, LineEdit, LineView, SubstituteView, bundle_line};
+use crate::web::forms::ReasonForm;
 use crate::web::nav::Nav;
 use crate::web::public::search::run_search;
 use crate::web::{State, render, see_other};
@@ -243,12 +244,6 @@ pub async fn publish(state: State, office: Office, path: web::Path<i32>) -> Resu
         .db(move |conn| bundles::publish(conn, id, &office.actor()))
         .await?;
     Ok(see_other(&format!("/office/bundles/{id}")))
-}
-
-#[derive(Deserialize)]
-pub struct ReasonForm {
-    #[serde(default)]
-    reason: String,
 }
 
 pub async fn retire(
