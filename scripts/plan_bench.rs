@@ -6,7 +6,7 @@
 //! Run: `cargo bench --bench plan_bench [-- PRODUCTS UNIONS PLANS RUNS]`
 //! (defaults 100000 20000 100000 2000; SQLite in a temporary directory).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use diesel::prelude::*;
 
@@ -24,31 +24,12 @@ use fupin_catalog::startup::{self, Application};
 use fupin_catalog::web::nav::Nav;
 use fupin_catalog::web::union::{PlanQuery, plan_html};
 
+#[path = "bench_support.rs"]
+mod support;
+use support::{arg, csrf, report, signed_in};
+
 const UNION: &str = "西安示例机床厂工会";
 const DELIST_REASON: &str = "抽检不合格（基准测试）";
-
-fn arg(n: usize, default: usize) -> usize {
-    std::env::args()
-        .filter(|a| !a.starts_with('-'))
-        .nth(n)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
-}
-
-fn report(label: &str, mut times: Vec<Duration>) {
-    times.sort();
-    println!(
-        "{label}: runs={} p50={:.2} ms p99={:.2} ms max={:.2} ms",
-        times.len(),
-        percentile(&times, 0.50).as_secs_f64() * 1e3,
-        percentile(&times, 0.99).as_secs_f64() * 1e3,
-        times.last().unwrap().as_secs_f64() * 1e3,
-    );
-}
 
 /// The products the Hubei-style policy admits (this province's former poverty counties and
 /// villages), cheapest first.
@@ -255,44 +236,6 @@ fn main() -> anyhow::Result<()> {
         assert!(flagged, "the plan is flagged at the next request");
     });
     drop(handle.stop(true));
-    println!(
-        "machine: {} cores, {}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|c| c
-                .lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l[l.find(':').unwrap() + 2..].to_owned()))
-            .unwrap_or_default()
-    );
+    println!("machine: {}", support::machine());
     Ok(())
-}
-
-async fn csrf(client: &reqwest::Client, url: &str) -> String {
-    let html = client.get(url).send().await.unwrap().text().await.unwrap();
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
-}
-
-async fn signed_in(base: &str, username: &str) -> reqwest::Client {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let token = csrf(&client, &format!("{base}/login")).await;
-    let response = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("username", username),
-            ("password", demo::DEMO_PASSWORD),
-            ("csrf_token", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303, "signed in as {username}");
-    client
 }

@@ -229,3 +229,22 @@ impl UnionManager {
         }
     }
 }
+
+/// A seller (供应商／销售商): sees and delivers the orders for its products.
+#[derive(Debug, Clone)]
+pub struct Seller(pub CurrentUser);
+extractor!(Seller, |req| one_of(req, &[OrgKind::Seller], "供应商／销售商")
+    .map(Seller));
+derefs_to_user!(Seller, |s| &s.0);
+
+/// Those who see orders: the grassroots union that placed it, the seller that delivers it, the
+/// office. Which orders each sees is narrowed by `db::orders::Party`.
+#[derive(Debug, Clone)]
+pub struct OrderParty(pub CurrentUser);
+extractor!(OrderParty, |req| one_of(
+    req,
+    &[OrgKind::Office, OrgKind::GrassrootsUnion, OrgKind::Seller],
+    "下单的基层工会、供货的销售商和省总工会指挥部办公室"
+)
+.map(OrderParty));
+derefs_to_user!(OrderParty, |s| &s.0);

@@ -80,7 +80,9 @@ impl CurrentUser {
                 .map(|city| region::counties_of_city(city).map(|c| c.code.to_owned()).collect())
                 .unwrap_or_default(),
             OrgKind::CountyUnion => self.county_code.iter().cloned().collect(),
-            OrgKind::GrassrootsUnion | OrgKind::IndustryUnion | OrgKind::StandaloneUnion => Vec::new(),
+            OrgKind::GrassrootsUnion | OrgKind::IndustryUnion | OrgKind::StandaloneUnion | OrgKind::Seller => {
+                Vec::new()
+            }
         }
     }
 
@@ -91,7 +93,7 @@ impl CurrentUser {
                 region::county(county).is_some_and(|c| Some(c.city_code) == self.city_code.as_deref())
             }
             OrgKind::CountyUnion => self.county_code.as_deref() == Some(county),
-            OrgKind::GrassrootsUnion | OrgKind::IndustryUnion | OrgKind::StandaloneUnion => false,
+            OrgKind::GrassrootsUnion | OrgKind::IndustryUnion | OrgKind::StandaloneUnion | OrgKind::Seller => false,
         }
     }
 
@@ -111,6 +113,7 @@ pub fn home_path(kind: Option<OrgKind>) -> &'static str {
         Some(OrgKind::CountyUnion) => "/county",
         Some(OrgKind::GrassrootsUnion) => "/union",
         Some(OrgKind::IndustryUnion | OrgKind::StandaloneUnion) => "/unions",
+        Some(OrgKind::Seller) => "/seller",
         _ => "/",
     }
 }

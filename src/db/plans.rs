@@ -9,8 +9,9 @@ use super::events::{Actor, NewEvent};
 use super::lines::{self, LineProduct};
 use super::organisations::Organisation;
 use super::policies::PolicyRow;
-use super::schema::{plan_lines, plans};
+use super::schema::{orders, plan_lines, plans};
 use super::{DbConnection, DbResult, now};
+use crate::domain::purchasing::OrderStatus;
 use crate::domain::spending::{
     Allowance, BundleStatus, Festival, Line, OverCap, PlanStatus, PolicyStatus, per_person_cost,
 };
@@ -175,12 +176,31 @@ pub fn allowance(conn: &mut DbConnection, org: &Organisation, policy: &PolicyRow
         .filter(plans::status.eq(PlanStatus::Confirmed.as_str()))
         .select(plans::total_fen)
         .load(conn)?;
+    // A confirmed plan's orders that were declined, cancelled or received no longer hold their
+    // part of it: declined and cancelled ones give it back, received ones are purchase records.
+    let released: Vec<i64> = orders::table
+        .inner_join(plans::table)
+        .filter(orders::organisation_id.eq(org.id))
+        .filter(orders::policy_id.eq(policy.id))
+        .filter(plans::status.eq(PlanStatus::Confirmed.as_str()))
+        .filter(orders::status.eq_any(released_states()))
+        .select(orders::total_fen)
+        .load(conn)?;
+    let committed = totals.into_iter().flatten().sum::<i64>() - released.into_iter().sum::<i64>();
     Ok(Some(Allowance {
         members: org.members.unwrap_or(0).max(0) as u32,
         cap_per_person: cap,
-        committed: Fen(totals.into_iter().flatten().sum()),
-        used: Fen(0),
+        committed: Fen(committed.max(0)),
+        used: super::purchases::used(conn, org.id, policy.id)?,
     }))
+}
+
+fn released_states() -> Vec<&'static str> {
+    OrderStatus::ALL
+        .iter()
+        .filter(|s| s.releases_commitment())
+        .map(|s| s.as_str())
+        .collect()
 }
 
 pub struct NewPlan {
@@ -553,6 +573,21 @@ pub fn cancel(conn: &mut DbConnection, org_id: i32, plan_id: i32, reason: &str, 
             .ok_or_else(|| SpendingError::NotFound(format!("采购计划 {plan_id} 不存在。")))?;
         let from = row.status();
         from.cancel().map_err(|e| SpendingError::Moved(e.0))?;
+        let open: Vec<&str> = OrderStatus::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str())
+            .collect();
+        let open_orders: i64 = orders::table
+            .filter(orders::plan_id.eq(plan_id))
+            .filter(orders::status.eq_any(open))
+            .count()
+            .get_result(conn)?;
+        if open_orders > 0 {
+            return Err(SpendingError::Refused(format!(
+                "计划还有 {open_orders} 个订单未完结：请先取消订单（已发货的请确认收货），再取消计划。"
+            )));
+        }
         let moved = diesel::update(plans::table.find(plan_id).filter(plans::status.eq(from.as_str())))
             .set((
                 plans::status.eq(PlanStatus::Cancelled.as_str()),

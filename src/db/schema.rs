@@ -31,6 +31,7 @@ diesel::table! {
         contact_name -> Nullable<Text>,
         contact_phone -> Nullable<Text>,
         festival_standard_fen -> Nullable<BigInt>,
+        supplier_id -> Nullable<Integer>,
     }
 }
 
@@ -391,7 +392,119 @@ diesel::joinable!(trace_steps -> product_batches (batch_id));
 diesel::joinable!(trace_media -> products (product_id));
 diesel::joinable!(scan_counts -> products (product_id));
 
+diesel::table! {
+    seller_products (seller_id, product_id) {
+        seller_id -> Integer,
+        product_id -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Integer,
+        plan_id -> Integer,
+        organisation_id -> Integer,
+        seller_id -> Integer,
+        policy_id -> Integer,
+        headcount -> Integer,
+        total_fen -> BigInt,
+        delivery_address -> Text,
+        contact_name -> Text,
+        contact_phone -> Text,
+        status -> Text,
+        placed_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_lines (id) {
+        id -> Integer,
+        order_id -> Integer,
+        product_id -> Integer,
+        quantity -> Integer,
+        unit_price_fen -> BigInt,
+        received_quantity -> Nullable<Integer>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    shipment_lots (id) {
+        id -> Integer,
+        order_line_id -> Integer,
+        batch_id -> Integer,
+        quantity -> Integer,
+    }
+}
+
+diesel::table! {
+    purchases (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        policy_id -> Integer,
+        order_id -> Nullable<Integer>,
+        purchased_on -> Date,
+        channel -> Text,
+        channel_name -> Text,
+        seller_id -> Nullable<Integer>,
+        seller_name -> Text,
+        amount_fen -> BigInt,
+        people -> Integer,
+        note -> Text,
+        evidence_path -> Nullable<Text>,
+        evidence_kind -> Nullable<Text>,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    purchase_lines (id) {
+        id -> Integer,
+        purchase_id -> Integer,
+        product_id -> Nullable<Integer>,
+        name -> Text,
+        quantity -> Integer,
+        amount_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    lot_recalls (id) {
+        id -> Integer,
+        batch_id -> Integer,
+        product_id -> Integer,
+        reason -> Text,
+        notice_no -> Text,
+        failed_item -> Text,
+        result -> Text,
+        limit_value -> Text,
+        testing_body -> Text,
+        recalled_at -> Timestamp,
+        recalled_by -> Nullable<Integer>,
+    }
+}
+
+diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(order_lines -> products (product_id));
+diesel::joinable!(shipment_lots -> order_lines (order_line_id));
+diesel::joinable!(shipment_lots -> product_batches (batch_id));
+diesel::joinable!(purchase_lines -> purchases (purchase_id));
+diesel::joinable!(purchases -> policies (policy_id));
+diesel::joinable!(lot_recalls -> product_batches (batch_id));
+diesel::joinable!(orders -> plans (plan_id));
+diesel::joinable!(orders -> policies (policy_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    seller_products,
+    orders,
+    order_lines,
+    shipment_lots,
+    purchases,
+    purchase_lines,
+    lot_recalls,
     app_secrets,
     policies,
     bundles,

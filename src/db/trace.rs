@@ -454,6 +454,8 @@ pub struct TraceRecord {
     pub removed_batch: Option<ProductBatch>,
     pub steps: Vec<TraceStep>,
     pub media: Vec<TraceMedia>,
+    /// The recalls of the product's lots.
+    pub recalls: Vec<super::recalls::LotRecall>,
 }
 
 impl TraceRecord {
@@ -502,6 +504,7 @@ impl TraceRecord {
             sites: Site::of_product(conn, product.id)?,
             steps: TraceStep::of_product(conn, product.id)?,
             media: TraceMedia::of_product(conn, product.id)?,
+            recalls: super::recalls::of_product(conn, product.id)?,
             supplier,
             certificates,
             status_event,

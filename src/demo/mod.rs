@@ -4,6 +4,7 @@
 //! say so (“示例”).
 
 mod catalogue;
+mod purchasing;
 pub mod spending;
 mod trace;
 
@@ -85,6 +86,7 @@ pub fn ensure_at_scale(
     };
     let password_hash = hash_password(DEMO_PASSWORD).map_err(|e| DemoError::Generate(e.to_string()))?;
     spending::ensure(conn, scale, &password_hash, show_progress)?;
+    purchasing::ensure(conn, &password_hash)?;
     Ok(DemoReport {
         created,
         suppliers: db::suppliers::Supplier::count(conn)?,
@@ -101,6 +103,8 @@ fn logins(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError> {
         ("基层工会", "grassroots-01"),
         ("省级产业工会", "industry-01"),
         ("单列单位工会", "standalone-01"),
+        ("供应商／销售商", "seller-01"),
+        ("经销商", "seller-02"),
     ];
     let mut out = Vec::new();
     for (role, username) in wanted {

@@ -17,6 +17,8 @@ stored_names! {
         Policy => "policy",
         Bundle => "bundle",
         Plan => "plan",
+        Order => "order",
+        Purchase => "purchase",
     }
 }
 
@@ -57,6 +59,16 @@ stored_names! {
         Confirm => "confirm",
         Cancel => "cancel",
         Import => "import",
+        Place => "place",
+        Accept => "accept",
+        Decline => "decline",
+        Ship => "ship",
+        Receive => "receive",
+        Close => "close",
+        Stop => "stop",
+        Recall => "recall",
+        Record => "record",
+        LinkProducts => "link_products",
     }
 }
 
@@ -103,6 +115,16 @@ impl Action {
             (Confirm, _) => "确认计划",
             (Cancel, _) => "取消",
             (Import, _) => "批量导入",
+            (Place, _) => "下单",
+            (Accept, _) => "接单",
+            (Decline, _) => "拒单",
+            (Ship, _) => "发货",
+            (Receive, _) => "确认收货",
+            (Close, _) => "完成",
+            (Stop, _) => "叫停（批次召回）",
+            (Recall, _) => "召回批次",
+            (Record, _) => "登记采购",
+            (LinkProducts, _) => "关联代销产品",
         }
     }
 }

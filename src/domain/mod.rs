@@ -66,6 +66,7 @@ pub mod money;
 pub mod nomination;
 pub mod organisation;
 pub mod product;
+pub mod purchasing;
 pub mod region;
 pub mod spending;
 #[cfg(test)]

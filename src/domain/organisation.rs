@@ -17,16 +17,20 @@ pub enum OrgKind {
     IndustryUnion,
     /// 单列单位工会: a large employer's union that reports to the province directly.
     StandaloneUnion,
+    /// 供应商／销售商: a catalogue supplier, or a distributor the office links to the products it
+    /// sells. Sees and delivers the orders for its products.
+    Seller,
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 6] = [
+    pub const ALL: [OrgKind; 7] = [
         Self::Office,
         Self::CityUnion,
         Self::CountyUnion,
         Self::GrassrootsUnion,
         Self::IndustryUnion,
         Self::StandaloneUnion,
+        Self::Seller,
     ];
 
     /// The unions that report to the province (Attachment 1's rows) and have grassroots unions
@@ -45,6 +49,7 @@ impl OrgKind {
             Self::GrassrootsUnion => "grassroots_union",
             Self::IndustryUnion => "industry_union",
             Self::StandaloneUnion => "standalone_union",
+            Self::Seller => "seller",
         }
     }
 
@@ -56,6 +61,7 @@ impl OrgKind {
             Self::GrassrootsUnion => "基层工会",
             Self::IndustryUnion => "省级产业工会",
             Self::StandaloneUnion => "单列单位工会",
+            Self::Seller => "供应商／销售商",
         }
     }
 

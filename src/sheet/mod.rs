@@ -10,6 +10,7 @@ mod columns;
 mod formula;
 mod import;
 mod limits;
+mod orders;
 mod purchase;
 mod read;
 pub mod sample;
@@ -28,6 +29,7 @@ use crate::domain::{Category, CountyCode, CreditCode, Fen, Gtin, PhoneNumber, Po
 pub use catalogue::{CATALOGUE_TITLE, CatalogueLine, catalogue_csv, catalogue_xlsx};
 pub use columns::{Column, EXTRA_COLUMNS, FORM_COLUMNS};
 pub use import::parse_nomination_sheet;
+pub use orders::{OrderExportRow, orders_xlsx};
 pub use purchase::{PurchaseGroup, PurchaseList, PurchaseRow};
 pub use unions::{MAX_UNION_ROWS, ParsedUnions, UnionInput, parse_union_sheet, union_template_xlsx};
 pub use values::parse_quantity;

@@ -20,7 +20,9 @@ pub mod middleware;
 pub mod nav;
 pub mod nominations;
 pub mod office;
+pub mod orders;
 pub mod public;
+pub mod purchases;
 mod render;
 pub mod response_cache;
 pub mod scans;
@@ -155,6 +157,12 @@ fn define(r: &mut impl Routes) {
         .post("/office/bundles/{id}/lines/{line}/remove", office::bundles::remove_line)
         .post("/office/bundles/{id}/publish", office::bundles::publish)
         .post("/office/bundles/{id}/retire", office::bundles::retire)
+        .get("/office/sellers", office::sellers::list)
+        .post("/office/sellers", office::sellers::create)
+        .post("/office/sellers/{id}/products", office::sellers::link_products)
+        .post("/office/products/{code}/recalls", office::recalls::recall)
+        .get("/office/recalls", office::recalls::list)
+        .get("/office/recalls/{id}", office::recalls::recipients)
         // Grassroots unions: allowances, plans from bundles, purchase lists
         .get("/union", union::dashboard)
         .post("/union/plans", union::create_plan)
@@ -168,6 +176,23 @@ fn define(r: &mut impl Routes) {
         .post("/union/plans/{id}/cancel", union::cancel)
         .get("/union/plans/{id}/purchase-list", union::purchase_list_page)
         .get("/union/plans/{id}/purchase-list.xlsx", union::purchase_list_xlsx)
+        // Purchasing: orders placed from plans, shipped with their lots, received; purchase records
+        .post("/union/plans/{id}/orders", orders::place)
+        .get("/union/orders", orders::union_list)
+        .get("/union/orders.xlsx", orders::union_export)
+        .post("/union/orders/{id}/receive", orders::receive)
+        .post("/union/orders/{id}/cancel", orders::cancel)
+        .post("/union/orders/{id}/close", orders::close)
+        .get("/union/purchases", purchases::list)
+        .post("/union/purchases", purchases::record)
+        // An order, seen by the union that placed it, the seller that delivers it and the office
+        .get("/orders/{id}", orders::page)
+        // Sellers (供应商／销售商)
+        .get("/seller", orders::seller_dashboard)
+        .get("/seller/orders.xlsx", orders::seller_export)
+        .post("/seller/orders/{id}/accept", orders::accept)
+        .post("/seller/orders/{id}/decline", orders::decline)
+        .post("/seller/orders/{id}/ship", orders::ship)
         // Grassroots unions and their accounts, kept by the office and the reporting unions
         .get("/unions", unions::list)
         .post("/unions", unions::create)

@@ -13,7 +13,6 @@ use super::nav::Nav;
 use super::public::qr::code_url;
 use super::public::scan::media_url;
 use super::scans::china_today;
-use super::upload::UploadLimits;
 use super::{State, render, see_other, upload};
 use crate::auth::{CountyUnion, CurrentUser, TraceKeeper};
 use crate::db::products::Product;
@@ -27,9 +26,7 @@ use crate::domain::{
     CatalogueCode, InspectionResult, ListingStatus, LotCode, OrgKind, Quantity, TraceStage, china_time, region,
 };
 use crate::error::AppError;
-use crate::media::{self, DEFAULT_MAX_PDF_BYTES, MediaError, MediaLimits};
 use crate::sheet::parse_quantity;
-use crate::telemetry::spawn_blocking_in_span;
 
 /// Days of scan counts shown on the product's page.
 const SCAN_DAYS: i64 = 30;
@@ -782,29 +779,6 @@ pub async fn remove_media(
     remove(state, keeper, path, form, RecordKind::Media).await
 }
 
-/// Photos are refused by `media::process_image` over 15 MB; PDFs may be 20 MB.
-const MAX_MEDIA_UPLOAD: usize = DEFAULT_MAX_PDF_BYTES;
-
-const MEDIA_LIMITS: UploadLimits = UploadLimits {
-    max_file_bytes: MAX_MEDIA_UPLOAD,
-    too_large: || {
-        AppError::PayloadTooLarge(format!(
-            "文件过大，最大允许 {} MB（照片 {} MB），请压缩后再上传。",
-            MAX_MEDIA_UPLOAD / 1024 / 1024,
-            MediaLimits::default().max_bytes / 1024 / 1024
-        ))
-    },
-};
-
-/// A refused upload is the user's to fix (4xx with the reason); a failed write is ours.
-fn media_error(e: MediaError) -> AppError {
-    match e {
-        MediaError::TooLarge { .. } => AppError::PayloadTooLarge(e.to_string()),
-        MediaError::Encode(_) | MediaError::Io { .. } => AppError::Internal(format!("{e:?}")),
-        other => AppError::BadRequest(other.to_string()),
-    }
-}
-
 /// A photo for a site, a timeline step or a batch, or a batch's inspection report as PDF.
 pub async fn upload_media(
     state: State,
@@ -813,7 +787,7 @@ pub async fn upload_media(
     path: web::Path<String>,
     body: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    upload::refuse_declared_length(&req, MEDIA_LIMITS)?;
+    upload::refuse_declared_length(&req, upload::MEDIA_LIMITS)?;
     // The product is the caller's to keep before a byte of the file is read.
     let code = path.into_inner();
     let user: CurrentUser = keeper.0;
@@ -821,7 +795,7 @@ pub async fn upload_media(
         let (code, user) = (code.clone(), user.clone());
         state.db(move |conn| keep(conn, &user, &code)).await?
     };
-    let form = upload::read_upload(body, MEDIA_LIMITS).await?;
+    let form = upload::read_upload(body, upload::MEDIA_LIMITS).await?;
     let owner = MediaOwner::parse(form.field("attach_to"))
         .ok_or_else(|| AppError::BadRequest("请选择照片或报告属于哪个基地、环节或批次。".to_owned()))?;
     if form.file.is_empty() {
@@ -837,7 +811,6 @@ pub async fn upload_media(
     {
         return Err(AppError::BadRequest("所选的基地、环节或批次不属于该产品。".to_owned()));
     }
-    let media_dir = state.settings.media_dir();
     let caption: String = form.field("caption").chars().take(100).collect();
     let is_pdf = form.file.starts_with(b"%PDF-");
     if is_pdf && !matches!(owner, MediaOwner::Batch(_)) {
@@ -845,65 +818,28 @@ pub async fn upload_media(
             "PDF 只能作为批次的检测报告上传；基地和生长过程请上传照片。".to_owned(),
         ));
     }
-    let bytes = form.file;
-    let (new, written) = spawn_blocking_in_span(move || -> Result<(NewTraceMedia, Vec<String>), MediaError> {
-        let stored_media = |kind: &str, path: String, thumb: Option<(String, u32, u32)>| NewTraceMedia {
-            product_id: product.id,
-            owner_kind: owner.kind().to_owned(),
-            owner_id: owner.id(),
-            kind: kind.to_owned(),
-            path,
-            thumb_path: thumb.as_ref().map(|t| t.0.clone()),
-            thumb_width: thumb.as_ref().map(|t| t.1 as i32),
-            thumb_height: thumb.as_ref().map(|t| t.2 as i32),
-            caption: caption.clone(),
-            created_at: now(),
-        };
-        if is_pdf {
-            media::check_pdf(&bytes, DEFAULT_MAX_PDF_BYTES)?;
-            let stored = media::store_pdf(&media_dir, &bytes)?;
-            let written = vec![path_string(&stored.original)];
-            return Ok((stored_media("pdf", path_string(&stored.original), None), written));
-        }
-        let image = media::process_image(&bytes, &MediaLimits::default())?;
-        let stored = media::store(&media_dir, &image)?;
-        // The smallest thumbnail is what phones load.
-        let thumb = image
-            .thumbs
-            .last()
-            .zip(stored.thumbs.last())
-            .map(|(t, path)| (path_string(path), t.width, t.height));
-        let written = std::iter::once(&stored.original)
-            .chain(&stored.thumbs)
-            .map(|p| path_string(p))
-            .collect();
-        Ok((stored_media("photo", path_string(&stored.original), thumb), written))
-    })
-    .await?
-    .map_err(media_error)?;
+    let stored = upload::store_file(&state, form.file).await?;
+    let written = stored.written.clone();
+    let new = NewTraceMedia {
+        product_id: product.id,
+        owner_kind: owner.kind().to_owned(),
+        owner_id: owner.id(),
+        kind: stored.kind.to_owned(),
+        path: stored.path,
+        thumb_path: stored.thumb.as_ref().map(|t| t.0.clone()),
+        thumb_width: stored.thumb.as_ref().map(|t| t.1 as i32),
+        thumb_height: stored.thumb.as_ref().map(|t| t.2 as i32),
+        caption,
+        created_at: now(),
+    };
     let saved = state.db(move |conn| trace::add_media(conn, &new, &user.actor())).await;
     if let Err(e) = saved {
         // Files are named by content and may be shared with an earlier upload of the same photo:
         // only files no row refers to are removed.
-        let dir = state.settings.media_dir();
-        let _ = state
-            .db(move |conn| -> Result<(), AppError> {
-                for path in written {
-                    if !trace::media_file_in_use(conn, &path)? {
-                        let _ = std::fs::remove_file(dir.join(&path));
-                    }
-                }
-                Ok(())
-            })
-            .await;
+        upload::remove_unused(&state, written).await;
         return Err(e);
     }
     Ok(see_other(&back))
-}
-
-/// Stored paths are `ab/abcd….jpg`, always with `/`, whatever the platform.
-fn path_string(path: &std::path::Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -140,6 +140,39 @@ struct DashboardPage {
     chosen_bundle: Option<i32>,
     festivals: Vec<(&'static str, &'static str)>,
     year: i32,
+    notices: Vec<NoticeView>,
+    orders: Vec<super::orders::OrderSummary>,
+}
+
+/// A recall notice on the union's dashboard.
+pub struct NoticeView {
+    pub order_id: i32,
+    pub order_status: crate::domain::purchasing::OrderStatus,
+    pub product_name: String,
+    pub product_code: String,
+    pub lot: String,
+    pub quantity: i32,
+    pub at: String,
+    pub reason: String,
+    pub notice_no: String,
+    pub failed_item: String,
+}
+
+impl From<&crate::db::recalls::UnionNotice> for NoticeView {
+    fn from(n: &crate::db::recalls::UnionNotice) -> Self {
+        NoticeView {
+            order_id: n.order_id,
+            order_status: n.order_status,
+            product_name: n.product_name.clone(),
+            product_code: n.product_code.clone(),
+            lot: n.lot_code.clone(),
+            quantity: n.quantity,
+            at: china_time(n.recall.recalled_at),
+            reason: n.recall.reason.clone(),
+            notice_no: n.recall.notice_no.clone(),
+            failed_item: n.recall.failed_item.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -153,7 +186,12 @@ struct UnionData {
     allowances: Vec<AllowanceView>,
     plans: Vec<Plan>,
     bundles: Vec<Bundle>,
+    notices: Vec<crate::db::recalls::UnionNotice>,
+    orders: Vec<crate::db::orders::Order>,
 }
+
+/// How many of its latest orders the dashboard shows.
+const DASHBOARD_ORDERS: i64 = 10;
 
 pub async fn dashboard(
     state: State,
@@ -161,7 +199,13 @@ pub async fn dashboard(
     nav: Nav,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let org_id = union.org_id;
+    let page = dashboard_html(&state, nav, union.org_id, query.bundle).await?;
+    Ok(super::render::html(page))
+}
+
+/// The dashboard of union `org_id`, rendered (public for the purchasing benchmark, which times it
+/// in process).
+pub async fn dashboard_html(state: &State, nav: Nav, org_id: i32, bundle: Option<i32>) -> Result<String, AppError> {
     let data = state
         .db(move |conn| -> Result<UnionData, AppError> {
             let org = Organisation::find(conn, org_id)?;
@@ -171,6 +215,8 @@ pub async fn dashboard(
                 allowances.push(AllowanceView::new(&policy, a));
             }
             Ok(UnionData {
+                notices: crate::db::recalls::notices_for_union(conn, org_id)?,
+                orders: crate::db::orders::list(conn, crate::db::orders::Party::Union(org_id), None, DASHBOARD_ORDERS)?,
                 plans: plans::of_union(conn, org_id)?,
                 bundles: bundles::list(conn, Some(BundleStatus::Published))?,
                 allowances,
@@ -185,7 +231,7 @@ pub async fn dashboard(
         .and_then(region::county)
         .map(|c| format!("{}{}", c.city_name, c.name))
         .unwrap_or_default();
-    render(&DashboardPage {
+    Ok(DashboardPage {
         nav,
         union_name: data.org.name.clone(),
         place,
@@ -193,10 +239,13 @@ pub async fn dashboard(
         allowances: data.allowances,
         plans: data.plans.iter().map(PlanSummary::from).collect(),
         bundles: data.bundles.iter().map(BundleSummary::from).collect(),
-        chosen_bundle: query.bundle,
+        chosen_bundle: bundle,
         festivals: festivals(),
         year: china_today().year(),
-    })
+        notices: data.notices.iter().map(NoticeView::from).collect(),
+        orders: data.orders.iter().map(super::orders::OrderSummary::from).collect(),
+    }
+    .render()?)
 }
 
 #[derive(Deserialize)]
@@ -301,6 +350,10 @@ struct PlanPage {
     found: Vec<SubstituteView>,
     left_out: usize,
     history: Vec<HistoryLine>,
+    orders: Vec<super::orders::OrderSummary>,
+    can_order: bool,
+    contact_name: String,
+    contact_phone: String,
 }
 
 struct PlanData {
@@ -309,6 +362,8 @@ struct PlanData {
     bundle_name: Option<String>,
     allowance: Option<Allowance>,
     history: Vec<HistoryLine>,
+    orders: Vec<crate::db::orders::Order>,
+    org: Organisation,
 }
 
 async fn load_plan(state: &State, org_id: i32, plan_id: i32) -> Result<PlanData, AppError> {
@@ -328,11 +383,13 @@ async fn load_plan(state: &State, org_id: i32, plan_id: i32) -> Result<PlanData,
                 .map(|e| HistoryLine::from_event(e, ""))
                 .collect();
             Ok(PlanData {
+                orders: crate::db::orders::of_plan(conn, org_id, plan_id)?,
                 plan,
                 policy,
                 bundle_name,
                 allowance,
                 history,
+                org,
             })
         })
         .await
@@ -411,6 +468,15 @@ pub async fn plan_html(state: &State, nav: Nav, org_id: i32, id: i32, query: &Pl
         q,
         found,
         left_out: query.left_out,
+        can_order: data.orders.is_empty()
+            && match status {
+                PlanStatus::Draft => fits && plan.flagged().is_empty() && !plan.lines.is_empty(),
+                PlanStatus::Confirmed => true,
+                PlanStatus::Cancelled => false,
+            },
+        orders: data.orders.iter().map(super::orders::OrderSummary::from).collect(),
+        contact_name: data.org.contact_name.clone().unwrap_or_default(),
+        contact_phone: data.org.contact_phone.clone().unwrap_or_default(),
         history: data.history,
     }
     .render()?)

@@ -13,11 +13,15 @@ use actix_web::http::header;
 use futures_util::StreamExt;
 
 use crate::error::AppError;
+use crate::media::{self, DEFAULT_MAX_PDF_BYTES, MediaError, MediaLimits};
+use crate::telemetry::spawn_blocking_in_span;
+use crate::web::State;
 
 /// Room for the form's text fields and the multipart boundaries around the file.
 const ENVELOPE_BYTES: usize = 64 * 1024;
-/// Our upload forms have a handful of fields.
-const MAX_FIELDS: usize = 12;
+/// Our largest upload form, a purchase record, has about thirty fields (four product lines of
+/// four); a receipt has one per order line.
+const MAX_FIELDS: usize = 64;
 /// A text field holds a token, a choice or a caption.
 const MAX_TEXT_FIELD_BYTES: usize = 4 * 1024;
 
@@ -119,4 +123,100 @@ pub async fn read_upload(mut body: Multipart, limits: UploadLimits) -> Result<Up
         }
     }
     Ok(form)
+}
+
+/// Photos are refused by `media::process_image` over 15 MB; PDFs may be 20 MB.
+const MAX_MEDIA_UPLOAD: usize = DEFAULT_MAX_PDF_BYTES;
+
+/// The limits of a form that carries one photo or PDF.
+pub const MEDIA_LIMITS: UploadLimits = UploadLimits {
+    max_file_bytes: MAX_MEDIA_UPLOAD,
+    too_large: || {
+        AppError::PayloadTooLarge(format!(
+            "文件过大，最大允许 {} MB（照片 {} MB），请压缩后再上传。",
+            MAX_MEDIA_UPLOAD / 1024 / 1024,
+            MediaLimits::default().max_bytes / 1024 / 1024
+        ))
+    },
+};
+
+/// A refused file is the user's to fix (4xx with the reason); a failed write is ours.
+fn media_error(e: MediaError) -> AppError {
+    match e {
+        MediaError::TooLarge { .. } => AppError::PayloadTooLarge(e.to_string()),
+        MediaError::Encode(_) | MediaError::Io { .. } => AppError::Internal(format!("{e:?}")),
+        other => AppError::BadRequest(other.to_string()),
+    }
+}
+
+/// An uploaded photo or PDF, checked and stored in the media directory under its content hash.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    /// "photo" or "pdf".
+    pub kind: &'static str,
+    /// The original (a photo re-encoded, its metadata dropped), relative to the media directory.
+    pub path: String,
+    /// The smallest thumbnail of a photo, with its size: what phones load.
+    pub thumb: Option<(String, u32, u32)>,
+    /// Every file written, to remove if the row that was to refer to them is not saved.
+    pub written: Vec<String>,
+}
+
+/// Checks and stores a photo or a PDF (told apart by its first bytes), off the request thread.
+pub async fn store_file(state: &State, bytes: Vec<u8>) -> Result<StoredFile, AppError> {
+    let media_dir = state.settings.media_dir();
+    spawn_blocking_in_span(move || -> Result<StoredFile, MediaError> {
+        if bytes.starts_with(b"%PDF-") {
+            media::check_pdf(&bytes, DEFAULT_MAX_PDF_BYTES)?;
+            let stored = media::store_pdf(&media_dir, &bytes)?;
+            let path = path_string(&stored.original);
+            return Ok(StoredFile {
+                kind: "pdf",
+                written: vec![path.clone()],
+                path,
+                thumb: None,
+            });
+        }
+        let image = media::process_image(&bytes, &MediaLimits::default())?;
+        let stored = media::store(&media_dir, &image)?;
+        let thumb = image
+            .thumbs
+            .last()
+            .zip(stored.thumbs.last())
+            .map(|(t, path)| (path_string(path), t.width, t.height));
+        Ok(StoredFile {
+            kind: "photo",
+            path: path_string(&stored.original),
+            thumb,
+            written: std::iter::once(&stored.original)
+                .chain(&stored.thumbs)
+                .map(|p| path_string(p))
+                .collect(),
+        })
+    })
+    .await?
+    .map_err(media_error)
+}
+
+/// Removes stored files no row refers to, after the row that was to refer to them failed. Files
+/// are named by content and may be shared with an earlier upload of the same photo or invoice.
+pub async fn remove_unused(state: &State, written: Vec<String>) {
+    let dir = state.settings.media_dir();
+    let _ = state
+        .db(move |conn| -> Result<(), AppError> {
+            for path in written {
+                let in_use = crate::db::trace::media_file_in_use(conn, &path)?
+                    || crate::db::purchases::evidence_in_use(conn, &path)?;
+                if !in_use {
+                    let _ = std::fs::remove_file(dir.join(&path));
+                }
+            }
+            Ok(())
+        })
+        .await;
+}
+
+/// Stored paths are `ab/abcd….jpg`, always with `/`, whatever the platform.
+fn path_string(path: &std::path::Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
 }

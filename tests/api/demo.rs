@@ -20,7 +20,9 @@ fn demo_data_has_the_plans_scale_and_one_login_per_role() {
             "county-610924",
             "grassroots-01",
             "industry-01",
-            "standalone-01"
+            "standalone-01",
+            "seller-01",
+            "seller-02"
         ]
     );
 
@@ -36,6 +38,7 @@ fn demo_data_has_the_plans_scale_and_one_login_per_role() {
         (1, 10, 107)
     );
     assert!(count("grassroots_union") >= 3);
+    assert_eq!(count("seller"), 2, "a supplier and a distributor sell to the unions");
 
     let user = fupin_catalog::db::users::User::find_by_username(&mut t.conn, "county-610924")
         .unwrap()

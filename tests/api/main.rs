@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod nominations;
 mod pages;
+mod purchasing;
 mod races;
 mod routes;
 mod search;

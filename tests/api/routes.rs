@@ -9,7 +9,7 @@ use fupin_catalog::db::schema::{nomination_rows, product_batches, products, qual
 use crate::helpers::{Browser, TestApp, location, spawn_app};
 
 /// The callers, in the order of each table line.
-const ROLES: [&str; 9] = [
+const ROLES: [&str; 10] = [
     "visitor",
     "county",       // county-610924 紫阳县, in 安康市
     "other_county", // county-610981 旬阳市, also in 安康市
@@ -19,6 +19,7 @@ const ROLES: [&str; 9] = [
     "grassroots",       // grassroots-01 西安示例机床厂工会
     "other_grassroots", // grassroots-02
     "temp",             // city-610800, still on a temporary password
+    "seller",           // seller-01, a supplier's seller account
 ];
 
 /// Allowed, and not sent here: a form that would change data (its workflow tests send it).
@@ -33,6 +34,7 @@ enum R {
     Office,
     Grassroots,
     OtherGrassroots,
+    Seller,
 }
 
 const ALL_SIGNED_IN: &[R] = &[
@@ -43,16 +45,17 @@ const ALL_SIGNED_IN: &[R] = &[
     R::Office,
     R::Grassroots,
     R::OtherGrassroots,
+    R::Seller,
 ];
 
 /// Everyone, signed in or not, gets `status`.
-fn anyone(status: u16) -> [u16; 9] {
-    [status; 9]
+fn anyone(status: u16) -> [u16; 10] {
+    [status; 10]
 }
 
 /// Signed-in pages: a visitor is sent to sign in, a temporary password to change it, those in
 /// `allowed` get `ok`, everyone else 403.
-fn only(allowed: &[R], ok: u16) -> [u16; 9] {
+fn only(allowed: &[R], ok: u16) -> [u16; 10] {
     let of = |r: R| if allowed.contains(&r) { ok } else { 403 };
     [
         303,
@@ -64,12 +67,13 @@ fn only(allowed: &[R], ok: u16) -> [u16; 9] {
         of(R::Grassroots),
         of(R::OtherGrassroots),
         303,
+        of(R::Seller),
     ]
 }
 
 /// A grassroots union's own record: the union gets `ok`, another grassroots union finds nothing
 /// there (404), everyone else is refused.
-fn own_plan(ok: u16) -> [u16; 9] {
+fn own_plan(ok: u16) -> [u16; 10] {
     let mut e = only(&[R::Grassroots], ok);
     e[7] = 404;
     e
@@ -90,6 +94,10 @@ struct Fixture {
     policy: i32,
     plan: i32,
     plan_line: i32,
+    /// grassroots-01's order delivered by seller-01.
+    order: i32,
+    recalled_batch: i32,
+    seller: i32,
 }
 
 async fn arrange(app: &TestApp, county: &Browser, city: &Browser, office: &Browser) -> Fixture {
@@ -199,7 +207,32 @@ async fn arrange(app: &TestApp, county: &Browser, city: &Browser, office: &Brows
             .expect("the draft plan has lines");
         (plan, line)
     };
+    let (order, recalled_batch, seller) = {
+        use fupin_catalog::db::schema::{lot_recalls, orders};
+        let org = |conn: &mut _, username: &str| -> i32 {
+            users::table
+                .filter(users::username.eq(username))
+                .select(users::organisation_id)
+                .first(conn)
+                .unwrap()
+        };
+        let (union, seller) = (org(&mut conn, "grassroots-01"), org(&mut conn, "seller-01"));
+        let order = orders::table
+            .filter(orders::organisation_id.eq(union))
+            .filter(orders::seller_id.eq(seller))
+            .select(orders::id)
+            .first(&mut conn)
+            .expect("grassroots-01 has an order from seller-01");
+        let recalled = lot_recalls::table
+            .select(lot_recalls::batch_id)
+            .first(&mut conn)
+            .expect("the demo has a recalled lot");
+        (order, recalled, seller)
+    };
     Fixture {
+        order,
+        recalled_batch,
+        seller,
         own_code,
         lot_code,
         lot_product,
@@ -218,7 +251,7 @@ async fn arrange(app: &TestApp, county: &Browser, city: &Browser, office: &Brows
 }
 
 /// A route's line: the path asked, a form for posts, and the answer per role.
-type Line = (String, Vec<(&'static str, &'static str)>, [u16; 9]);
+type Line = (String, Vec<(&'static str, &'static str)>, [u16; 10]);
 
 /// Each route, as (method, pattern), with its line.
 fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
@@ -229,7 +262,7 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     let trace_keepers = &[County, Office];
     let no_form = Vec::new;
     let mut t = BTreeMap::new();
-    let mut get = |pattern: &'static str, path: String, expect: [u16; 9]| {
+    let mut get = |pattern: &'static str, path: String, expect: [u16; 10]| {
         t.insert(("GET", pattern), (path, Vec::new(), expect));
     };
     // Public
@@ -359,6 +392,27 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         format!("{plan}/purchase-list.xlsx"),
         own_plan(409),
     );
+    // Purchasing: an order is seen by its union, its seller and the office.
+    let mut order_page = only(&[Grassroots, OtherGrassroots, Office, Seller], 200);
+    order_page[7] = 404;
+    get("/orders/{id}", format!("/orders/{}", f.order), order_page);
+    get("/seller", "/seller".into(), only(&[Seller], 200));
+    get(
+        "/seller/orders.xlsx",
+        "/seller/orders.xlsx".into(),
+        only(&[Seller], 200),
+    );
+    let unions = &[Grassroots, OtherGrassroots];
+    get("/union/orders", "/union/orders".into(), only(unions, 200));
+    get("/union/orders.xlsx", "/union/orders.xlsx".into(), only(unions, 200));
+    get("/union/purchases", "/union/purchases".into(), only(unions, 200));
+    get("/office/sellers", "/office/sellers".into(), only(&[Office], 200));
+    get("/office/recalls", "/office/recalls".into(), only(&[Office], 200));
+    get(
+        "/office/recalls/{id}",
+        format!("/office/recalls/{}", f.recalled_batch),
+        only(&[Office], 200),
+    );
     // Grassroots unions, kept by the office and the reporting unions
     let managers = &[City, OtherCity, Office];
     get("/unions", "/unions".into(), only(managers, 200));
@@ -368,12 +422,12 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         only(managers, 200),
     );
 
-    let mut post = |pattern: &'static str, path: String, form: Vec<(&'static str, &'static str)>, expect: [u16; 9]| {
+    let mut post = |pattern: &'static str, path: String, form: Vec<(&'static str, &'static str)>, expect: [u16; 10]| {
         t.insert(("POST", pattern), (path, form, expect));
     };
     // Signing in is for everyone; signing out and a new password for whoever is signed in.
     post("/login", "/login".into(), no_form(), anyone(SKIP));
-    let mut signed_in_skips = [SKIP; 9];
+    let mut signed_in_skips = [SKIP; 10];
     signed_in_skips[0] = 303;
     post("/logout", "/logout".into(), no_form(), signed_in_skips);
     post(
@@ -398,6 +452,7 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         {
             e[i + 1] = if allowed.contains(r) { SKIP } else { 403 };
         }
+        e[9] = if allowed.contains(&Seller) { SKIP } else { 403 };
         e
     };
     post(
@@ -613,7 +668,7 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         skip(&[Office]),
     );
     // A grassroots union's plan: another union finds nothing there.
-    let own = |mut e: [u16; 9]| {
+    let own = |mut e: [u16; 10]| {
         e[7] = 404;
         e
     };
@@ -667,6 +722,64 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         no_form(),
         own(skip(&[Grassroots])),
     );
+    // Orders: the union's own (another union finds nothing), the seller's, the office's.
+    let delivery = vec![
+        ("address", "路由表地址"),
+        ("contact_name", "路由表"),
+        ("contact_phone", "13800001234"),
+    ];
+    post(
+        "/union/plans/{id}/orders",
+        format!("{plan}/orders"),
+        delivery,
+        own(skip(&[Grassroots])),
+    );
+    let order = format!("/union/orders/{}", f.order);
+    post(
+        "/union/orders/{id}/receive",
+        format!("{order}/receive"),
+        no_form(),
+        skip(&[Grassroots, OtherGrassroots]),
+    );
+    post(
+        "/union/orders/{id}/cancel",
+        format!("{order}/cancel"),
+        vec![("reason", "路由表取消")],
+        own(skip(&[Grassroots])),
+    );
+    post(
+        "/union/orders/{id}/close",
+        format!("{order}/close"),
+        no_form(),
+        own(skip(&[Grassroots])),
+    );
+    post(
+        "/union/purchases",
+        "/union/purchases".into(),
+        no_form(),
+        skip(&[Grassroots, OtherGrassroots]),
+    );
+    let seller_order = format!("/seller/orders/{}", f.order);
+    for (pattern, action) in [
+        ("/seller/orders/{id}/accept", "accept"),
+        ("/seller/orders/{id}/decline", "decline"),
+        ("/seller/orders/{id}/ship", "ship"),
+    ] {
+        post(pattern, format!("{seller_order}/{action}"), no_form(), skip(&[Seller]));
+    }
+    post("/office/sellers", "/office/sellers".into(), no_form(), skip(&[Office]));
+    post(
+        "/office/sellers/{id}/products",
+        format!("/office/sellers/{}/products", f.seller),
+        no_form(),
+        skip(&[Office]),
+    );
+    post(
+        "/office/products/{code}/recalls",
+        format!("/office/products/{}/recalls", f.own_code),
+        no_form(),
+        skip(&[Office]),
+    );
     post("/unions", "/unions".into(), no_form(), skip(&[City, OtherCity, Office]));
     post(
         "/unions/upload",
@@ -695,6 +808,7 @@ async fn every_route_answers_each_kind_of_caller_as_it_should() {
         app.signed_in("grassroots-01").await,
         app.signed_in("grassroots-02").await,
         app.signed_in("city-610800").await,
+        app.signed_in("seller-01").await,
     ];
     let fixture = arrange(&app, &browsers[1], &browsers[3], &browsers[5]).await;
     let table = table(&fixture);

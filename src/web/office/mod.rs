@@ -5,8 +5,10 @@ pub mod bundles;
 pub mod export;
 pub mod policies;
 pub mod products;
+pub mod recalls;
 pub mod review;
 pub mod scans;
+pub mod sellers;
 
 use actix_web::HttpResponse;
 use askama::Template;

@@ -130,9 +130,20 @@ struct ProductPage {
     moves: Vec<(&'static str, &'static str)>,
     today: String,
     scans_30d: i64,
+    lots: Vec<LotLine>,
 }
 
-fn find_product(conn: &mut DbConnection, code: &str) -> Result<Product, AppError> {
+/// A lot of the product, for the recall form.
+pub struct LotLine {
+    pub id: i32,
+    pub code: String,
+    pub produced_on: String,
+    pub result: &'static str,
+    /// When it was recalled.
+    pub recalled: Option<String>,
+}
+
+pub fn find_product(conn: &mut DbConnection, code: &str) -> Result<Product, AppError> {
     let code = CatalogueCode::parse(code).map_err(|_| AppError::NotFound(format!("目录编号“{code}”不存在。")))?;
     Product::find_by_catalogue_code(conn, &code)?.ok_or_else(|| AppError::NotFound(format!("目录编号“{code}”不存在。")))
 }
@@ -140,7 +151,7 @@ fn find_product(conn: &mut DbConnection, code: &str) -> Result<Product, AppError
 pub async fn page(state: State, _office: Office, nav: Nav, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let code = path.into_inner();
     let counter = state.scan_counter.clone();
-    let (product, supplier, history, incidents, scans_30d) = state
+    let (product, supplier, history, incidents, scans_30d, lots) = state
         .db(move |conn| -> Result<_, AppError> {
             if let Err(e) = counter.flush_with(conn) {
                 tracing::warn!(error = %e, "scan counts not written before reading them");
@@ -168,7 +179,23 @@ pub async fn page(state: State, _office: Office, nav: Nav, path: web::Path<Strin
                     quality_incidents::status,
                 ))
                 .load(conn)?;
-            Ok((product, supplier, history, incidents, scans_30d))
+            let recalled = crate::db::recalls::of_product(conn, product.id)?;
+            let lots: Vec<LotLine> = crate::db::trace::ProductBatch::of_product(conn, product.id)?
+                .into_iter()
+                .map(|b| LotLine {
+                    id: b.id,
+                    produced_on: b.produced_on.map(|d| d.to_string()).unwrap_or_default(),
+                    result: crate::domain::InspectionResult::parse(&b.inspection_result)
+                        .map(|r| r.label())
+                        .unwrap_or(""),
+                    recalled: recalled
+                        .iter()
+                        .find(|r| r.batch_id == b.id)
+                        .map(|r| crate::web::china_time(r.recalled_at)),
+                    code: b.lot_code,
+                })
+                .collect();
+            Ok((product, supplier, history, incidents, scans_30d, lots))
         })
         .await?;
     let status = ListingStatus::parse(&product.listing_status).unwrap_or(ListingStatus::Listed);
@@ -180,6 +207,7 @@ pub async fn page(state: State, _office: Office, nav: Nav, path: web::Path<Strin
         .collect();
     render(&ProductPage {
         nav,
+        lots,
         status,
         supplier_name: supplier.0,
         supplier_credit_code: supplier.1,

@@ -140,6 +140,18 @@ pub struct Banner {
     pub reason: String,
 }
 
+/// A recalled lot, as its own scan page announces it.
+pub struct RecallBanner {
+    pub lot: String,
+    pub at: String,
+    pub reason: String,
+    pub notice_no: String,
+    pub failed_item: String,
+    pub result: String,
+    pub limit: String,
+    pub testing_body: String,
+}
+
 /// A lot whose record was removed after its codes were printed.
 pub struct WithdrawnLot {
     pub lot: String,
@@ -183,6 +195,7 @@ pub struct BatchLine {
     pub produced_on: String,
     pub result: InspectionResult,
     pub corrected: String,
+    pub recalled: bool,
 }
 
 pub struct StepView {
@@ -204,6 +217,10 @@ pub struct ScanPage {
     pub description: String,
     pub status: ListingStatus,
     pub banner: Option<Banner>,
+    pub recall: Option<RecallBanner>,
+    /// Other lots of the product were recalled, not this one (or, on the product's own page,
+    /// which lots were): what the page says about it.
+    pub recall_note: String,
     pub withdrawn_lot: Option<WithdrawnLot>,
     pub supplier: String,
     pub supplier_credit_code: String,
@@ -259,6 +276,8 @@ impl ScanPage {
             description: p.description.clone(),
             status,
             banner: banner(status, &r),
+            recall: recall_banner(&r),
+            recall_note: recall_note(&r),
             withdrawn_lot: r.removed_batch.as_ref().map(|b| WithdrawnLot {
                 lot: b.lot_code.clone(),
                 at: b.removed_at.map(china_time).unwrap_or_default(),
@@ -315,6 +334,7 @@ impl ScanPage {
                         produced_on: date(b.produced_on),
                         result: inspection(b),
                         corrected: result_correction(b),
+                        recalled: r.recalls.iter().any(|x| x.batch_id == b.id),
                     })
                     .collect()
             },
@@ -347,6 +367,45 @@ fn banner(status: ListingStatus, r: &TraceRecord) -> Option<Banner> {
         at: china_time(at),
         reason,
     })
+}
+
+fn recall_banner(r: &TraceRecord) -> Option<RecallBanner> {
+    let batch = r.batch.as_ref()?;
+    let recall = r.recalls.iter().find(|x| x.batch_id == batch.id)?;
+    Some(RecallBanner {
+        lot: batch.lot_code.clone(),
+        at: china_time(recall.recalled_at),
+        reason: recall.reason.clone(),
+        notice_no: recall.notice_no.clone(),
+        failed_item: recall.failed_item.clone(),
+        result: recall.result.clone(),
+        limit: recall.limit_value.clone(),
+        testing_body: recall.testing_body.clone(),
+    })
+}
+
+fn recall_note(r: &TraceRecord) -> String {
+    let recalled: Vec<&str> = r
+        .batches
+        .iter()
+        .filter(|b| r.recalls.iter().any(|x| x.batch_id == b.id))
+        .map(|b| b.lot_code.as_str())
+        .collect();
+    if recalled.is_empty() {
+        return String::new();
+    }
+    match &r.batch {
+        Some(b) if recalled.contains(&b.lot_code.as_str()) => String::new(),
+        Some(b) => format!(
+            "本批次（{}）不在召回范围内。该产品已召回的批次：{}。",
+            b.lot_code,
+            recalled.join("、")
+        ),
+        None => format!(
+            "该产品以下批次已被召回：{}。请核对包装上的批次号；其他批次不受影响。",
+            recalled.join("、")
+        ),
+    }
 }
 
 fn batch_view(b: &ProductBatch, media: &[TraceMedia]) -> BatchView {

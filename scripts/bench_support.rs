@@ -1,0 +1,75 @@
+//! What the benchmarks under `scripts/` share: arguments, percentiles, the machine, and an HTTP
+//! client signed in as a demo account. Included with `#[path]` by each bench target.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+/// The `n`th positional argument (after the program's name), or `default`.
+pub fn arg(n: usize, default: usize) -> usize {
+    std::env::args()
+        .filter(|a| !a.starts_with('-'))
+        .nth(n)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+/// Prints p50, p99 and the slowest of `times`.
+pub fn report(label: &str, mut times: Vec<Duration>) {
+    times.sort();
+    println!(
+        "{label}: runs={} p50={:.2} ms p99={:.2} ms max={:.2} ms",
+        times.len(),
+        percentile(&times, 0.50).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        times.last().unwrap().as_secs_f64() * 1e3,
+    );
+}
+
+/// "2 cores, AMD EPYC …": what the figures were measured on.
+pub fn machine() -> String {
+    format!(
+        "{} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|c| c
+                .lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l[l.find(':').unwrap() + 2..].to_owned()))
+            .unwrap_or_default()
+    )
+}
+
+pub async fn csrf(client: &reqwest::Client, url: &str) -> String {
+    let html = client.get(url).send().await.unwrap().text().await.unwrap();
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+/// A client signed in as a demo account (the demo password).
+pub async fn signed_in(base: &str, username: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let token = csrf(&client, &format!("{base}/login")).await;
+    let response = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("username", username),
+            ("password", fupin_catalog::demo::DEMO_PASSWORD),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "signed in as {username}");
+    client
+}
