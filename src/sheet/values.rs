@@ -311,10 +311,11 @@ fn parse_quantity_text(written: &str, header_unit: Option<&str>) -> Result<Quant
             "产量“{written}”是一个范围，不能使用范围：请只填一个数字，如“50吨”"
         ));
     }
-    let text = ["/年", "每年", "左右"]
-        .iter()
-        .find_map(|s| text.strip_suffix(s))
-        .unwrap_or(text);
+    // "50吨左右/年": every such word behind the amount goes, in whatever order.
+    let mut text = text;
+    while let Some(shorter) = ["/年", "每年", "左右"].iter().find_map(|s| text.strip_suffix(s)) {
+        text = shorter;
+    }
     let number_len = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
@@ -399,6 +400,7 @@ mod tests {
     #[case(t("200KG"), None, 200_000, "kg")]
     #[case(t("500千克"), None, 500_000, "千克")]
     #[case(t("约80吨/年"), None, 80_000, "吨")]
+    #[case(t("50吨左右/年"), None, 50_000, "吨")]
     #[case(Cell::Number(50.0), Some("吨"), 50_000, "吨")]
     #[case(Cell::Number(2.5), Some("万斤"), 25_000_000, "斤")]
     #[case(t("12"), Some("吨"), 12_000, "吨")]

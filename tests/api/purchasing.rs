@@ -540,3 +540,115 @@ async fn the_demo_has_orders_in_every_state_and_a_recall_that_reached_several_un
     let (_, dashboard) = union.get_text("/union").await;
     assert!(dashboard.contains("召回通知"));
 }
+
+async fn record_purchase(b: &Browser, fields: &[(&str, &str)], file: Option<Vec<u8>>) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new().text("csrf_token", b.csrf().await);
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some(bytes) = file {
+        form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name("invoice.pdf"));
+    }
+    b.client
+        .post(format!("{}/union/purchases", b.address))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_purchase_made_elsewhere_is_recorded_with_its_invoice_and_counts_against_the_allowance() {
+    let app = spawn_app().await;
+    app.seed_demo(120).await;
+    let union = app.signed_in("grassroots-06").await;
+    let mut conn = app.db();
+    let guangdong: i32 = policies::table
+        .filter(policies::name.like("广东%"))
+        .select(policies::id)
+        .first(&mut conn)
+        .unwrap();
+    let policy = guangdong.to_string();
+    let code: String = products::table
+        .filter(products::listing_status.eq("listed"))
+        .select(products::catalogue_code)
+        .first(&mut conn)
+        .unwrap();
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec();
+    let good = [
+        ("purchased_on", "2026-11-20"),
+        ("channel", "other"),
+        ("channel_name", "单位食堂团购"),
+        ("policy_id", policy.as_str()),
+        ("seller_name", "某超市"),
+        ("people", "640"),
+        ("code_0", code.as_str()),
+        ("qty_0", "640"),
+        ("amount_0", "12800"),
+        ("name_1", "不在目录中的月饼"),
+        ("qty_1", "640"),
+        ("amount_1", "6400.50"),
+    ];
+    let before: i64 = purchases::table.count().get_result(&mut conn).unwrap();
+
+    // Refusals: no invoice; an unknown channel, a bad amount and a line with neither code nor
+    // name, all named at once; a product code the catalogue does not have. Nothing is written.
+    let response = record_purchase(&union, &good, None).await;
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(response.text().await.unwrap().contains("发票"));
+    let mut bad = good.to_vec();
+    bad[1] = ("channel", "taobao");
+    bad[8] = ("amount_0", "十二");
+    bad.push(("qty_2", "3"));
+    bad.push(("amount_2", "9"));
+    let response = record_purchase(&union, &bad, Some(pdf.clone())).await;
+    assert_eq!(response.status().as_u16(), 400);
+    let text = response.text().await.unwrap();
+    for says in ["采购渠道“taobao”无效", "第 1 行金额", "第 3 行"] {
+        assert!(text.contains(says), "{says} in {text}");
+    }
+    let mut unknown = good.to_vec();
+    unknown[6] = ("code_0", "610924-99999");
+    let response = record_purchase(&union, &unknown, Some(pdf.clone())).await;
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(response.text().await.unwrap().contains("610924-99999"));
+    let mut future = good.to_vec();
+    future[0] = ("purchased_on", "2099-01-01");
+    assert_eq!(
+        record_purchase(&union, &future, Some(pdf.clone()))
+            .await
+            .status()
+            .as_u16(),
+        400
+    );
+    let after: i64 = purchases::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(after, before, "nothing half-written");
+
+    // Recorded: the lines, the amount, the invoice served back.
+    let response = record_purchase(&union, &good, Some(pdf.clone())).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (amount, people, channel, evidence): (i64, i32, String, Option<String>) = purchases::table
+        .order(purchases::id.desc())
+        .select((
+            purchases::amount_fen,
+            purchases::people,
+            purchases::channel_name,
+            purchases::evidence_path,
+        ))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!((amount, people, channel.as_str()), (1_920_050, 640, "单位食堂团购"));
+    let evidence = evidence.expect("the invoice is kept");
+    let served = app.get(&format!("/media/{evidence}")).await;
+    assert_eq!(served.status().as_u16(), 200);
+    assert_eq!(served.bytes().await.unwrap().to_vec(), pdf);
+    let (_, page) = union.get_text("/union/purchases").await;
+    assert!(page.contains("其他：单位食堂团购") && page.contains("19200.50"));
+    assert!(page.contains("不在目录中的月饼 × 640"));
+    // The allowance under that policy now shows it as bought.
+    let (_, dashboard) = union.get_text("/union").await;
+    assert!(
+        dashboard.contains("已购买 19200.50 元"),
+        "the allowance counts the purchase"
+    );
+}
