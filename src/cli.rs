@@ -187,8 +187,8 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     println!("\n演示账号（密码均为 {}）：", demo::DEMO_PASSWORD);
     for login in &report.logins {
         println!(
-            "  {:<20} 用户名 {:<16} {}",
-            login.role, login.username, login.organisation
+            "  {:<20} 用户名 {:<16} {}\n  {:<20} 试试：{}",
+            login.role, login.username, login.organisation, "", login.try_this
         );
     }
     println!();

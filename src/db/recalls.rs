@@ -147,11 +147,9 @@ pub fn recall(
                 .map_err(|e| SpendingError::Refused(e.to_string()))?;
             }
         }
-        outcome.unions_reached = recipients_of_batches(conn, batch_ids)?
-            .iter()
-            .map(|r| r.union_id)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
+        for &batch_id in batch_ids {
+            outcome.unions_reached += reach(conn, batch_id)?.unions as usize;
+        }
         Ok(outcome)
     })
 }
@@ -184,12 +182,13 @@ struct RecipientRow {
     headcount: i32,
 }
 
-fn recipients_of_batches(conn: &mut DbConnection, batch_ids: &[i32]) -> DbResult<Vec<Recipient>> {
+fn recipients_of_batches(conn: &mut DbConnection, batch_ids: &[i32], limit: i64) -> DbResult<Vec<Recipient>> {
     let rows: Vec<RecipientRow> = shipment_lots::table
         .inner_join(order_lines::table.inner_join(orders::table))
         .inner_join(organisations::table.on(organisations::id.eq(orders::organisation_id)))
         .filter(shipment_lots::batch_id.eq_any(batch_ids))
         .order((organisations::name, orders::id))
+        .limit(limit)
         .select((
             organisations::id,
             organisations::name,
@@ -223,9 +222,44 @@ fn recipients_of_batches(conn: &mut DbConnection, batch_ids: &[i32]) -> DbResult
         .collect())
 }
 
-/// Who received the lot: unions, quantities and the members covered.
-pub fn recipients(conn: &mut DbConnection, batch_id: i32) -> DbResult<Vec<Recipient>> {
-    recipients_of_batches(conn, &[batch_id])
+/// Who received the lot: unions, orders and quantities, by union name, at most `limit`.
+pub fn recipients(conn: &mut DbConnection, batch_id: i32, limit: i64) -> DbResult<Vec<Recipient>> {
+    recipients_of_batches(conn, &[batch_id], limit)
+}
+
+/// How far a lot went, counted in the database: shipments, unions, pieces and the members of
+/// the orders that held it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reach {
+    pub shipments: i64,
+    pub unions: i64,
+    pub quantity: i64,
+    pub members: i64,
+}
+
+pub fn reach(conn: &mut DbConnection, batch_id: i32) -> DbResult<Reach> {
+    use diesel::dsl::{count, count_star, sum};
+    let (shipments, quantity): (i64, Option<i64>) = shipment_lots::table
+        .filter(shipment_lots::batch_id.eq(batch_id))
+        .select((count_star(), sum(shipment_lots::quantity)))
+        .first(conn)?;
+    let holding = order_lines::table
+        .inner_join(shipment_lots::table)
+        .filter(shipment_lots::batch_id.eq(batch_id))
+        .select(order_lines::order_id);
+    let (unions, members): (i64, Option<i64>) = orders::table
+        .filter(orders::id.eq_any(holding))
+        .select((
+            count(orders::organisation_id).aggregate_distinct(),
+            sum(orders::headcount),
+        ))
+        .first(conn)?;
+    Ok(Reach {
+        shipments,
+        unions,
+        quantity: quantity.unwrap_or(0),
+        members: members.unwrap_or(0),
+    })
 }
 
 /// A recalled lot as the office's list shows it.

@@ -42,6 +42,8 @@ pub struct DemoLogin {
     pub role: &'static str,
     pub username: String,
     pub organisation: String,
+    /// One sentence: what to try first with this account.
+    pub try_this: &'static str,
 }
 
 #[derive(Debug)]
@@ -97,23 +99,48 @@ pub fn ensure_at_scale(
 
 fn logins(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError> {
     let wanted = [
-        ("省总工会指挥部办公室", "office"),
-        ("市总工会（安康市）", "city-610900"),
-        ("县区总工会（紫阳县）", "county-610924"),
-        ("基层工会", "grassroots-01"),
-        ("省级产业工会", "industry-01"),
-        ("单列单位工会", "standalone-01"),
-        ("供应商／销售商", "seller-01"),
-        ("经销商", "seller-02"),
+        (
+            "省总工会指挥部办公室",
+            "office",
+            "打开“批次召回”，看演示中召回的批次到了哪些工会；或在产品页勾选批次召回。",
+        ),
+        (
+            "市总工会（安康市）",
+            "city-610900",
+            "在“基层工会”页新建一个基层工会，或上传名单批量开户。",
+        ),
+        (
+            "县区总工会（紫阳县）",
+            "county-610924",
+            "在线填报或上传推荐名录表格，提交市总工会。",
+        ),
+        (
+            "基层工会",
+            "grassroots-01",
+            "看工作台上的召回通知，从礼包新建采购计划，确认并向销售商下单。",
+        ),
+        (
+            "省级产业工会",
+            "industry-01",
+            "上传一张基层工会名单表，为它们批量开户。",
+        ),
+        ("单列单位工会", "standalone-01", "新建一个基层工会及其账号。"),
+        (
+            "供应商／销售商",
+            "seller-01",
+            "打开已接单的订单，选择批次和数量发货，一种产品可分两个批次。",
+        ),
+        ("经销商", "seller-02", "接下待接单的订单，或写明原因拒单。"),
     ];
     let mut out = Vec::new();
-    for (role, username) in wanted {
+    for (role, username, try_this) in wanted {
         if let Some(user) = User::find_by_username(conn, username)? {
             let org = Organisation::find(conn, user.organisation_id)?;
             out.push(DemoLogin {
                 role,
                 username: user.username,
                 organisation: org.name,
+                try_this,
             });
         }
     }

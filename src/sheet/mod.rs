@@ -29,7 +29,7 @@ use crate::domain::{Category, CountyCode, CreditCode, Fen, Gtin, PhoneNumber, Po
 pub use catalogue::{CATALOGUE_TITLE, CatalogueLine, catalogue_csv, catalogue_xlsx};
 pub use columns::{Column, EXTRA_COLUMNS, FORM_COLUMNS};
 pub use import::parse_nomination_sheet;
-pub use orders::{OrderExportRow, orders_xlsx};
+pub use orders::{OrderExportRow, RecipientExportRow, orders_xlsx, recipients_xlsx};
 pub use purchase::{PurchaseGroup, PurchaseList, PurchaseRow};
 pub use unions::{MAX_UNION_ROWS, ParsedUnions, UnionInput, parse_union_sheet, union_template_xlsx};
 pub use values::parse_quantity;

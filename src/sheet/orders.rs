@@ -92,6 +92,60 @@ pub fn orders_xlsx(title: &str, rows: &[OrderExportRow]) -> Result<Vec<u8>, Xlsx
     book.save_to_buffer()
 }
 
+/// One shipment of a recalled lot, for the office's list of who received it.
+pub struct RecipientExportRow {
+    pub union_name: String,
+    pub contact: String,
+    pub order_id: i32,
+    pub order_status: String,
+    pub quantity: i64,
+    pub headcount: i64,
+}
+
+const RECIPIENT_HEADERS: [(&str, f64); 6] = [
+    ("工会", 30.0),
+    ("联系人", 24.0),
+    ("订单号", 8.0),
+    ("订单状态", 14.0),
+    ("该批次件数", 11.0),
+    ("订单人数", 10.0),
+];
+
+pub fn recipients_xlsx(title: &str, rows: &[RecipientExportRow]) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("收货单位")?;
+    let last = (RECIPIENT_HEADERS.len() - 1) as u16;
+    let heading = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center);
+    let header = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center);
+    let text = Format::new().set_border(FormatBorder::Thin).set_num_format("@");
+    let quoted = text.clone().set_quote_prefix();
+    let count = Format::new().set_border(FormatBorder::Thin);
+    let guarded = |s: &str| if starts_like_formula(s) { &quoted } else { &text };
+    sheet.merge_range(0, 0, 0, last, title, &heading)?;
+    for (col, (name, width)) in RECIPIENT_HEADERS.iter().enumerate() {
+        sheet.set_column_width(col as u16, *width)?;
+        sheet.write_string_with_format(1, col as u16, *name, &header)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = i as u32 + 2;
+        sheet.write_string_with_format(row, 0, &r.union_name, guarded(&r.union_name))?;
+        sheet.write_string_with_format(row, 1, &r.contact, guarded(&r.contact))?;
+        sheet.write_number_with_format(row, 2, f64::from(r.order_id), &count)?;
+        sheet.write_string_with_format(row, 3, &r.order_status, &text)?;
+        sheet.write_number_with_format(row, 4, r.quantity as f64, &count)?;
+        sheet.write_number_with_format(row, 5, r.headcount as f64, &count)?;
+    }
+    sheet.set_freeze_panes(2, 0)?;
+    book.save_to_buffer()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -162,6 +162,7 @@ fn define(r: &mut impl Routes) {
         .post("/office/sellers/{id}/products", office::sellers::link_products)
         .post("/office/products/{code}/recalls", office::recalls::recall)
         .get("/office/recalls", office::recalls::list)
+        .get("/office/recalls/{id}.xlsx", office::recalls::recipients_xlsx)
         .get("/office/recalls/{id}", office::recalls::recipients)
         // Grassroots unions: allowances, plans from bundles, purchase lists
         .get("/union", union::dashboard)
@@ -193,6 +194,7 @@ fn define(r: &mut impl Routes) {
         .post("/seller/orders/{id}/accept", orders::accept)
         .post("/seller/orders/{id}/decline", orders::decline)
         .post("/seller/orders/{id}/ship", orders::ship)
+        .post("/seller/orders/{id}/lots", orders::add_lot)
         // Grassroots unions and their accounts, kept by the office and the reporting unions
         .get("/unions", unions::list)
         .post("/unions", unions::create)

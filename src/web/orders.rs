@@ -438,6 +438,45 @@ pub async fn ship(
     Ok(see_other(&order_path(id)))
 }
 
+#[derive(Deserialize)]
+pub struct LotForm {
+    #[serde(default)]
+    line: String,
+    #[serde(flatten)]
+    batch: super::trace::BatchForm,
+}
+
+/// A lot the seller records for one of the order's products, so that it can ship it: the
+/// traceability record is where lots live, and the seller is who knows them.
+pub async fn add_lot(
+    state: State,
+    seller: Seller,
+    path: web::Path<i32>,
+    form: web::Form<LotForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let line: i32 = form
+        .line
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest("请选择为哪种产品登记批次。".to_owned()))?;
+    let (lot, fields) = form.batch.new_lot()?;
+    let (org, actor) = (seller.org_id, seller.actor());
+    state
+        .db(move |conn| -> Result<i32, AppError> {
+            let order = orders::load(conn, Party::Seller(org), id)?;
+            let product = order
+                .lines
+                .iter()
+                .find(|l| l.line.id == line)
+                .map(|l| l.product.id)
+                .ok_or_else(|| AppError::NotFound("订单中没有这种产品。".to_owned()))?;
+            super::trace::record_lot(conn, product, &lot, fields, &actor)
+        })
+        .await?;
+    Ok(see_other(&format!("{}#ship", order_path(id))))
+}
+
 pub async fn cancel(
     state: State,
     union: Grassroots,

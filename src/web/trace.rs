@@ -483,6 +483,15 @@ pub struct BatchForm {
 }
 
 impl BatchForm {
+    /// A new lot: its code (checked, not one the QR routes reserve) and its fields.
+    pub fn new_lot(&self) -> Result<(LotCode, BatchFields), AppError> {
+        let lot = LotCode::parse(&self.lot).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        if lot_code_is_reserved(lot.as_str()) {
+            return Err(AppError::BadRequest(format!("批次号不能是“{lot}”，请换一个。")));
+        }
+        Ok((lot, self.fields()?))
+    }
+
     /// Everything but the lot code, which a correction cannot change.
     fn fields(&self) -> Result<BatchFields, AppError> {
         let result = InspectionResult::parse(&self.inspection_result)
@@ -516,41 +525,47 @@ pub async fn add_batch(
     path: web::Path<String>,
     form: web::Form<BatchForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    let lot = LotCode::parse(&form.lot).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    if lot_code_is_reserved(lot.as_str()) {
-        return Err(AppError::BadRequest(format!("批次号不能是“{lot}”，请换一个。")));
-    }
-    let fields = form.fields()?;
+    let (lot, fields) = form.new_lot()?;
     let code = path.into_inner();
     let back = trace_path(&code);
     state
         .db(move |conn| -> Result<i32, AppError> {
             let product = keep(conn, &keeper, &code)?;
-            if let Some(earlier) = ProductBatch::find_lot(conn, product.id, lot.as_str())? {
-                let removed = if earlier.removed_at.is_some() {
-                    "（已删除的批次仍占用其批次号，因为它可能已印在包装上）"
-                } else {
-                    ""
-                };
-                return Err(AppError::Conflict(format!("批次号“{lot}”已经登记过了{removed}。")));
-            }
-            let batch = NewProductBatch {
-                product_id: product.id,
-                lot_code: lot.to_string(),
-                produced_on: fields.produced_on,
-                packed_on: fields.packed_on,
-                quantity_milli: fields.quantity_milli,
-                quantity_unit: fields.quantity_unit,
-                origin: fields.origin,
-                inspection_result: fields.inspection_result,
-                inspection_note: fields.inspection_note,
-                created_at: now(),
-            };
-            Ok(trace::add_batch(conn, &batch, &keeper.actor())?)
+            record_lot(conn, product.id, &lot, fields, &keeper.actor())
         })
         .await?;
     Ok(see_other(&back))
+}
+
+/// Records a new lot of a product. A lot code is never reused, not even a removed one's.
+pub fn record_lot(
+    conn: &mut DbConnection,
+    product_id: i32,
+    lot: &LotCode,
+    fields: BatchFields,
+    actor: &crate::db::Actor,
+) -> Result<i32, AppError> {
+    if let Some(earlier) = ProductBatch::find_lot(conn, product_id, lot.as_str())? {
+        let removed = if earlier.removed_at.is_some() {
+            "（已删除的批次仍占用其批次号，因为它可能已印在包装上）"
+        } else {
+            ""
+        };
+        return Err(AppError::Conflict(format!("批次号“{lot}”已经登记过了{removed}。")));
+    }
+    let batch = NewProductBatch {
+        product_id,
+        lot_code: lot.to_string(),
+        produced_on: fields.produced_on,
+        packed_on: fields.packed_on,
+        quantity_milli: fields.quantity_milli,
+        quantity_unit: fields.quantity_unit,
+        origin: fields.origin,
+        inspection_result: fields.inspection_result,
+        inspection_note: fields.inspection_note,
+        created_at: now(),
+    };
+    Ok(trace::add_batch(conn, &batch, actor)?)
 }
 
 #[derive(Default, Deserialize)]

@@ -302,7 +302,7 @@ async fn an_order_travels_from_a_plan_to_delivered_lots_and_a_recall_reaches_the
     // the other product.
     let response = a.post(&format!("/seller/orders/{order_a}/accept"), &[]).await;
     assert_eq!(response.status().as_u16(), 303);
-    for lot in ["TEST-A1", "TEST-A2", "TEST-A3"] {
+    for lot in ["TEST-A1", "TEST-A3"] {
         add_lot(&office, &tea.code, lot).await;
     }
     add_lot(&office, &honey.code, "TEST-H1").await;
@@ -313,6 +313,21 @@ async fn an_order_travels_from_a_plan_to_delivered_lots_and_a_recall_reaches_the
         .select(order_lines::id)
         .first(&mut app.db())
         .unwrap();
+    // The seller records the second lot itself, from the order; another seller cannot, and a
+    // lot code is never taken twice.
+    let new_lot = [
+        ("line", line.to_string()),
+        ("lot", "TEST-A2".to_owned()),
+        ("produced_on", "2026-10-20".to_owned()),
+        ("inspection_result", "passed".to_owned()),
+    ];
+    let new_lot: Vec<(&str, &str)> = new_lot.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = b.post(&format!("/seller/orders/{order_a}/lots"), &new_lot).await;
+    assert_eq!(response.status().as_u16(), 404, "not its order");
+    let response = a.post(&format!("/seller/orders/{order_a}/lots"), &new_lot).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let response = a.post(&format!("/seller/orders/{order_a}/lots"), &new_lot).await;
+    assert_eq!(response.status().as_u16(), 409, "a lot code is taken once");
     let (lot0, qty0, lot1, qty1) = (
         format!("lot_{line}_0"),
         format!("qty_{line}_0"),

@@ -413,6 +413,11 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         format!("/office/recalls/{}", f.recalled_batch),
         only(&[Office], 200),
     );
+    get(
+        "/office/recalls/{id}.xlsx",
+        format!("/office/recalls/{}.xlsx", f.recalled_batch),
+        only(&[Office], 200),
+    );
     // Grassroots unions, kept by the office and the reporting unions
     let managers = &[City, OtherCity, Office];
     get("/unions", "/unions".into(), only(managers, 200));
@@ -764,6 +769,7 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         ("/seller/orders/{id}/accept", "accept"),
         ("/seller/orders/{id}/decline", "decline"),
         ("/seller/orders/{id}/ship", "ship"),
+        ("/seller/orders/{id}/lots", "lots"),
     ] {
         post(pattern, format!("{seller_order}/{action}"), no_form(), skip(&[Seller]));
     }

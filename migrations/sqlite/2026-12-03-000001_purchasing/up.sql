@@ -76,7 +76,8 @@ CREATE TABLE shipment_lots (
     quantity INTEGER NOT NULL CHECK (quantity > 0),
     UNIQUE (order_line_id, batch_id)
 );
-CREATE INDEX shipment_lots_batch ON shipment_lots(batch_id);
+-- Covering: who received a lot is answered from the index alone.
+CREATE INDEX shipment_lots_batch ON shipment_lots(batch_id, order_line_id, quantity);
 
 -- 采购记录: received orders and purchases made elsewhere, one table for the statistics.
 CREATE TABLE purchases (

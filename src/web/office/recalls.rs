@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::auth::Office;
-use crate::db::recalls::{self, RecallDetails, RecalledLot, Recipient};
+use crate::db::recalls::{self, Reach, RecallDetails, RecalledLot, Recipient};
 use crate::error::AppError;
 use crate::web::nav::Nav;
 use crate::web::office::products::find_product;
@@ -120,10 +120,13 @@ struct RecallPage {
     limit: String,
     testing_body: String,
     recipients: Vec<Recipient>,
-    unions: usize,
-    quantity: i64,
-    members: i64,
+    reach: Reach,
+    /// Shipments beyond those listed (the export has them all).
+    more: i64,
 }
+
+/// How many shipments the page lists; the export has every one.
+const PAGE_RECIPIENTS: i64 = 500;
 
 /// Who received a recalled lot: unions, orders, quantities and the members covered.
 pub async fn recipients(
@@ -133,19 +136,14 @@ pub async fn recipients(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let batch_id = path.into_inner();
-    let (recall, recipients) = state
+    let (recall, recipients, reach) = state
         .db(move |conn| -> Result<_, AppError> {
             let recall = recalls::of_batch(conn, batch_id)?
                 .ok_or_else(|| AppError::NotFound("这个批次没有召回记录。".to_owned()))?;
-            Ok((recall, recalls::recipients(conn, batch_id)?))
+            let recipients = recalls::recipients(conn, batch_id, PAGE_RECIPIENTS)?;
+            Ok((recall, recipients, recalls::reach(conn, batch_id)?))
         })
         .await?;
-    let mut unions: Vec<i32> = recipients.iter().map(|r| r.union_id).collect();
-    unions.sort_unstable();
-    unions.dedup();
-    let mut orders: Vec<(i32, i32)> = recipients.iter().map(|r| (r.order_id, r.headcount)).collect();
-    orders.sort_unstable();
-    orders.dedup();
     render(&RecallPage {
         nav,
         failed_item: recall.recall.failed_item.clone(),
@@ -153,9 +151,45 @@ pub async fn recipients(
         limit: recall.recall.limit_value.clone(),
         testing_body: recall.recall.testing_body.clone(),
         recall: RecallLine::from(&recall),
-        unions: unions.len(),
-        quantity: recipients.iter().map(|r| i64::from(r.quantity)).sum(),
-        members: orders.iter().map(|(_, h)| i64::from(*h)).sum(),
+        more: reach.shipments - recipients.len() as i64,
+        reach,
         recipients,
     })
+}
+
+/// Every shipment of a recalled lot, as .xlsx: for the office to call each union.
+pub async fn recipients_xlsx(state: State, _office: Office, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    let batch_id = path.into_inner();
+    let (recall, recipients) = state
+        .db(move |conn| -> Result<_, AppError> {
+            let recall = recalls::of_batch(conn, batch_id)?
+                .ok_or_else(|| AppError::NotFound("这个批次没有召回记录。".to_owned()))?;
+            Ok((recall, recalls::recipients(conn, batch_id, i64::MAX)?))
+        })
+        .await?;
+    let title = format!(
+        "{}（{}）批次 {} 的收货单位",
+        recall.product_name, recall.product_code, recall.lot_code
+    );
+    let rows: Vec<crate::sheet::RecipientExportRow> = recipients
+        .iter()
+        .map(|r| crate::sheet::RecipientExportRow {
+            union_name: r.union_name.clone(),
+            contact: r.contact.clone(),
+            order_id: r.order_id,
+            order_status: r.order_status.label().to_owned(),
+            quantity: i64::from(r.quantity),
+            headcount: i64::from(r.headcount),
+        })
+        .collect();
+    let bytes = crate::telemetry::spawn_blocking_in_span(move || crate::sheet::recipients_xlsx(&title, &rows))
+        .await?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"recall-recipients.xlsx\"",
+        ))
+        .body(bytes))
 }
