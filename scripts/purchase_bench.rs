@@ -224,6 +224,7 @@ fn seed_orders(
             } else {
                 &sellers[rng.random_range(0..sellers.len())]
             };
+            let union = unions[rng.random_range(0..unions.len())];
             let status = match rng.random_range(0..10) {
                 0 => "shipped",
                 1 => "closed",
@@ -232,7 +233,7 @@ fn seed_orders(
             orders.push((
                 order_table::id.eq(id),
                 order_table::plan_id.eq(plan.0),
-                order_table::organisation_id.eq(unions[rng.random_range(0..unions.len())]),
+                order_table::organisation_id.eq(union),
                 order_table::seller_id.eq(*seller),
                 order_table::policy_id.eq(plan.1),
                 order_table::headcount.eq(50),
@@ -263,6 +264,9 @@ fn seed_orders(
                         shipment_lots::order_line_id.eq(line_id),
                         shipment_lots::batch_id.eq(lots[&(product, lot)]),
                         shipment_lots::quantity.eq(25),
+                        shipment_lots::order_id.eq(id),
+                        shipment_lots::organisation_id.eq(union),
+                        shipment_lots::headcount.eq(50),
                     ));
                 }
             }

@@ -551,6 +551,9 @@ pub fn ship(conn: &mut DbConnection, seller_id: i32, id: i32, parts: &[LotPart],
                     shipment_lots::order_line_id.eq(line_id),
                     shipment_lots::batch_id.eq(batch_id),
                     shipment_lots::quantity.eq(quantity as i32),
+                    shipment_lots::order_id.eq(id),
+                    shipment_lots::organisation_id.eq(order.row.organisation_id),
+                    shipment_lots::headcount.eq(order.row.headcount),
                 ))
                 .execute(conn)?;
         }

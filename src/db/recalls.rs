@@ -103,11 +103,11 @@ pub fn recall(
                 .because(&format!("{}（{}）", details.reason, details.notice_no))
                 .record(conn)?;
             // Orders on their way with this lot are stopped; received ones get the notice.
-            let holding: Vec<(i32, String)> = orders::table
-                .inner_join(order_lines::table.inner_join(shipment_lots::table))
+            let holding: Vec<(i32, String)> = shipment_lots::table
+                .inner_join(orders::table.on(orders::id.eq(shipment_lots::order_id)))
                 .filter(shipment_lots::batch_id.eq(batch_id))
+                .filter(orders::status.eq(OrderStatus::Shipped.as_str()))
                 .select((orders::id, orders::status))
-                .distinct()
                 .load(conn)?;
             for (order_id, status) in holding {
                 let Some(to) = OrderStatus::parse(&status).and_then(OrderStatus::stop) else {
@@ -183,11 +183,13 @@ struct RecipientRow {
 }
 
 fn recipients_of_batches(conn: &mut DbConnection, batch_ids: &[i32], limit: i64) -> DbResult<Vec<Recipient>> {
+    // In the index's order (union, then order), so the first page is read without sorting
+    // every shipment of a lot that went far.
     let rows: Vec<RecipientRow> = shipment_lots::table
-        .inner_join(order_lines::table.inner_join(orders::table))
-        .inner_join(organisations::table.on(organisations::id.eq(orders::organisation_id)))
+        .inner_join(orders::table.on(orders::id.eq(shipment_lots::order_id)))
+        .inner_join(organisations::table.on(organisations::id.eq(shipment_lots::organisation_id)))
         .filter(shipment_lots::batch_id.eq_any(batch_ids))
-        .order((organisations::name, orders::id))
+        .order((shipment_lots::organisation_id, shipment_lots::order_id))
         .limit(limit)
         .select((
             organisations::id,
@@ -198,7 +200,7 @@ fn recipients_of_batches(conn: &mut DbConnection, batch_ids: &[i32], limit: i64)
             orders::status,
             shipment_lots::batch_id,
             shipment_lots::quantity,
-            orders::headcount,
+            shipment_lots::headcount,
         ))
         .load(conn)?;
     Ok(rows
@@ -222,7 +224,8 @@ fn recipients_of_batches(conn: &mut DbConnection, batch_ids: &[i32], limit: i64)
         .collect())
 }
 
-/// Who received the lot: unions, orders and quantities, by union name, at most `limit`.
+/// Who received the lot: unions, orders and quantities, by union (in the order they were
+/// created) and order, at most `limit`.
 pub fn recipients(conn: &mut DbConnection, batch_id: i32, limit: i64) -> DbResult<Vec<Recipient>> {
     recipients_of_batches(conn, &[batch_id], limit)
 }
@@ -239,19 +242,15 @@ pub struct Reach {
 
 pub fn reach(conn: &mut DbConnection, batch_id: i32) -> DbResult<Reach> {
     use diesel::dsl::{count, count_star, sum};
-    let (shipments, quantity): (i64, Option<i64>) = shipment_lots::table
+    // One shipment per order of a lot (an order has one line per product), so the headcounts
+    // of the shipments add up to the members of the orders that held it.
+    let (shipments, quantity, unions, members): (i64, Option<i64>, i64, Option<i64>) = shipment_lots::table
         .filter(shipment_lots::batch_id.eq(batch_id))
-        .select((count_star(), sum(shipment_lots::quantity)))
-        .first(conn)?;
-    let holding = order_lines::table
-        .inner_join(shipment_lots::table)
-        .filter(shipment_lots::batch_id.eq(batch_id))
-        .select(order_lines::order_id);
-    let (unions, members): (i64, Option<i64>) = orders::table
-        .filter(orders::id.eq_any(holding))
         .select((
-            count(orders::organisation_id).aggregate_distinct(),
-            sum(orders::headcount),
+            count_star(),
+            sum(shipment_lots::quantity),
+            count(shipment_lots::organisation_id).aggregate_distinct(),
+            sum(shipment_lots::headcount),
         ))
         .first(conn)?;
     Ok(Reach {

@@ -436,6 +436,9 @@ diesel::table! {
         order_line_id -> Integer,
         batch_id -> Integer,
         quantity -> Integer,
+        order_id -> Integer,
+        organisation_id -> Integer,
+        headcount -> Integer,
     }
 }
 

@@ -69,15 +69,20 @@ CREATE TABLE order_lines (
 CREATE INDEX order_lines_product ON order_lines(product_id);
 
 -- What the seller shipped of each line, by lot: so a recall reaches whoever received the lot.
+-- The order, its union and headcount are copied in (they never change once the order is
+-- placed), so how far a lot went is counted from one index.
 CREATE TABLE shipment_lots (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     order_line_id INTEGER NOT NULL REFERENCES order_lines(id),
     batch_id INTEGER NOT NULL REFERENCES product_batches(id),
     quantity INTEGER NOT NULL CHECK (quantity > 0),
+    order_id INTEGER NOT NULL REFERENCES orders(id),
+    organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+    headcount INTEGER NOT NULL CHECK (headcount > 0),
     UNIQUE (order_line_id, batch_id)
 );
--- Covering: who received a lot is answered from the index alone.
-CREATE INDEX shipment_lots_batch ON shipment_lots(batch_id, order_line_id, quantity);
+CREATE INDEX shipment_lots_batch ON shipment_lots(batch_id, organisation_id, quantity, headcount, order_id);
+CREATE INDEX shipment_lots_order ON shipment_lots(order_id);
 
 -- 采购记录: received orders and purchases made elsewhere, one table for the statistics.
 CREATE TABLE purchases (
