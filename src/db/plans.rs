@@ -162,37 +162,56 @@ pub fn of_union(conn: &mut DbConnection, org_id: i32) -> DbResult<Vec<Plan>> {
     load_rows(conn, rows)
 }
 
-/// The union's allowance under a policy: members × the per-person amount, less its confirmed
-/// plans. `None` when the policy takes the union's own festival standard and it has none.
+/// The union's allowance under a policy: members × the per-person amount, less what its confirmed
+/// plans commit and what it has bought. `None` when the policy takes the union's own festival
+/// standard and it has none.
 pub fn allowance(conn: &mut DbConnection, org: &Organisation, policy: &PolicyRow) -> DbResult<Option<Allowance>> {
-    let Some(cap) = policy.policy().cap_for(org.festival_standard_fen.map(Fen)) else {
-        return Ok(None);
-    };
-    // Summed here rather than in SQL: PostgreSQL sums BIGINT into NUMERIC; a union has a few
-    // dozen plans under one policy at most.
-    let totals: Vec<Option<i64>> = plans::table
+    Ok(allowances(conn, org, std::slice::from_ref(policy))?.remove(0))
+}
+
+/// The union's allowance under each of `policies`, in their order: three queries whatever the
+/// number of policies (the dashboard shows them all).
+pub fn allowances(
+    conn: &mut DbConnection,
+    org: &Organisation,
+    policies: &[PolicyRow],
+) -> DbResult<Vec<Option<Allowance>>> {
+    use std::collections::HashMap;
+    let ids: Vec<i32> = policies.iter().map(|p| p.id).collect();
+    let mut committed: HashMap<i32, i64> = HashMap::new();
+    let totals: Vec<(i32, Option<i64>)> = plans::table
         .filter(plans::organisation_id.eq(org.id))
-        .filter(plans::policy_id.eq(policy.id))
+        .filter(plans::policy_id.eq_any(&ids))
         .filter(plans::status.eq(PlanStatus::Confirmed.as_str()))
-        .select(plans::total_fen)
+        .select((plans::policy_id, plans::total_fen))
         .load(conn)?;
-    // A confirmed plan's orders that were declined, cancelled or received no longer hold their
-    // part of it: declined and cancelled ones give it back, received ones are purchase records.
-    let released: Vec<i64> = orders::table
+    for (policy, total) in totals {
+        *committed.entry(policy).or_default() += total.unwrap_or(0);
+    }
+    let released: Vec<(i32, i64)> = orders::table
         .inner_join(plans::table)
         .filter(orders::organisation_id.eq(org.id))
-        .filter(orders::policy_id.eq(policy.id))
+        .filter(orders::policy_id.eq_any(&ids))
         .filter(plans::status.eq(PlanStatus::Confirmed.as_str()))
         .filter(orders::status.eq_any(released_states()))
-        .select(orders::total_fen)
+        .select((orders::policy_id, orders::total_fen))
         .load(conn)?;
-    let committed = totals.into_iter().flatten().sum::<i64>() - released.into_iter().sum::<i64>();
-    Ok(Some(Allowance {
-        members: org.members.unwrap_or(0).max(0) as u32,
-        cap_per_person: cap,
-        committed: Fen(committed.max(0)),
-        used: super::purchases::used(conn, org.id, policy.id)?,
-    }))
+    for (policy, total) in released {
+        *committed.entry(policy).or_default() -= total;
+    }
+    let used = super::purchases::used_by_policy(conn, org.id, &ids)?;
+    Ok(policies
+        .iter()
+        .map(|policy| {
+            let cap = policy.policy().cap_for(org.festival_standard_fen.map(Fen))?;
+            Some(Allowance {
+                members: org.members.unwrap_or(0).max(0) as u32,
+                cap_per_person: cap,
+                committed: Fen(committed.get(&policy.id).copied().unwrap_or(0).max(0)),
+                used: Fen(used.get(&policy.id).copied().unwrap_or(0)),
+            })
+        })
+        .collect())
 }
 
 fn released_states() -> Vec<&'static str> {

@@ -165,15 +165,22 @@ pub fn of_union(conn: &mut DbConnection, org_id: i32, limit: i64) -> DbResult<Ve
         .collect())
 }
 
-/// What a union has spent under a policy, in fen.
-pub fn used(conn: &mut DbConnection, org_id: i32, policy_id: i32) -> DbResult<Fen> {
-    // Summed here: PostgreSQL sums BIGINT into NUMERIC.
-    let amounts: Vec<i64> = purchases::table
+/// What a union has spent under each of `policy_ids`, in fen, by policy.
+pub fn used_by_policy(
+    conn: &mut DbConnection,
+    org_id: i32,
+    policy_ids: &[i32],
+) -> DbResult<std::collections::HashMap<i32, i64>> {
+    let amounts: Vec<(i32, i64)> = purchases::table
         .filter(purchases::organisation_id.eq(org_id))
-        .filter(purchases::policy_id.eq(policy_id))
-        .select(purchases::amount_fen)
+        .filter(purchases::policy_id.eq_any(policy_ids))
+        .select((purchases::policy_id, purchases::amount_fen))
         .load(conn)?;
-    Ok(Fen(amounts.into_iter().sum()))
+    let mut used = std::collections::HashMap::new();
+    for (policy, amount) in amounts {
+        *used.entry(policy).or_default() += amount;
+    }
+    Ok(used)
 }
 
 /// Whether a stored evidence file is referred to by a purchase record.

@@ -209,11 +209,12 @@ pub async fn dashboard_html(state: &State, nav: Nav, org_id: i32, bundle: Option
     let data = state
         .db(move |conn| -> Result<UnionData, AppError> {
             let org = Organisation::find(conn, org_id)?;
-            let mut allowances = Vec::new();
-            for policy in PolicyRow::active(conn)? {
-                let a = plans::allowance(conn, &org, &policy)?;
-                allowances.push(AllowanceView::new(&policy, a));
-            }
+            let policies = PolicyRow::active(conn)?;
+            let allowances = plans::allowances(conn, &org, &policies)?
+                .into_iter()
+                .zip(&policies)
+                .map(|(a, policy)| AllowanceView::new(policy, a))
+                .collect();
             Ok(UnionData {
                 notices: crate::db::recalls::notices_for_union(conn, org_id)?,
                 orders: crate::db::orders::list(conn, crate::db::orders::Party::Union(org_id), None, DASHBOARD_ORDERS)?,

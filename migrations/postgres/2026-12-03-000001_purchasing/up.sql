@@ -34,6 +34,9 @@ CREATE TABLE orders (
     updated_at TIMESTAMP NOT NULL
 );
 CREATE INDEX orders_organisation ON orders(organisation_id, status);
+-- A union's latest orders, and a seller's, without scanning every order by id.
+CREATE INDEX orders_organisation_latest ON orders(organisation_id, id);
+CREATE INDEX orders_seller_latest ON orders(seller_id, id);
 CREATE INDEX orders_seller ON orders(seller_id, status);
 CREATE INDEX orders_plan ON orders(plan_id);
 
