@@ -73,3 +73,18 @@ pub async fn signed_in(base: &str, username: &str) -> reqwest::Client {
     assert_eq!(response.status(), 303, "signed in as {username}");
     client
 }
+
+/// The real server on a free loopback port, on a thread of its own: its base URL and a handle
+/// to stop it.
+pub fn start_server(settings: fupin_catalog::config::Settings) -> (String, actix_web::dev::ServerHandle) {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = fupin_catalog::startup::Application::build(settings).expect("server builds");
+            sender.send((app.port(), app.handle())).unwrap();
+            app.run_until_stopped().await.unwrap();
+        })
+    });
+    let (port, handle) = receiver.recv().expect("the server started");
+    (format!("http://127.0.0.1:{port}"), handle)
+}

@@ -20,7 +20,7 @@ use fupin_catalog::db::{self, DbConnection};
 use fupin_catalog::demo::{self, spending::SpendingScale};
 use fupin_catalog::domain::spending::Festival;
 use fupin_catalog::domain::{ListingStatus, PovertyRegionKind, china_date};
-use fupin_catalog::startup::{self, Application};
+use fupin_catalog::startup;
 use fupin_catalog::web::nav::Nav;
 use fupin_catalog::web::union::{PlanQuery, plan_html};
 
@@ -185,17 +185,7 @@ fn main() -> anyhow::Result<()> {
     drop(state);
 
     // Over HTTP: the real server on loopback, signed in as the union.
-    let (sender, receiver) = std::sync::mpsc::channel();
-    let server_settings = settings.clone();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = Application::build(server_settings).expect("server builds");
-            sender.send((app.port(), app.handle())).unwrap();
-            app.run_until_stopped().await.unwrap();
-        })
-    });
-    let (port, handle) = receiver.recv()?;
-    let base = format!("http://127.0.0.1:{port}");
+    let (base, handle) = support::start_server(settings.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let union = signed_in(&base, "grassroots-01").await;

@@ -32,7 +32,7 @@ use fupin_catalog::db::{self, DbConnection};
 use fupin_catalog::demo::{self, spending::SpendingScale};
 use fupin_catalog::domain::spending::Festival;
 use fupin_catalog::domain::{OrgKind, PovertyRegionKind, china_date};
-use fupin_catalog::startup::{self, Application};
+use fupin_catalog::startup;
 use fupin_catalog::web::nav::Nav;
 use fupin_catalog::web::union::dashboard_html;
 
@@ -509,17 +509,7 @@ fn main() -> anyhow::Result<()> {
     drop(state);
 
     // The office's page over HTTP.
-    let (sender, receiver) = std::sync::mpsc::channel();
-    let server_settings = settings.clone();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = Application::build(server_settings).expect("server builds");
-            sender.send((app.port(), app.handle())).unwrap();
-            app.run_until_stopped().await.unwrap();
-        })
-    });
-    let (port, handle) = receiver.recv()?;
-    let base = format!("http://127.0.0.1:{port}");
+    let (base, handle) = support::start_server(settings.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let office = signed_in(&base, "office").await;

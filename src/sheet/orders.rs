@@ -39,32 +39,60 @@ const HEADERS: [(&str, f64); 14] = [
     ("收货地址及联系人", 36.0),
 ];
 
+/// The formats of a titled list: heading, column headers, text cells (Excel's Text format),
+/// amounts with two decimals and counts.
+struct ListFormats {
+    heading: Format,
+    header: Format,
+    text: Format,
+    quoted: Format,
+    money: Format,
+    count: Format,
+}
+
+impl ListFormats {
+    /// Text kept as text even when it starts like a formula.
+    fn guarded(&self, s: &str) -> &Format {
+        if starts_like_formula(s) {
+            &self.quoted
+        } else {
+            &self.text
+        }
+    }
+}
+
+fn formats(title_size: f64) -> ListFormats {
+    let text = Format::new().set_border(FormatBorder::Thin).set_num_format("@");
+    ListFormats {
+        heading: Format::new()
+            .set_bold()
+            .set_font_size(title_size)
+            .set_align(FormatAlign::Center),
+        header: Format::new()
+            .set_bold()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::Center),
+        quoted: text.clone().set_quote_prefix(),
+        text,
+        money: Format::new().set_border(FormatBorder::Thin).set_num_format("0.00"),
+        count: Format::new().set_border(FormatBorder::Thin),
+    }
+}
+
 pub fn orders_xlsx(title: &str, rows: &[OrderExportRow]) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("订单")?;
     let last = (HEADERS.len() - 1) as u16;
-    let heading = Format::new()
-        .set_bold()
-        .set_font_size(16)
-        .set_align(FormatAlign::Center);
-    let header = Format::new()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center);
-    let text = Format::new().set_border(FormatBorder::Thin).set_num_format("@");
-    let quoted = text.clone().set_quote_prefix();
-    let money = Format::new().set_border(FormatBorder::Thin).set_num_format("0.00");
-    let count = Format::new().set_border(FormatBorder::Thin);
-    let guarded = |s: &str| if starts_like_formula(s) { &quoted } else { &text };
-    sheet.merge_range(0, 0, 0, last, title, &heading)?;
+    let f = formats(16.0);
+    sheet.merge_range(0, 0, 0, last, title, &f.heading)?;
     for (col, (name, width)) in HEADERS.iter().enumerate() {
         sheet.set_column_width(col as u16, *width)?;
-        sheet.write_string_with_format(1, col as u16, *name, &header)?;
+        sheet.write_string_with_format(1, col as u16, *name, &f.header)?;
     }
     for (i, r) in rows.iter().enumerate() {
         let row = i as u32 + 2;
-        sheet.write_number_with_format(row, 0, f64::from(r.order_id), &count)?;
+        sheet.write_number_with_format(row, 0, f64::from(r.order_id), &f.count)?;
         let texts = [
             (1, &r.placed),
             (2, &r.status),
@@ -77,15 +105,15 @@ pub fn orders_xlsx(title: &str, rows: &[OrderExportRow]) -> Result<Vec<u8>, Xlsx
             (13, &r.delivery),
         ];
         for (col, value) in texts {
-            sheet.write_string_with_format(row, col, value, guarded(value))?;
+            sheet.write_string_with_format(row, col, value, f.guarded(value))?;
         }
-        sheet.write_number_with_format(row, 8, r.unit_price.0 as f64 / 100.0, &money)?;
-        sheet.write_number_with_format(row, 9, r.quantity as f64, &count)?;
+        sheet.write_number_with_format(row, 8, r.unit_price.0 as f64 / 100.0, &f.money)?;
+        sheet.write_number_with_format(row, 9, r.quantity as f64, &f.count)?;
         let amount = r.unit_price.0 * r.quantity;
-        sheet.write_number_with_format(row, 10, amount as f64 / 100.0, &money)?;
+        sheet.write_number_with_format(row, 10, amount as f64 / 100.0, &f.money)?;
         match r.received {
-            Some(n) => sheet.write_number_with_format(row, 11, n as f64, &count)?,
-            None => sheet.write_string_with_format(row, 11, "", &count)?,
+            Some(n) => sheet.write_number_with_format(row, 11, n as f64, &f.count)?,
+            None => sheet.write_string_with_format(row, 11, "", &f.count)?,
         };
     }
     sheet.set_freeze_panes(2, 0)?;
@@ -116,31 +144,20 @@ pub fn recipients_xlsx(title: &str, rows: &[RecipientExportRow]) -> Result<Vec<u
     let sheet = book.add_worksheet();
     sheet.set_name("收货单位")?;
     let last = (RECIPIENT_HEADERS.len() - 1) as u16;
-    let heading = Format::new()
-        .set_bold()
-        .set_font_size(14)
-        .set_align(FormatAlign::Center);
-    let header = Format::new()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center);
-    let text = Format::new().set_border(FormatBorder::Thin).set_num_format("@");
-    let quoted = text.clone().set_quote_prefix();
-    let count = Format::new().set_border(FormatBorder::Thin);
-    let guarded = |s: &str| if starts_like_formula(s) { &quoted } else { &text };
-    sheet.merge_range(0, 0, 0, last, title, &heading)?;
+    let f = formats(14.0);
+    sheet.merge_range(0, 0, 0, last, title, &f.heading)?;
     for (col, (name, width)) in RECIPIENT_HEADERS.iter().enumerate() {
         sheet.set_column_width(col as u16, *width)?;
-        sheet.write_string_with_format(1, col as u16, *name, &header)?;
+        sheet.write_string_with_format(1, col as u16, *name, &f.header)?;
     }
     for (i, r) in rows.iter().enumerate() {
         let row = i as u32 + 2;
-        sheet.write_string_with_format(row, 0, &r.union_name, guarded(&r.union_name))?;
-        sheet.write_string_with_format(row, 1, &r.contact, guarded(&r.contact))?;
-        sheet.write_number_with_format(row, 2, f64::from(r.order_id), &count)?;
-        sheet.write_string_with_format(row, 3, &r.order_status, &text)?;
-        sheet.write_number_with_format(row, 4, r.quantity as f64, &count)?;
-        sheet.write_number_with_format(row, 5, r.headcount as f64, &count)?;
+        sheet.write_string_with_format(row, 0, &r.union_name, f.guarded(&r.union_name))?;
+        sheet.write_string_with_format(row, 1, &r.contact, f.guarded(&r.contact))?;
+        sheet.write_number_with_format(row, 2, f64::from(r.order_id), &f.count)?;
+        sheet.write_string_with_format(row, 3, &r.order_status, &f.text)?;
+        sheet.write_number_with_format(row, 4, r.quantity as f64, &f.count)?;
+        sheet.write_number_with_format(row, 5, r.headcount as f64, &f.count)?;
     }
     sheet.set_freeze_panes(2, 0)?;
     book.save_to_buffer()

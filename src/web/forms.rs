@@ -1,8 +1,10 @@
 //! Form fields turned into domain values at the edge, with a Chinese message per bad field.
 
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::domain::{Category, CountyCode, CreditCode, Fen, Gtin, PhoneNumber, PovertyRegionKind};
+use crate::error::AppError;
 use crate::sheet::{NominationInput, parse_quantity};
 
 /// One nomination row as typed into the online form; every field arrives as text.
@@ -183,4 +185,23 @@ impl NominationForm {
 pub struct ReasonForm {
     #[serde(default)]
     pub reason: String,
+}
+
+/// Every correction, removal, decline or cancellation says why, in a few words at least.
+pub fn required_reason(what: &str, input: &str) -> Result<String, AppError> {
+    match input.trim() {
+        "" => Err(AppError::BadRequest(format!("请填写{what}原因。"))),
+        s if s.chars().count() > 200 => Err(AppError::BadRequest(format!("{what}原因请控制在 200 字以内。"))),
+        s => Ok(s.to_owned()),
+    }
+}
+
+/// A date typed into a form, `None` when left empty.
+pub fn optional_date(label: &str, input: &str) -> Result<Option<NaiveDate>, AppError> {
+    match input.trim() {
+        "" => Ok(None),
+        s => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("{label}“{s}”无效，应为 2020-09-01 这样的格式。"))),
+    }
 }

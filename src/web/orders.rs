@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::forms::ReasonForm;
+use super::forms::{ReasonForm, optional_date, required_reason};
 use super::nav::Nav;
 use super::nominations::HistoryLine;
 use super::{State, china_time, render, see_other, upload};
@@ -343,14 +343,6 @@ pub async fn accept(state: State, seller: Seller, path: web::Path<i32>) -> Resul
     Ok(see_other(&order_path(id)))
 }
 
-fn required_reason(form: &ReasonForm, what: &str) -> Result<String, AppError> {
-    let reason: String = form.reason.trim().chars().take(500).collect();
-    if reason.is_empty() {
-        return Err(AppError::BadRequest(format!("请填写{what}的原因。")));
-    }
-    Ok(reason)
-}
-
 pub async fn decline(
     state: State,
     seller: Seller,
@@ -358,7 +350,7 @@ pub async fn decline(
     form: web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let reason = required_reason(&form, "拒单")?;
+    let reason = required_reason("拒单", &form.reason)?;
     let (org, actor) = (seller.org_id, seller.actor());
     state
         .db(move |conn| orders::decline(conn, org, id, &reason, &actor))
@@ -484,7 +476,7 @@ pub async fn cancel(
     form: web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let reason = required_reason(&form, "取消订单")?;
+    let reason = required_reason("取消订单", &form.reason)?;
     let (org, actor) = (union.org_id, union.actor());
     state
         .db(move |conn| orders::cancel(conn, org, id, &reason, &actor))
@@ -564,11 +556,7 @@ pub async fn receive(
 /// A date typed into a form (today when left empty), not in the future.
 pub fn parse_date(text: &str, what: &str) -> Result<chrono::NaiveDate, AppError> {
     let today = china_today();
-    let date = match text.trim() {
-        "" => today,
-        s => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| AppError::BadRequest(format!("{what}“{s}”无效，应为 年-月-日，如 2026-12-01。")))?,
-    };
+    let date = optional_date(what, text)?.unwrap_or(today);
     if date > today {
         return Err(AppError::BadRequest(format!("{what}不能晚于今天（{today}）。")));
     }

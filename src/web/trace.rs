@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
-use super::forms::ReasonForm;
+use super::forms::{ReasonForm, optional_date as parse_date, required_reason};
 use super::nav::Nav;
 use super::public::qr::code_url;
 use super::public::scan::media_url;
@@ -396,15 +396,6 @@ fn removed_rows(
         .collect()
 }
 
-fn parse_date(label: &str, input: &str) -> Result<Option<NaiveDate>, AppError> {
-    match input.trim() {
-        "" => Ok(None),
-        s => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| AppError::BadRequest(format!("{label}“{s}”无效，应为 2020-09-01 这样的格式。"))),
-    }
-}
-
 fn required<'a>(label: &str, input: &'a str) -> Result<&'a str, AppError> {
     match input.trim() {
         "" => Err(AppError::BadRequest(format!("请填写{label}。"))),
@@ -647,15 +638,6 @@ impl<T> Correction<T> {
             .parse()
             .map_err(|_| AppError::BadRequest("表单缺少记录版本，请刷新页面后再更正。".to_owned()))?;
         Ok((reason, version))
-    }
-}
-
-/// Every correction and removal says why, in a few words at least.
-fn required_reason(what: &str, input: &str) -> Result<String, AppError> {
-    match input.trim() {
-        "" => Err(AppError::BadRequest(format!("请填写{what}原因。"))),
-        s if s.chars().count() > 200 => Err(AppError::BadRequest(format!("{what}原因请控制在 200 字以内。"))),
-        s => Ok(s.to_owned()),
     }
 }
 

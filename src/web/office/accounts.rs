@@ -93,7 +93,8 @@ pub async fn list(state: State, _office: Office, nav: Nav) -> Result<HttpRespons
     show(&state, nav, None, None, StatusCode::OK).await
 }
 
-fn valid_username(name: &str) -> bool {
+/// 3 to 40 letters, digits or `-_.`: what a sign-in form and a URL carry without surprises.
+pub(crate) fn valid_username(name: &str) -> bool {
     (3..=40).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 

@@ -12,6 +12,7 @@ use crate::db::sellers::{self, NewSeller, SellerLine};
 use crate::domain::{CatalogueCode, CreditCode, PhoneNumber};
 use crate::error::AppError;
 use crate::web::nav::Nav;
+use crate::web::office::accounts::valid_username;
 use crate::web::{State, render_with};
 
 #[derive(Template)]
@@ -45,10 +46,6 @@ pub struct CreateForm {
     username: String,
     #[serde(default)]
     display_name: String,
-}
-
-fn valid_username(name: &str) -> bool {
-    (3..=40).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 pub async fn create(
