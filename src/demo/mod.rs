@@ -4,6 +4,7 @@
 //! say so (“示例”).
 
 mod catalogue;
+mod journeys;
 mod purchasing;
 pub mod spending;
 mod trace;
@@ -89,6 +90,7 @@ pub fn ensure_at_scale(
     let password_hash = hash_password(DEMO_PASSWORD).map_err(|e| DemoError::Generate(e.to_string()))?;
     spending::ensure(conn, scale, &password_hash, show_progress)?;
     purchasing::ensure(conn, &password_hash)?;
+    journeys::ensure(conn)?;
     Ok(DemoReport {
         created,
         suppliers: db::suppliers::Supplier::count(conn)?,
@@ -102,17 +104,22 @@ fn logins(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError> {
         (
             "省总工会指挥部办公室",
             "office",
-            "打开“批次召回”，看演示中召回的批次到了哪些工会；或在产品页勾选批次召回。",
+            "在“审核”里处理岚皋县报来的推荐名录；或打开“批次召回”，看召回的批次到了哪些工会。",
         ),
         (
             "市总工会（安康市）",
             "city-610900",
-            "在“基层工会”页新建一个基层工会，或上传名单批量开户。",
+            "把旬阳市报来的推荐名录转报省总工会，或退回并写明原因。",
         ),
         (
             "县区总工会（紫阳县）",
             "county-610924",
-            "在线填报或上传推荐名录表格，提交市总工会。",
+            "在线填报或上传推荐名录表格提交市总工会；在“本县产品”维护追溯记录。",
+        ),
+        (
+            "县区总工会（汉阴县）",
+            "county-610921",
+            "补全草稿名录中缺项的一行后提交市总工会，或修改被退回的名录。",
         ),
         (
             "基层工会",

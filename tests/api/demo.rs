@@ -1,5 +1,5 @@
 use diesel::prelude::*;
-use fupin_catalog::db::schema::{events, organisations, products};
+use fupin_catalog::db::schema::{events, nomination_batches, organisations, products};
 use fupin_catalog::demo::{self, DEMO_PASSWORD};
 use fupin_catalog::domain::{CreditCode, Gtin, PhoneNumber};
 
@@ -18,6 +18,7 @@ fn demo_data_has_the_plans_scale_and_one_login_per_role() {
             "office",
             "city-610900",
             "county-610924",
+            "county-610921",
             "grassroots-01",
             "industry-01",
             "standalone-01",
@@ -39,6 +40,15 @@ fn demo_data_has_the_plans_scale_and_one_login_per_role() {
     );
     assert!(count("grassroots_union") >= 3);
     assert_eq!(count("seller"), 2, "a supplier and a distributor sell to the unions");
+
+    // A nomination batch waits at every stage, so each role has one to work on.
+    let stages: Vec<String> = nomination_batches::table
+        .select(nomination_batches::status)
+        .distinct()
+        .order(nomination_batches::status)
+        .load(&mut t.conn)
+        .unwrap();
+    assert_eq!(stages, ["draft", "forwarded", "returned", "submitted"]);
 
     let user = fupin_catalog::db::users::User::find_by_username(&mut t.conn, "county-610924")
         .unwrap()

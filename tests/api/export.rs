@@ -56,7 +56,7 @@ async fn a_citys_nominations_export_in_the_form_the_counties_fill_in() {
     let county = app.signed_in("county-610924").await;
     crate::nominations::submitted_batch(&county).await;
     let city = app.signed_in("city-610900").await;
-    let response = city.get("/office/export/nominations.xlsx?city=610900").await;
+    let response = city.get("/office/export/nominations.xlsx?county=610924").await;
     assert_eq!(response.status().as_u16(), 200);
     let bytes = response.bytes().await.unwrap();
     let parsed = fupin_catalog::sheet::parse_nomination_sheet(&bytes, "export.xlsx").unwrap();

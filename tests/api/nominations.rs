@@ -114,7 +114,7 @@ async fn a_nomination_goes_from_county_to_catalogue_and_a_verified_incident_deli
     assert_eq!(late_edit.status().as_u16(), 409);
 
     // The office approves two rows at once and rejects the third with a reason.
-    let (_, queue) = office.get_text("/office/review").await;
+    let (_, queue) = office.get_text("/office/review?county=610924").await;
     let ids = row_ids(&queue);
     assert_eq!(ids.len(), 3);
     let form = [

@@ -128,7 +128,7 @@ async fn two_offices_deciding_one_row_together_make_one_decision() {
             .as_u16(),
         303
     );
-    let (_, queue) = a.get_text("/office/review").await;
+    let (_, queue) = a.get_text("/office/review?county=610924").await;
     let id = row_ids(&queue).remove(0);
     let results = together(
         (

@@ -455,7 +455,7 @@ async fn a_product_approved_through_one_serve_process_is_found_through_another_w
             .as_u16(),
         303
     );
-    let (_, queue) = office.get_text("/office/review").await;
+    let (_, queue) = office.get_text("/office/review?county=610924").await;
     let ids = row_ids(&queue);
     assert_eq!(ids.len(), 1);
 
