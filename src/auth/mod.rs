@@ -10,7 +10,7 @@ pub mod throttle;
 pub mod user;
 
 pub use roles::{
-    CityOrOffice, CityUnion, CountyUnion, Grassroots, Identity, MaybeUser, Office, OrderParty, PasswordChanger, Seller,
-    Staff, TraceKeeper, UnionManager,
+    CityOrOffice, CityUnion, CountyUnion, Grassroots, Identity, MaybeUser, Office, OrderParty, PasswordChanger,
+    Reporter, Seller, Staff, TraceKeeper, UnionManager,
 };
 pub use user::CurrentUser;

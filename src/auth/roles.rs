@@ -248,3 +248,15 @@ extractor!(OrderParty, |req| one_of(
 )
 .map(OrderParty));
 derefs_to_user!(OrderParty, |s| &s.0);
+
+/// The unions that file the annual report (附件1) for the unions under them: city unions,
+/// 省级产业工会, 单列单位工会.
+#[derive(Debug, Clone)]
+pub struct Reporter(pub CurrentUser);
+extractor!(Reporter, |req| one_of(
+    req,
+    &OrgKind::REPORTING,
+    "市总工会、省级产业工会和单列单位工会"
+)
+.map(Reporter));
+derefs_to_user!(Reporter, |s| &s.0);

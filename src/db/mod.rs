@@ -14,6 +14,7 @@ pub mod products;
 pub mod purchases;
 pub mod recalls;
 pub mod regions;
+pub mod reports;
 pub mod schema;
 pub mod search_changes;
 pub mod sellers;

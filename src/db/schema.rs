@@ -500,7 +500,57 @@ diesel::joinable!(lot_recalls -> product_batches (batch_id));
 diesel::joinable!(orders -> plans (plan_id));
 diesel::joinable!(orders -> policies (policy_id));
 
+diesel::table! {
+    report_rounds (year) {
+        year -> Integer,
+        deadline -> Date,
+        poverty_share_percent -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Integer,
+        organisation_id -> Integer,
+        year -> Integer,
+        version -> Integer,
+        status -> Text,
+        filled_unit -> Text,
+        filled_by -> Text,
+        contact_phone -> Text,
+        source -> Text,
+        source_filename -> Nullable<Text>,
+        return_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    report_rows (id) {
+        id -> Integer,
+        report_id -> Integer,
+        position -> Integer,
+        union_name -> Text,
+        grassroots_unions -> BigInt,
+        members -> BigInt,
+        festival_standard_yuan -> BigInt,
+        festival_total_yuan -> BigInt,
+        planned_poverty_yuan -> BigInt,
+        note -> Text,
+    }
+}
+
+diesel::joinable!(report_rows -> reports (report_id));
+diesel::joinable!(reports -> organisations (organisation_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    report_rounds,
+    reports,
+    report_rows,
     seller_products,
     orders,
     order_lines,

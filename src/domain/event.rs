@@ -19,6 +19,8 @@ stored_names! {
         Plan => "plan",
         Order => "order",
         Purchase => "purchase",
+        Report => "report",
+        ReportRound => "report_round",
     }
 }
 
@@ -69,6 +71,8 @@ stored_names! {
         Recall => "recall",
         Record => "record",
         LinkProducts => "link_products",
+        Revise => "revise",
+        SetDeadline => "set_deadline",
     }
 }
 
@@ -84,6 +88,8 @@ impl Action {
             (AddRow, _) => "添加一行",
             (RemoveRow, _) => "删除一行",
             (Edit, _) => "修改",
+            (Submit, Subject::Report) => "上报省总工会",
+            (Accept, Subject::Report) => "采用",
             (Submit, _) => "提交市总工会",
             (Forward, _) => "报送省总工会",
             (Return, Subject::NominationBatch) => "退回县区修改",
@@ -125,6 +131,8 @@ impl Action {
             (Recall, _) => "召回批次",
             (Record, _) => "登记采购",
             (LinkProducts, _) => "关联代销产品",
+            (Revise, _) => "新建更正版本",
+            (SetDeadline, _) => "设定上报截止日期和扶贫采购比例",
         }
     }
 }

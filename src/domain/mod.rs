@@ -68,6 +68,7 @@ pub mod organisation;
 pub mod product;
 pub mod purchasing;
 pub mod region;
+pub mod report;
 pub mod spending;
 #[cfg(test)]
 pub mod strategies;

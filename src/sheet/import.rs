@@ -371,20 +371,7 @@ fn form_label(cell_text: &str) -> Option<(FormField, String)> {
 /// Keeps the values of a form line. The value may follow the colon in the same cell or stand in
 /// the next non-empty cell; one row may hold several labels (填报人：… 联系方式：…).
 fn read_form_line(cells: &[Cell], meta: &mut FormMeta) {
-    let mut pending: Option<FormField> = None;
-    for cell in cells.iter().filter(|c| !c.is_empty()) {
-        let text = cell.display();
-        if let Some((field, value)) = form_label(&text) {
-            pending = None;
-            if value.is_empty() {
-                pending = Some(field);
-            } else {
-                keep_form_value(meta, field, value);
-            }
-        } else if let Some(field) = pending.take() {
-            keep_form_value(meta, field, text);
-        }
-    }
+    super::read::form_line_values(cells, form_label, |field, value| keep_form_value(meta, field, value));
 }
 
 fn keep_form_value(meta: &mut FormMeta, field: FormField, value: String) {

@@ -41,18 +41,18 @@ const HEADERS: [(&str, f64); 14] = [
 
 /// The formats of a titled list: heading, column headers, text cells (Excel's Text format),
 /// amounts with two decimals and counts.
-struct ListFormats {
-    heading: Format,
-    header: Format,
-    text: Format,
-    quoted: Format,
-    money: Format,
-    count: Format,
+pub(super) struct ListFormats {
+    pub heading: Format,
+    pub header: Format,
+    pub text: Format,
+    pub quoted: Format,
+    pub money: Format,
+    pub count: Format,
 }
 
 impl ListFormats {
     /// Text kept as text even when it starts like a formula.
-    fn guarded(&self, s: &str) -> &Format {
+    pub fn guarded(&self, s: &str) -> &Format {
         if starts_like_formula(s) {
             &self.quoted
         } else {
@@ -61,7 +61,7 @@ impl ListFormats {
     }
 }
 
-fn formats(title_size: f64) -> ListFormats {
+pub(super) fn formats(title_size: f64) -> ListFormats {
     let text = Format::new().set_border(FormatBorder::Thin).set_num_format("@");
     ListFormats {
         heading: Format::new()

@@ -456,6 +456,31 @@ fn sniff_delimiter(text: &str) -> u8 {
     if tabs > commas { b'\t' } else { b',' }
 }
 
+/// Reads the values of a form line such as 填报人：… 联系电话：…: each value follows its label's
+/// colon in the same cell, or stands in the next non-empty cell; one row may hold several labels.
+/// `label` recognises a label cell (with the value after its colon, maybe empty); `keep` takes
+/// each value found.
+pub fn form_line_values<F: Copy>(
+    cells: &[Cell],
+    label: impl Fn(&str) -> Option<(F, String)>,
+    mut keep: impl FnMut(F, String),
+) {
+    let mut pending: Option<F> = None;
+    for cell in cells.iter().filter(|c| !c.is_empty()) {
+        let text = cell.display();
+        if let Some((field, value)) = label(&text) {
+            pending = None;
+            if value.is_empty() {
+                pending = Some(field);
+            } else {
+                keep(field, value);
+            }
+        } else if let Some(field) = pending.take() {
+            keep(field, text);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use super::nav::Nav;
 use super::nominations::BatchSummary;
-use super::upload::{self, UploadLimits};
+use super::upload::{self, SHEET_LIMITS};
 use super::{State, render, render_with, see_other};
 use crate::auth::{CountyUnion, Staff};
 use crate::db::workflow::{self, BatchSource};
@@ -78,16 +78,6 @@ pub async fn upload_page(_county: CountyUnion, nav: Nav) -> Result<HttpResponse,
         max_mb: MAX_UPLOAD_BYTES / 1024 / 1024,
     })
 }
-
-const SHEET_LIMITS: UploadLimits = UploadLimits {
-    max_file_bytes: MAX_UPLOAD_BYTES,
-    too_large: || {
-        AppError::PayloadTooLarge(format!(
-            "文件超过 {} MB，请拆分后分批上传。",
-            MAX_UPLOAD_BYTES / 1024 / 1024
-        ))
-    },
-};
 
 pub async fn upload(
     state: State,

@@ -24,6 +24,7 @@ pub mod orders;
 pub mod public;
 pub mod purchases;
 mod render;
+pub mod reports;
 pub mod response_cache;
 pub mod scans;
 pub mod state;
@@ -199,7 +200,23 @@ fn define(r: &mut impl Routes) {
         .get("/unions", unions::list)
         .post("/unions", unions::create)
         .post("/unions/upload", unions::upload)
-        .get("/unions/template.xlsx", unions::template);
+        .get("/unions/template.xlsx", unions::template)
+        // The annual report (附件1): reporting unions fill it in or upload it; the office decides
+        .get("/reports", reports::mine)
+        .get("/reports/template.xlsx", reports::template)
+        .post("/reports/{year}/start", reports::start)
+        .post("/reports/{year}/save", reports::save)
+        .post("/reports/{year}/upload", reports::upload)
+        .get("/reports/{id}", reports::page)
+        .get("/reports/{id}/attachment1.xlsx", reports::export)
+        .post("/reports/{id}/submit", reports::submit)
+        .post("/reports/{id}/revise", reports::revise)
+        .post("/reports/{id}/accept", reports::accept)
+        .post("/reports/{id}/return", reports::send_back)
+        .get("/office/reports", reports::office_list)
+        .post("/office/reports/{year}/round", reports::set_round)
+        .get("/office/reports/{year}/missing.xlsx", reports::missing_export)
+        .get("/office/reports/{year}/attachment1.xlsx", reports::province_export);
 }
 
 struct Register<'a>(&'a mut ServiceConfig);

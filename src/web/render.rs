@@ -23,3 +23,17 @@ pub fn render_with<T: Template>(status: StatusCode, page: &T) -> Result<HttpResp
 pub fn html(body: impl MessageBody + 'static) -> HttpResponse {
     HttpResponse::Ok().content_type(ContentType::html()).body(body)
 }
+
+/// A spreadsheet to download, named in Chinese (RFC 6266 `filename*`), with an ASCII fallback for
+/// old browsers.
+pub fn xlsx_attachment(name: &str, bytes: Vec<u8>) -> HttpResponse {
+    use actix_web::http::header;
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}.xlsx"),
+        ))
+        .body(bytes)
+}

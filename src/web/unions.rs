@@ -8,7 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::nav::Nav;
-use super::upload::{self, UploadLimits};
+use super::upload::{self, SHEET_LIMITS};
 use super::{State, render_with};
 use crate::auth::UnionManager;
 use crate::auth::password::{hash_temporary_password, temporary_password};
@@ -344,16 +344,6 @@ pub async fn create(
     };
     show(&state, manager, nav, ListQuery::default(), outcome, status).await
 }
-
-const SHEET_LIMITS: UploadLimits = UploadLimits {
-    max_file_bytes: sheet::MAX_UPLOAD_BYTES,
-    too_large: || {
-        AppError::PayloadTooLarge(format!(
-            "文件超过 {} MB，请拆分后分批上传。",
-            sheet::MAX_UPLOAD_BYTES / 1024 / 1024
-        ))
-    },
-};
 
 pub async fn upload(
     state: State,

@@ -128,6 +128,17 @@ pub async fn read_upload(mut body: Multipart, limits: UploadLimits) -> Result<Up
 /// Photos are refused by `media::process_image` over 15 MB; PDFs may be 20 MB.
 const MAX_MEDIA_UPLOAD: usize = DEFAULT_MAX_PDF_BYTES;
 
+/// The limits of a form that carries one spreadsheet.
+pub const SHEET_LIMITS: UploadLimits = UploadLimits {
+    max_file_bytes: crate::sheet::MAX_UPLOAD_BYTES,
+    too_large: || {
+        AppError::PayloadTooLarge(format!(
+            "文件超过 {} MB，请检查是否选错了文件，或拆分后分批上传。",
+            crate::sheet::MAX_UPLOAD_BYTES / 1024 / 1024
+        ))
+    },
+};
+
 /// The limits of a form that carries one photo or PDF.
 pub const MEDIA_LIMITS: UploadLimits = UploadLimits {
     max_file_bytes: MAX_MEDIA_UPLOAD,

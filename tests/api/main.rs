@@ -14,6 +14,7 @@ mod nominations;
 mod pages;
 mod purchasing;
 mod races;
+mod reports;
 mod routes;
 mod search;
 mod security;

@@ -98,6 +98,9 @@ struct Fixture {
     order: i32,
     recalled_batch: i32,
     seller: i32,
+    /// city-610900's report (附件1) for this year, a draft.
+    report: i32,
+    year: i32,
 }
 
 async fn arrange(app: &TestApp, county: &Browser, city: &Browser, office: &Browser) -> Fixture {
@@ -229,7 +232,18 @@ async fn arrange(app: &TestApp, county: &Browser, city: &Browser, office: &Brows
             .expect("the demo has a recalled lot");
         (order, recalled, seller)
     };
+    let year = chrono::Datelike::year(&fupin_catalog::web::scans::china_today());
+    let started = city
+        .post(&format!("/reports/{year}/start"), &[("from", "system")])
+        .await;
+    assert_eq!(started.status().as_u16(), 303);
+    let report: i32 = fupin_catalog::db::schema::reports::table
+        .select(fupin_catalog::db::schema::reports::id)
+        .first(&mut conn)
+        .expect("the city's report was started");
     Fixture {
+        report,
+        year,
         order,
         recalled_batch,
         seller,
@@ -425,6 +439,34 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         "/unions/template.xlsx",
         "/unions/template.xlsx".into(),
         only(managers, 200),
+    );
+    // The annual report (附件1): its own union and the office see it; another city finds nothing
+    let reporters = &[City, OtherCity];
+    let (report, year) = (f.report, f.year);
+    get("/reports", "/reports".into(), only(reporters, 200));
+    get(
+        "/reports/template.xlsx",
+        "/reports/template.xlsx".into(),
+        only(reporters, 200),
+    );
+    let mut own_report = only(&[City, OtherCity, Office], 200);
+    own_report[4] = 404;
+    get("/reports/{id}", format!("/reports/{report}"), own_report);
+    get(
+        "/reports/{id}/attachment1.xlsx",
+        format!("/reports/{report}/attachment1.xlsx"),
+        own_report,
+    );
+    get("/office/reports", "/office/reports".into(), only(&[Office], 200));
+    get(
+        "/office/reports/{year}/missing.xlsx",
+        format!("/office/reports/{year}/missing.xlsx"),
+        only(&[Office], 200),
+    );
+    get(
+        "/office/reports/{year}/attachment1.xlsx",
+        format!("/office/reports/{year}/attachment1.xlsx"),
+        only(&[Office], 200),
     );
 
     let mut post = |pattern: &'static str, path: String, form: Vec<(&'static str, &'static str)>, expect: [u16; 10]| {
@@ -783,6 +825,32 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     post(
         "/office/products/{code}/recalls",
         format!("/office/products/{}/recalls", f.own_code),
+        no_form(),
+        skip(&[Office]),
+    );
+    for (pattern, action) in [
+        ("/reports/{year}/start", "start"),
+        ("/reports/{year}/save", "save"),
+        ("/reports/{year}/upload", "upload"),
+    ] {
+        post(
+            pattern,
+            format!("/reports/{}/{action}", f.year),
+            no_form(),
+            skip(&[City, OtherCity]),
+        );
+    }
+    for (pattern, action, who) in [
+        ("/reports/{id}/submit", "submit", &[City, OtherCity][..]),
+        ("/reports/{id}/revise", "revise", &[City, OtherCity][..]),
+        ("/reports/{id}/accept", "accept", &[Office][..]),
+        ("/reports/{id}/return", "return", &[Office][..]),
+    ] {
+        post(pattern, format!("/reports/{}/{action}", f.report), no_form(), skip(who));
+    }
+    post(
+        "/office/reports/{year}/round",
+        format!("/office/reports/{}/round", f.year),
         no_form(),
         skip(&[Office]),
     );

@@ -1,0 +1,3 @@
+DROP TABLE report_rows;
+DROP TABLE reports;
+DROP TABLE report_rounds;
