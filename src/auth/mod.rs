@@ -11,6 +11,6 @@ pub mod user;
 
 pub use roles::{
     CityOrOffice, CityUnion, CountyUnion, Grassroots, Identity, MaybeUser, Office, OrderParty, PasswordChanger,
-    Reporter, Seller, Staff, TraceKeeper, UnionManager,
+    Reporter, Seller, Staff, StatsViewer, TraceKeeper, UnionManager,
 };
 pub use user::CurrentUser;

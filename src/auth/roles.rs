@@ -260,3 +260,21 @@ extractor!(Reporter, |req| one_of(
 )
 .map(Reporter));
 derefs_to_user!(Reporter, |s| &s.0);
+
+/// Those who see purchase statistics: the office (the province), the reporting unions (the unions
+/// under them) and county unions (purchases of their county's products).
+#[derive(Debug, Clone)]
+pub struct StatsViewer(pub CurrentUser);
+extractor!(StatsViewer, |req| one_of(
+    req,
+    &[
+        OrgKind::Office,
+        OrgKind::CityUnion,
+        OrgKind::IndustryUnion,
+        OrgKind::StandaloneUnion,
+        OrgKind::CountyUnion
+    ],
+    "省总工会指挥部办公室，市、县区总工会，省级产业工会和单列单位工会"
+)
+.map(StatsViewer));
+derefs_to_user!(StatsViewer, |s| &s.0);

@@ -17,7 +17,9 @@ pub mod regions;
 pub mod reports;
 pub mod schema;
 pub mod search_changes;
+
 pub mod sellers;
+pub mod stats;
 pub mod suppliers;
 pub mod trace;
 pub mod users;
@@ -112,6 +114,7 @@ pub fn now() -> NaiveDateTime {
 pub fn migrate(conn: &mut DbConnection) -> DbResult<Vec<String>> {
     let applied = conn.run_migrations()?;
     regions::seed(conn)?;
+    stats::rebuild_if_missing(conn)?;
     Ok(applied)
 }
 

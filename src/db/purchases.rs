@@ -116,6 +116,21 @@ pub fn insert(conn: &mut DbConnection, p: &NewPurchase, actor: &Actor) -> Spendi
             ))
             .execute(conn)?;
     }
+    super::stats::count_purchase(
+        conn,
+        &super::stats::CountedPurchase {
+            organisation_id: p.organisation_id,
+            purchased_on: p.purchased_on,
+            channel: p.channel.as_str(),
+            amount_fen: p.amount.0,
+            people: i64::from(p.people),
+            lines: p
+                .lines
+                .iter()
+                .map(|l| (l.product_id, i64::from(l.quantity), l.amount.0))
+                .collect(),
+        },
+    )?;
     let how = match p.order_id {
         Some(order) => format!("订单 {order} 收货，{} 元", p.amount),
         None => format!("{}，{} 元，{} 人", p.channel.label(), p.amount, p.people),

@@ -573,3 +573,27 @@ pub fn standing_reports(conn: &mut DbConnection, year: i32) -> DbResult<Vec<(Org
         .filter_map(|union| newest.remove(&union.id).map(|r| (union, r)))
         .collect())
 }
+
+/// Each reporting union's planned poverty spending for the year (whole yuan), from the version of
+/// its report that stands.
+pub fn planned_by_union(conn: &mut DbConnection, year: i32) -> DbResult<Vec<(i32, i64)>> {
+    let standing: Vec<(i32, i32)> = standing_reports(conn, year)?
+        .into_iter()
+        .map(|(union, report)| (union.id, report.id))
+        .collect();
+    let ids: Vec<i32> = standing.iter().map(|(_, r)| *r).collect();
+    let mut sums: BTreeMap<i32, i64> = BTreeMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i32, i64)> = report_rows::table
+            .filter(report_rows::report_id.eq_any(chunk))
+            .select((report_rows::report_id, report_rows::planned_poverty_yuan))
+            .load(conn)?;
+        for (report, planned) in rows {
+            *sums.entry(report).or_default() += planned;
+        }
+    }
+    Ok(standing
+        .into_iter()
+        .map(|(union, report)| (union, sums.get(&report).copied().unwrap_or(0)))
+        .collect())
+}

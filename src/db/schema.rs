@@ -547,7 +547,42 @@ diesel::table! {
 diesel::joinable!(report_rows -> reports (report_id));
 diesel::joinable!(reports -> organisations (organisation_id));
 
+diesel::table! {
+    purchase_stats_monthly (reporting_union_id, city_code, month, channel) {
+        reporting_union_id -> Integer,
+        city_code -> Text,
+        month -> Integer,
+        channel -> Text,
+        amount_fen -> BigInt,
+        people -> BigInt,
+        purchases -> BigInt,
+    }
+}
+
+diesel::table! {
+    purchase_stats_products (year, product_county, reporting_union_id, category) {
+        year -> Integer,
+        reporting_union_id -> Integer,
+        product_county -> Text,
+        category -> Text,
+        amount_fen -> BigInt,
+        quantity -> BigInt,
+    }
+}
+
+diesel::table! {
+    purchase_stats_by_product (year, product_id) {
+        year -> Integer,
+        product_id -> Integer,
+        amount_fen -> BigInt,
+        quantity -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    purchase_stats_monthly,
+    purchase_stats_products,
+    purchase_stats_by_product,
     report_rounds,
     reports,
     report_rows,

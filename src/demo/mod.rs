@@ -7,6 +7,7 @@ mod catalogue;
 mod journeys;
 mod purchasing;
 pub mod spending;
+mod statistics;
 mod trace;
 
 use std::collections::HashMap;
@@ -91,6 +92,7 @@ pub fn ensure_at_scale(
     spending::ensure(conn, scale, &password_hash, show_progress)?;
     purchasing::ensure(conn, &password_hash)?;
     journeys::ensure(conn)?;
+    statistics::ensure(conn)?;
     Ok(DemoReport {
         created,
         suppliers: db::suppliers::Supplier::count(conn)?,
@@ -104,12 +106,12 @@ fn logins(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError> {
         (
             "省总工会指挥部办公室",
             "office",
-            "在“审核”里处理岚皋县报来的推荐名录；或打开“批次召回”，看召回的批次到了哪些工会。",
+            "在“审核”里处理岚皋县报来的推荐名录；看“消费扶贫统计”和各单位年度统计表的上报情况。",
         ),
         (
             "市总工会（安康市）",
             "city-610900",
-            "把旬阳市报来的推荐名录转报省总工会，或退回并写明原因。",
+            "把旬阳市报来的推荐名录转报省总工会；在“年度统计表”里填报附件1。",
         ),
         (
             "县区总工会（紫阳县）",

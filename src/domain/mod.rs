@@ -70,6 +70,7 @@ pub mod purchasing;
 pub mod region;
 pub mod report;
 pub mod spending;
+pub mod stats;
 #[cfg(test)]
 pub mod strategies;
 pub mod time;

@@ -205,3 +205,27 @@ pub fn optional_date(label: &str, input: &str) -> Result<Option<NaiveDate>, AppE
             .map_err(|_| AppError::BadRequest(format!("{label}“{s}”无效，应为 2020-09-01 这样的格式。"))),
     }
 }
+
+/// A year of a report or of statistics, kept from 2020 (the plan's first year) on; anything else
+/// in a URL is not a page.
+pub fn checked_year(year: i32) -> Result<i32, AppError> {
+    if (2020..=2100).contains(&year) {
+        Ok(year)
+    } else {
+        Err(AppError::NotFound(format!("没有 {year} 年度的数据。")))
+    }
+}
+
+/// `?year=`, this year (China time) when absent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct YearQuery {
+    year: Option<i32>,
+}
+
+impl YearQuery {
+    pub fn year(&self) -> Result<i32, AppError> {
+        use chrono::Datelike;
+        checked_year(self.year.unwrap_or_else(|| super::scans::china_today().year()))
+    }
+}

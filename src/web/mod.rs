@@ -28,6 +28,7 @@ pub mod reports;
 pub mod response_cache;
 pub mod scans;
 pub mod state;
+pub mod stats;
 mod substitutes;
 pub mod trace;
 pub mod union;
@@ -216,7 +217,10 @@ fn define(r: &mut impl Routes) {
         .get("/office/reports", reports::office_list)
         .post("/office/reports/{year}/round", reports::set_round)
         .get("/office/reports/{year}/missing.xlsx", reports::missing_export)
-        .get("/office/reports/{year}/attachment1.xlsx", reports::province_export);
+        .get("/office/reports/{year}/attachment1.xlsx", reports::province_export)
+        // Purchase statistics: the province, a reporting union's unions, a county's products
+        .get("/stats", stats::dashboard)
+        .get("/stats/tables.xlsx", stats::tables_export);
 }
 
 struct Register<'a>(&'a mut ServiceConfig);

@@ -9,6 +9,7 @@ use askama::Template;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
+use super::forms::{YearQuery, checked_year};
 use super::nav::Nav;
 use super::nominations::HistoryLine;
 use super::render::xlsx_attachment;
@@ -31,27 +32,6 @@ use crate::telemetry::spawn_blocking_in_span;
 
 /// Blank rows offered below a draft's rows, for adding unions.
 const BLANK_ROWS: usize = 3;
-
-/// A year the reports are kept for; anything else in a URL is not a page.
-fn checked_year(year: i32) -> Result<i32, AppError> {
-    if (2020..=2100).contains(&year) {
-        Ok(year)
-    } else {
-        Err(AppError::NotFound(format!("没有 {year} 年度的统计表。")))
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct YearQuery {
-    year: Option<i32>,
-}
-
-impl YearQuery {
-    fn year(&self) -> Result<i32, AppError> {
-        checked_year(self.year.unwrap_or_else(|| china_today().year()))
-    }
-}
 
 /// A row as the page shows and edits it: the form's units (万 where the form has 万), and what
 /// the checks found on it.

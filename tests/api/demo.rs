@@ -1,5 +1,5 @@
 use diesel::prelude::*;
-use fupin_catalog::db::schema::{events, nomination_batches, organisations, products};
+use fupin_catalog::db::schema::{events, nomination_batches, organisations, products, reports};
 use fupin_catalog::demo::{self, DEMO_PASSWORD};
 use fupin_catalog::domain::{CreditCode, Gtin, PhoneNumber};
 
@@ -49,6 +49,29 @@ fn demo_data_has_the_plans_scale_and_one_login_per_role() {
         .load(&mut t.conn)
         .unwrap();
     assert_eq!(stages, ["draft", "forwarded", "returned", "submitted"]);
+
+    // A year of purchases and reports at every stage, for the statistics.
+    let report_stages: Vec<String> = reports::table
+        .select(reports::status)
+        .distinct()
+        .order(reports::status)
+        .load(&mut t.conn)
+        .unwrap();
+    assert_eq!(report_stages, ["accepted", "draft", "returned", "submitted"]);
+    let months: Vec<i32> = fupin_catalog::db::schema::purchase_stats_monthly::table
+        .select(fupin_catalog::db::schema::purchase_stats_monthly::month)
+        .distinct()
+        .load(&mut t.conn)
+        .unwrap();
+    let this_month = chrono::Datelike::month(&fupin_catalog::web::scans::china_today()) as usize;
+    assert!(
+        months.len() >= this_month.min(6),
+        "purchases in most months: {months:?}"
+    );
+    assert_eq!(
+        fupin_catalog::db::stats::stored(&mut t.conn).unwrap(),
+        fupin_catalog::db::stats::recount(&mut t.conn).unwrap()
+    );
 
     let user = fupin_catalog::db::users::User::find_by_username(&mut t.conn, "county-610924")
         .unwrap()

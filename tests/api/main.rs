@@ -18,5 +18,6 @@ mod reports;
 mod routes;
 mod search;
 mod security;
+mod stats;
 mod trace;
 mod upload;

@@ -556,7 +556,7 @@ async fn the_demo_has_orders_in_every_state_and_a_recall_that_reached_several_un
     assert!(dashboard.contains("召回通知"));
 }
 
-async fn record_purchase(b: &Browser, fields: &[(&str, &str)], file: Option<Vec<u8>>) -> reqwest::Response {
+pub async fn record_purchase(b: &Browser, fields: &[(&str, &str)], file: Option<Vec<u8>>) -> reqwest::Response {
     let mut form = reqwest::multipart::Form::new().text("csrf_token", b.csrf().await);
     for (k, v) in fields {
         form = form.text(k.to_string(), v.to_string());

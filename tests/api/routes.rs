@@ -237,7 +237,13 @@ async fn arrange(app: &TestApp, county: &Browser, city: &Browser, office: &Brows
         .post(&format!("/reports/{year}/start"), &[("from", "system")])
         .await;
     assert_eq!(started.status().as_u16(), 303);
+    let city_org: i32 = users::table
+        .filter(users::username.eq("city-610900"))
+        .select(users::organisation_id)
+        .first(&mut conn)
+        .unwrap();
     let report: i32 = fupin_catalog::db::schema::reports::table
+        .filter(fupin_catalog::db::schema::reports::organisation_id.eq(city_org))
         .select(fupin_catalog::db::schema::reports::id)
         .first(&mut conn)
         .expect("the city's report was started");
@@ -458,6 +464,9 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         own_report,
     );
     get("/office/reports", "/office/reports".into(), only(&[Office], 200));
+    // Statistics: each sees its own scope
+    get("/stats", "/stats".into(), only(staff, 200));
+    get("/stats/tables.xlsx", "/stats/tables.xlsx".into(), only(staff, 200));
     get(
         "/office/reports/{year}/missing.xlsx",
         format!("/office/reports/{year}/missing.xlsx"),

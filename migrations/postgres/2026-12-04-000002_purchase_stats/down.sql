@@ -1,0 +1,3 @@
+DROP TABLE purchase_stats_by_product;
+DROP TABLE purchase_stats_products;
+DROP TABLE purchase_stats_monthly;

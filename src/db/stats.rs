@@ -1,0 +1,504 @@
+//! Purchase statistics kept as aggregates: added to in the same transaction as each purchase
+//! record, read by the dashboards, and recounted from the records whenever asked (`rebuild`).
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::schema::{
+    counties, organisations, products, purchase_lines, purchase_stats_by_product, purchase_stats_monthly,
+    purchase_stats_products, purchases,
+};
+use super::{DbConnection, DbResult, transaction};
+use crate::domain::region;
+use crate::domain::stats::{
+    MonthlyCell, ProductCell, ProductTotal, merge_monthly, merge_product_totals, merge_products, month_of,
+};
+
+/// Runs one upsert on whichever backend the connection speaks: the same statement, typed for each.
+macro_rules! on_backend {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            DbConnection::Sqlite(c) => $query.execute(c),
+            DbConnection::Postgresql(c) => $query.execute(c),
+        }
+    };
+}
+
+/// Where a buying union's purchases count: its reporting union (0 for none) and its city.
+fn buyer_keys(conn: &mut DbConnection, org: i32) -> DbResult<(i32, String)> {
+    let (parent, county, city): (Option<i32>, Option<String>, Option<String>) = organisations::table
+        .find(org)
+        .select((
+            organisations::parent_id,
+            organisations::county_code,
+            organisations::city_code,
+        ))
+        .first(conn)?;
+    let city = county
+        .as_deref()
+        .and_then(region::county)
+        .map(|c| c.city_code.to_owned())
+        .or(city)
+        .unwrap_or_default();
+    Ok((parent.unwrap_or(0), city))
+}
+
+/// A purchase as the statistics see it.
+pub struct CountedPurchase<'a> {
+    pub organisation_id: i32,
+    pub purchased_on: NaiveDate,
+    pub channel: &'a str,
+    pub amount_fen: i64,
+    pub people: i64,
+    /// (product, quantity, amount) of each line.
+    pub lines: Vec<(Option<i32>, i64, i64)>,
+}
+
+/// The cells one purchase adds to.
+fn cells_of(
+    p: &CountedPurchase,
+    reporter: i32,
+    city: &str,
+    product_of: &HashMap<i32, (String, String)>,
+) -> (MonthlyCell, Vec<ProductCell>, Vec<ProductTotal>) {
+    let year = p.purchased_on.year();
+    let monthly = MonthlyCell {
+        reporting_union_id: reporter,
+        city_code: city.to_owned(),
+        month: month_of(p.purchased_on),
+        channel: p.channel.to_owned(),
+        amount_fen: p.amount_fen,
+        people: p.people,
+        purchases: 1,
+    };
+    let mut by_county = Vec::new();
+    let mut totals = Vec::new();
+    let mut accounted = 0;
+    for (product, quantity, amount) in &p.lines {
+        accounted += amount;
+        let (county, category) = product.and_then(|id| product_of.get(&id).cloned()).unwrap_or_default();
+        by_county.push(ProductCell {
+            year,
+            reporting_union_id: reporter,
+            product_county: county,
+            category,
+            amount_fen: *amount,
+            quantity: *quantity,
+        });
+        if let Some(product_id) = product {
+            totals.push(ProductTotal {
+                year,
+                product_id: *product_id,
+                amount_fen: *amount,
+                quantity: *quantity,
+            });
+        }
+    }
+    if accounted != p.amount_fen {
+        by_county.push(ProductCell {
+            year,
+            reporting_union_id: reporter,
+            product_county: String::new(),
+            category: String::new(),
+            amount_fen: p.amount_fen - accounted,
+            quantity: 0,
+        });
+    }
+    (monthly, by_county, totals)
+}
+
+fn products_of(conn: &mut DbConnection, ids: &[i32]) -> DbResult<HashMap<i32, (String, String)>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i32, String, String)> = products::table
+            .filter(products::id.eq_any(chunk))
+            .select((products::id, products::county_code, products::category))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(id, county, category)| (id, (county, category))));
+    }
+    Ok(out)
+}
+
+/// Adds one purchase to the aggregates; call inside the transaction that records it.
+pub fn count_purchase(conn: &mut DbConnection, p: &CountedPurchase) -> DbResult<()> {
+    let (reporter, city) = buyer_keys(conn, p.organisation_id)?;
+    let ids: Vec<i32> = p.lines.iter().filter_map(|l| l.0).collect();
+    let product_of = products_of(conn, &ids)?;
+    let (monthly, by_county, totals) = cells_of(p, reporter, &city, &product_of);
+    add_monthly(conn, &monthly)?;
+    for cell in merge_products(by_county) {
+        add_product_cell(conn, &cell)?;
+    }
+    for total in merge_product_totals(totals) {
+        add_product_total(conn, &total)?;
+    }
+    Ok(())
+}
+
+fn add_monthly(conn: &mut DbConnection, c: &MonthlyCell) -> DbResult<()> {
+    use purchase_stats_monthly as m;
+    on_backend!(
+        conn,
+        diesel::insert_into(m::table)
+            .values((
+                m::reporting_union_id.eq(c.reporting_union_id),
+                m::city_code.eq(&c.city_code),
+                m::month.eq(c.month),
+                m::channel.eq(&c.channel),
+                m::amount_fen.eq(c.amount_fen),
+                m::people.eq(c.people),
+                m::purchases.eq(c.purchases),
+            ))
+            .on_conflict((m::reporting_union_id, m::city_code, m::month, m::channel))
+            .do_update()
+            .set((
+                m::amount_fen.eq(m::amount_fen + excluded(m::amount_fen)),
+                m::people.eq(m::people + excluded(m::people)),
+                m::purchases.eq(m::purchases + excluded(m::purchases)),
+            ))
+    )?;
+    Ok(())
+}
+
+fn add_product_cell(conn: &mut DbConnection, c: &ProductCell) -> DbResult<()> {
+    use purchase_stats_products as p;
+    on_backend!(
+        conn,
+        diesel::insert_into(p::table)
+            .values((
+                p::year.eq(c.year),
+                p::reporting_union_id.eq(c.reporting_union_id),
+                p::product_county.eq(&c.product_county),
+                p::category.eq(&c.category),
+                p::amount_fen.eq(c.amount_fen),
+                p::quantity.eq(c.quantity),
+            ))
+            .on_conflict((p::year, p::product_county, p::reporting_union_id, p::category))
+            .do_update()
+            .set((
+                p::amount_fen.eq(p::amount_fen + excluded(p::amount_fen)),
+                p::quantity.eq(p::quantity + excluded(p::quantity)),
+            ))
+    )?;
+    Ok(())
+}
+
+fn add_product_total(conn: &mut DbConnection, t: &ProductTotal) -> DbResult<()> {
+    use purchase_stats_by_product as b;
+    on_backend!(
+        conn,
+        diesel::insert_into(b::table)
+            .values((
+                b::year.eq(t.year),
+                b::product_id.eq(t.product_id),
+                b::amount_fen.eq(t.amount_fen),
+                b::quantity.eq(t.quantity),
+            ))
+            .on_conflict((b::year, b::product_id))
+            .do_update()
+            .set((
+                b::amount_fen.eq(b::amount_fen + excluded(b::amount_fen)),
+                b::quantity.eq(b::quantity + excluded(b::quantity)),
+            ))
+    )?;
+    Ok(())
+}
+
+/// The aggregates, as stored or as recounted, in key order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Aggregates {
+    pub monthly: Vec<MonthlyCell>,
+    pub products: Vec<ProductCell>,
+    pub totals: Vec<ProductTotal>,
+}
+
+pub fn stored(conn: &mut DbConnection) -> DbResult<Aggregates> {
+    use purchase_stats_by_product as b;
+    use purchase_stats_monthly as m;
+    use purchase_stats_products as p;
+    let monthly: Vec<(i32, String, i32, String, i64, i64, i64)> = m::table
+        .select((
+            m::reporting_union_id,
+            m::city_code,
+            m::month,
+            m::channel,
+            m::amount_fen,
+            m::people,
+            m::purchases,
+        ))
+        .load(conn)?;
+    let products: Vec<(i32, i32, String, String, i64, i64)> = p::table
+        .select((
+            p::year,
+            p::reporting_union_id,
+            p::product_county,
+            p::category,
+            p::amount_fen,
+            p::quantity,
+        ))
+        .load(conn)?;
+    let totals: Vec<(i32, i32, i64, i64)> = b::table
+        .select((b::year, b::product_id, b::amount_fen, b::quantity))
+        .load(conn)?;
+    Ok(Aggregates {
+        monthly: merge_monthly(
+            monthly
+                .into_iter()
+                .map(|(r, city, month, channel, amount, people, n)| MonthlyCell {
+                    reporting_union_id: r,
+                    city_code: city,
+                    month,
+                    channel,
+                    amount_fen: amount,
+                    people,
+                    purchases: n,
+                }),
+        ),
+        products: merge_products(
+            products
+                .into_iter()
+                .map(|(year, r, county, category, amount, quantity)| ProductCell {
+                    year,
+                    reporting_union_id: r,
+                    product_county: county,
+                    category,
+                    amount_fen: amount,
+                    quantity,
+                }),
+        ),
+        totals: merge_product_totals(
+            totals
+                .into_iter()
+                .map(|(year, product_id, amount, quantity)| ProductTotal {
+                    year,
+                    product_id,
+                    amount_fen: amount,
+                    quantity,
+                }),
+        ),
+    })
+}
+
+/// Purchases read per round of a recount: bounded memory however many there are.
+const RECOUNT_CHUNK: i64 = 20_000;
+
+/// Counts the aggregates again from every purchase record and its lines.
+pub fn recount(conn: &mut DbConnection) -> DbResult<Aggregates> {
+    let mut buyers: HashMap<i32, (i32, String)> = HashMap::new();
+    let mut product_of: HashMap<i32, (String, String)> = HashMap::new();
+    let (mut monthly, mut by_county, mut totals) = (Vec::new(), Vec::new(), Vec::new());
+    let mut after = 0;
+    loop {
+        let chunk: Vec<(i32, i32, NaiveDate, String, i64, i32)> = purchases::table
+            .filter(purchases::id.gt(after))
+            .order(purchases::id)
+            .limit(RECOUNT_CHUNK)
+            .select((
+                purchases::id,
+                purchases::organisation_id,
+                purchases::purchased_on,
+                purchases::channel,
+                purchases::amount_fen,
+                purchases::people,
+            ))
+            .load(conn)?;
+        let Some(last) = chunk.last() else { break };
+        after = last.0;
+        let ids: Vec<i32> = chunk.iter().map(|p| p.0).collect();
+        let lines: Vec<(i32, Option<i32>, i32, i64)> = purchase_lines::table
+            .filter(purchase_lines::purchase_id.eq_any(&ids))
+            .order(purchase_lines::id)
+            .select((
+                purchase_lines::purchase_id,
+                purchase_lines::product_id,
+                purchase_lines::quantity,
+                purchase_lines::amount_fen,
+            ))
+            .load(conn)?;
+        let missing: Vec<i32> = lines
+            .iter()
+            .filter_map(|l| l.1)
+            .filter(|id| !product_of.contains_key(id))
+            .collect();
+        product_of.extend(products_of(conn, &missing)?);
+        let mut lines_of: HashMap<i32, Vec<(Option<i32>, i64, i64)>> = HashMap::new();
+        for (purchase, product, quantity, amount) in lines {
+            lines_of
+                .entry(purchase)
+                .or_default()
+                .push((product, i64::from(quantity), amount));
+        }
+        for (id, org, on, channel, amount, people) in chunk {
+            if let std::collections::hash_map::Entry::Vacant(e) = buyers.entry(org) {
+                e.insert(buyer_keys(conn, org)?);
+            }
+            let (reporter, city) = &buyers[&org];
+            let p = CountedPurchase {
+                organisation_id: org,
+                purchased_on: on,
+                channel: &channel,
+                amount_fen: amount,
+                people: i64::from(people),
+                lines: lines_of.remove(&id).unwrap_or_default(),
+            };
+            let (m, c, t) = cells_of(&p, *reporter, city, &product_of);
+            monthly.push(m);
+            by_county.extend(c);
+            totals.extend(t);
+        }
+        // Merging as we go keeps memory to the number of cells, not of purchases.
+        monthly = merge_monthly(monthly);
+        by_county = merge_products(by_county);
+        totals = merge_product_totals(totals);
+    }
+    Ok(Aggregates {
+        monthly,
+        products: by_county,
+        totals,
+    })
+}
+
+/// Replaces the aggregates with a recount, in one transaction.
+pub fn rebuild(conn: &mut DbConnection) -> DbResult<Aggregates> {
+    transaction(conn, |conn| {
+        let counted = recount(conn)?;
+        diesel::delete(purchase_stats_monthly::table).execute(conn)?;
+        diesel::delete(purchase_stats_products::table).execute(conn)?;
+        diesel::delete(purchase_stats_by_product::table).execute(conn)?;
+        for c in &counted.monthly {
+            add_monthly(conn, c)?;
+        }
+        for c in &counted.products {
+            add_product_cell(conn, c)?;
+        }
+        for t in &counted.totals {
+            add_product_total(conn, t)?;
+        }
+        Ok(counted)
+    })
+}
+
+/// Fills the aggregates from the records when they are empty but purchases exist: a database
+/// from before they were kept.
+pub fn rebuild_if_missing(conn: &mut DbConnection) -> DbResult<bool> {
+    let cells: i64 = purchase_stats_monthly::table.count().get_result(conn)?;
+    if cells > 0 {
+        return Ok(false);
+    }
+    let any: Option<i32> = purchases::table.select(purchases::id).first(conn).optional()?;
+    if any.is_none() {
+        return Ok(false);
+    }
+    rebuild(conn)?;
+    Ok(true)
+}
+
+/// Whose purchases a dashboard counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything: the office, and the public summary.
+    Province,
+    /// The unions under one reporting union.
+    Reporter(i32),
+    /// Purchases of one county's products, by whoever bought them.
+    ProductCounty(String),
+}
+
+/// The month cells of a year in the scope (none for a product county: months are not kept by
+/// product county).
+pub fn monthly(conn: &mut DbConnection, scope: &Scope, year: i32) -> DbResult<Vec<MonthlyCell>> {
+    use purchase_stats_monthly as m;
+    let mut query = m::table
+        .filter(m::month.between(year * 100 + 1, year * 100 + 12))
+        .into_boxed();
+    match scope {
+        Scope::Province => {}
+        Scope::Reporter(id) => query = query.filter(m::reporting_union_id.eq(*id)),
+        Scope::ProductCounty(_) => return Ok(Vec::new()),
+    }
+    let rows: Vec<(i32, String, i32, String, i64, i64, i64)> = query
+        .select((
+            m::reporting_union_id,
+            m::city_code,
+            m::month,
+            m::channel,
+            m::amount_fen,
+            m::people,
+            m::purchases,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(r, city, month, channel, amount, people, n)| MonthlyCell {
+            reporting_union_id: r,
+            city_code: city,
+            month,
+            channel,
+            amount_fen: amount,
+            people,
+            purchases: n,
+        })
+        .collect())
+}
+
+/// The product cells of a year in the scope.
+pub fn product_cells(conn: &mut DbConnection, scope: &Scope, year: i32) -> DbResult<Vec<ProductCell>> {
+    use purchase_stats_products as p;
+    let mut query = p::table.filter(p::year.eq(year)).into_boxed();
+    match scope {
+        Scope::Province => {}
+        Scope::Reporter(id) => query = query.filter(p::reporting_union_id.eq(*id)),
+        Scope::ProductCounty(code) => query = query.filter(p::product_county.eq(code.clone())),
+    }
+    let rows: Vec<(i32, String, String, i64, i64)> = query
+        .select((
+            p::reporting_union_id,
+            p::product_county,
+            p::category,
+            p::amount_fen,
+            p::quantity,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(r, county, category, amount, quantity)| ProductCell {
+            year,
+            reporting_union_id: r,
+            product_county: county,
+            category,
+            amount_fen: amount,
+            quantity,
+        })
+        .collect())
+}
+
+/// Per county, the products bought in the year anywhere in the province and the 带贫人数 behind
+/// them: (county, products bought, poor people supported).
+pub fn helped_by_county(conn: &mut DbConnection, year: i32) -> DbResult<Vec<(String, i64, i64)>> {
+    use purchase_stats_by_product as b;
+    let rows: Vec<(String, i64, Option<i64>)> = b::table
+        .inner_join(products::table.on(products::id.eq(b::product_id)))
+        .filter(b::year.eq(year))
+        .group_by(products::county_code)
+        .select((
+            products::county_code,
+            diesel::dsl::count_star(),
+            diesel::dsl::sum(products::poor_people_supported),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, n, people)| (c, n, people.unwrap_or(0)))
+        .collect())
+}
+
+/// The counties that were poverty counties (贫困县), for marking them.
+pub fn poverty_counties(conn: &mut DbConnection) -> DbResult<Vec<String>> {
+    Ok(counties::table
+        .filter(counties::former_poverty_county.eq(true))
+        .select(counties::code)
+        .load(conn)?)
+}
