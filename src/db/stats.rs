@@ -502,3 +502,79 @@ pub fn poverty_counties(conn: &mut DbConnection) -> DbResult<Vec<String>> {
         .select(counties::code)
         .load(conn)?)
 }
+
+/// The public summary of a year: everything bought in the province, and the counties whose
+/// products were bought most (county, fen), at most `top`.
+pub fn province_summary(conn: &mut DbConnection, year: i32, top: i64) -> DbResult<(i64, Vec<(String, i64)>)> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    use purchase_stats_monthly as m;
+    use purchase_stats_products as p;
+    let total: Option<i64> = m::table
+        .filter(m::month.between(year * 100 + 1, year * 100 + 12))
+        .select(sql::<diesel::sql_types::Nullable<BigInt>>(
+            "CAST(SUM(amount_fen) AS BIGINT)",
+        ))
+        .first(conn)?;
+    let counties: Vec<(String, i64)> = p::table
+        .filter(p::year.eq(year))
+        .filter(p::product_county.ne(""))
+        .group_by(p::product_county)
+        .select((p::product_county, sql::<BigInt>("CAST(SUM(amount_fen) AS BIGINT)")))
+        .order(sql::<BigInt>("CAST(SUM(amount_fen) AS BIGINT)").desc())
+        .limit(top)
+        .load(conn)?;
+    Ok((total.unwrap_or(0), counties))
+}
+
+/// One line of the Pingdingshan purchase form (单位名称 / 产品名称 / 产品来源 / 采购方式 / 金额).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct PurchaseFormLine {
+    pub line_id: i32,
+    pub union_name: String,
+    pub product_name: String,
+    /// The product's county code; None outside the catalogue.
+    pub county: Option<String>,
+    pub channel: String,
+    pub channel_name: String,
+    pub amount_fen: i64,
+}
+
+/// The purchase lines of a year in the scope after `after` (a line id), in line order, at most
+/// `limit`: the export reads them page by page.
+pub fn purchase_form_page(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    year: i32,
+    after: i32,
+    limit: i64,
+) -> DbResult<Vec<PurchaseFormLine>> {
+    let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
+    let to = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
+    let mut query = purchase_lines::table
+        .inner_join(
+            purchases::table.inner_join(organisations::table.on(organisations::id.eq(purchases::organisation_id))),
+        )
+        .left_join(products::table.on(products::id.nullable().eq(purchase_lines::product_id)))
+        .filter(purchase_lines::id.gt(after))
+        .filter(purchases::purchased_on.between(from, to))
+        .into_boxed();
+    match scope {
+        Scope::Province => {}
+        Scope::Reporter(id) => query = query.filter(organisations::parent_id.eq(*id)),
+        Scope::ProductCounty(code) => query = query.filter(products::county_code.eq(code.clone())),
+    }
+    Ok(query
+        .order(purchase_lines::id)
+        .limit(limit)
+        .select((
+            purchase_lines::id,
+            organisations::name,
+            purchase_lines::name,
+            products::county_code.nullable(),
+            purchases::channel,
+            purchases::channel_name,
+            purchase_lines::amount_fen,
+        ))
+        .load::<PurchaseFormLine>(conn)?)
+}

@@ -220,7 +220,8 @@ fn define(r: &mut impl Routes) {
         .get("/office/reports/{year}/attachment1.xlsx", reports::province_export)
         // Purchase statistics: the province, a reporting union's unions, a county's products
         .get("/stats", stats::dashboard)
-        .get("/stats/tables.xlsx", stats::tables_export);
+        .get("/stats/tables.xlsx", stats::tables_export)
+        .get("/stats/purchases.xlsx", stats::purchase_form_export);
 }
 
 struct Register<'a>(&'a mut ServiceConfig);

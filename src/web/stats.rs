@@ -582,3 +582,53 @@ fn tables_of(d: &Dashboard) -> Vec<StatsTable> {
     });
     tables
 }
+
+/// Lines read per round of the purchase form: the export streams, memory stays flat.
+const FORM_PAGE: i64 = 5_000;
+
+/// The Pingdingshan purchase form (单位名称 / 产品名称 / 产品来源 / 采购方式 / 金额) of the year in
+/// the caller's scope: one row per purchase line.
+pub async fn purchase_form_export(
+    state: State,
+    user: StatsViewer,
+    query: web::Query<YearQuery>,
+) -> Result<HttpResponse, AppError> {
+    let year = query.year()?;
+    let scope = scope_of(&user)?;
+    let title = format!("{year}年度消费扶贫采购情况（{}）", scope_label(&user, &scope));
+    let bytes = state
+        .db(move |conn| -> Result<Vec<u8>, AppError> {
+            let xlsx = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+            let mut writer = sheet::PurchaseFormWriter::new(&title).map_err(xlsx)?;
+            let mut after = 0;
+            let more = loop {
+                let page = stats::purchase_form_page(conn, &scope, year, after, FORM_PAGE)?;
+                let Some(last) = page.last() else { break false };
+                after = last.line_id;
+                let rows: Vec<sheet::PurchaseFormRow> = page
+                    .into_iter()
+                    .map(|l| sheet::PurchaseFormRow {
+                        source: l
+                            .county
+                            .as_deref()
+                            .and_then(region::county)
+                            .map_or_else(|| "目录外".to_owned(), |c| format!("{}{}", c.city_name, c.name)),
+                        channel: match (ChannelRow::of(&l.channel), l.channel_name.is_empty()) {
+                            (ChannelRow::Other, false) => l.channel_name,
+                            _ => crate::domain::spending::Channel::parse(&l.channel)
+                                .map_or(l.channel, |c| c.label().to_owned()),
+                        },
+                        union_name: l.union_name,
+                        product_name: l.product_name,
+                        amount_yuan: l.amount_fen as f64 / 100.0,
+                    })
+                    .collect();
+                if !writer.write(&rows).map_err(xlsx)? {
+                    break true;
+                }
+            };
+            writer.finish(more).map_err(xlsx)
+        })
+        .await?;
+    Ok(xlsx_attachment(&format!("{year}年度消费扶贫采购情况"), bytes))
+}

@@ -468,6 +468,11 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     get("/stats", "/stats".into(), only(staff, 200));
     get("/stats/tables.xlsx", "/stats/tables.xlsx".into(), only(staff, 200));
     get(
+        "/stats/purchases.xlsx",
+        "/stats/purchases.xlsx".into(),
+        only(staff, 200),
+    );
+    get(
         "/office/reports/{year}/missing.xlsx",
         format!("/office/reports/{year}/missing.xlsx"),
         only(&[Office], 200),

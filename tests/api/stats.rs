@@ -169,6 +169,51 @@ async fn purchases_show_in_the_reporting_unions_dashboard_and_the_provinces_and_
     assert_eq!(actual_on(&other), wan_yuan(bought_of_county(&app, other_county)));
     assert!(!other.contains(&format!("<td>{county_name}")), "{other}");
 
+    // The exports: the Pingdingshan purchase form line by line, and the Guangdong channel form
+    // among the tables behind the charts.
+    let form = sheet_rows(
+        &city
+            .get(&format!("/stats/purchases.xlsx?year={YEAR}"))
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+        0,
+    );
+    assert_eq!(
+        form[1],
+        ["序号", "单位名称", "产品名称", "产品来源", "采购方式", "金额（元）"]
+    );
+    let ours: Vec<&Vec<String>> = form
+        .iter()
+        .filter(|r| r.get(2).is_some_and(|p| p == "目录外的小米"))
+        .collect();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0][1], "西安示例机床厂工会");
+    assert_eq!(
+        (ours[0][3].as_str(), ours[0][4].as_str(), ours[0][5].as_str()),
+        ("目录外", "832 平台", "3000")
+    );
+    let tables = sheet_rows(
+        &office
+            .get(&format!("/stats/tables.xlsx?year={YEAR}"))
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+        0,
+    );
+    assert_eq!(tables[1], ["采购平台", "人次（万）", "消费总金额（万元）"]);
+    assert_eq!(tables[2][0], "832 平台");
+
+    // The public sees the province's total against the target on the home page.
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("全省工会消费扶贫进展"));
+    assert!(home.contains(&format!(
+        "已完成 <strong>{}</strong> 亿元",
+        fupin_catalog::web::stats::yi_yuan(bought_in_province(&app))
+    )));
+
     // Grassroots unions and sellers have no statistics page.
     assert_eq!(union.get("/stats").await.status().as_u16(), 403);
 }
@@ -213,4 +258,15 @@ async fn the_city_chart_has_a_bar_per_table_row_as_long_as_its_amount() {
             "bar {width} for {amount} at {scale}/万元"
         );
     }
+}
+
+/// A sheet's cells as text, row by row.
+fn sheet_rows(bytes: &[u8], index: usize) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range_at(index).unwrap().unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
 }

@@ -3,12 +3,21 @@
 use actix_web::HttpResponse;
 use askama::Template;
 
-use crate::db::DbResult;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::Datelike;
+
 use crate::db::products::Product;
+use crate::db::stats;
 use crate::db::suppliers::Supplier;
+use crate::db::{DbConnection, DbResult};
+use crate::domain::stats::{PROVINCE_TARGET_FEN, progress_percent};
 use crate::domain::{ListingStatus, region};
 use crate::error::AppError;
 use crate::web::nav::Nav;
+use crate::web::scans::china_today;
+use crate::web::stats::{wan_yuan, yi_yuan};
 use crate::web::{State, render};
 
 #[derive(Template)]
@@ -16,6 +25,58 @@ use crate::web::{State, render};
 struct HomePage {
     nav: Nav,
     stats: CatalogueStats,
+    progress: Progress,
+}
+
+/// This year's consumption poverty alleviation against the plan's target, for everyone to see.
+#[derive(Clone)]
+struct Progress {
+    year: i32,
+    actual_yi: String,
+    target_yi: String,
+    percent: i64,
+    /// The bar's width: the percent, at most 100.
+    width: i64,
+    top_counties: Vec<(String, bool, String)>,
+}
+
+/// The summary is recounted at most once a minute per process: the page is public and the
+/// grouping by county reads every county cell of the year.
+const PROGRESS_TTL: Duration = Duration::from_secs(60);
+
+static PROGRESS: Mutex<Option<(Instant, Progress)>> = Mutex::new(None);
+
+fn progress(conn: &mut DbConnection) -> DbResult<Progress> {
+    if let Some((at, p)) = PROGRESS.lock().ok().and_then(|g| g.clone())
+        && at.elapsed() < PROGRESS_TTL
+    {
+        return Ok(p);
+    }
+    let year = china_today().year();
+    let (total, counties) = stats::province_summary(conn, year, 10)?;
+    let percent = progress_percent(total, PROVINCE_TARGET_FEN).unwrap_or(0);
+    let p = Progress {
+        year,
+        actual_yi: yi_yuan(total),
+        target_yi: yi_yuan(PROVINCE_TARGET_FEN),
+        percent,
+        width: percent.clamp(0, 100),
+        top_counties: counties
+            .into_iter()
+            .map(|(code, fen)| {
+                let county = region::county(&code);
+                (
+                    county.map_or(code.clone(), |c| format!("{}{}", c.city_name, c.name)),
+                    county.is_some_and(|c| c.former_poverty_county),
+                    wan_yuan(fen),
+                )
+            })
+            .collect(),
+    };
+    if let Ok(mut guard) = PROGRESS.lock() {
+        *guard = Some((Instant::now(), p.clone()));
+    }
+    Ok(p)
 }
 
 struct CatalogueStats {
@@ -28,17 +89,18 @@ struct CatalogueStats {
 }
 
 pub async fn page(state: State, nav: Nav) -> Result<HttpResponse, AppError> {
-    let stats = state
-        .db(move |conn| -> DbResult<CatalogueStats> {
-            Ok(CatalogueStats {
+    let (stats, progress) = state
+        .db(move |conn| -> DbResult<(CatalogueStats, Progress)> {
+            let stats = CatalogueStats {
                 listed_products: Product::count_with_status(conn, ListingStatus::Listed)?,
                 suppliers: Supplier::count(conn)?,
                 counties_with_products: Product::count_counties_listed(conn)?,
                 counties: region::counties().len(),
                 former_poverty_counties: region::counties().iter().filter(|c| c.former_poverty_county).count(),
                 delisted_products: Product::count_with_status(conn, ListingStatus::Delisted)?,
-            })
+            };
+            Ok((stats, progress(conn)?))
         })
         .await?;
-    render(&HomePage { nav, stats })
+    render(&HomePage { nav, stats, progress })
 }
