@@ -176,5 +176,6 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
         scan_pages: Arc::default(),
         scan_counter: Arc::default(),
         assets,
+        home_progress: Default::default(),
     })
 }

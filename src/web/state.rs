@@ -29,6 +29,8 @@ pub struct AppState {
     pub scan_counter: Arc<ScanCounter>,
     /// The files under the assets folder, read at start.
     pub assets: crate::web::assets::Assets,
+    /// The home page's consumption figures, recounted at most once a minute.
+    pub home_progress: crate::web::public::home::ProgressCache,
 }
 
 pub type State = actix_web::web::Data<AppState>;

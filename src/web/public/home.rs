@@ -30,7 +30,7 @@ struct HomePage {
 
 /// This year's consumption poverty alleviation against the plan's target, for everyone to see.
 #[derive(Clone)]
-struct Progress {
+pub struct Progress {
     year: i32,
     actual_yi: String,
     target_yi: String,
@@ -44,10 +44,12 @@ struct Progress {
 /// grouping by county reads every county cell of the year.
 const PROGRESS_TTL: Duration = Duration::from_secs(60);
 
-static PROGRESS: Mutex<Option<(Instant, Progress)>> = Mutex::new(None);
+/// The figures last counted, and when.
+#[derive(Default)]
+pub struct ProgressCache(Mutex<Option<(Instant, Progress)>>);
 
-fn progress(conn: &mut DbConnection) -> DbResult<Progress> {
-    if let Some((at, p)) = PROGRESS.lock().ok().and_then(|g| g.clone())
+fn progress(conn: &mut DbConnection, cache: &ProgressCache) -> DbResult<Progress> {
+    if let Some((at, p)) = cache.0.lock().ok().and_then(|g| g.clone())
         && at.elapsed() < PROGRESS_TTL
     {
         return Ok(p);
@@ -73,7 +75,7 @@ fn progress(conn: &mut DbConnection) -> DbResult<Progress> {
             })
             .collect(),
     };
-    if let Ok(mut guard) = PROGRESS.lock() {
+    if let Ok(mut guard) = cache.0.lock() {
         *guard = Some((Instant::now(), p.clone()));
     }
     Ok(p)
@@ -89,6 +91,7 @@ struct CatalogueStats {
 }
 
 pub async fn page(state: State, nav: Nav) -> Result<HttpResponse, AppError> {
+    let app = state.clone();
     let (stats, progress) = state
         .db(move |conn| -> DbResult<(CatalogueStats, Progress)> {
             let stats = CatalogueStats {
@@ -99,7 +102,7 @@ pub async fn page(state: State, nav: Nav) -> Result<HttpResponse, AppError> {
                 former_poverty_counties: region::counties().iter().filter(|c| c.former_poverty_county).count(),
                 delisted_products: Product::count_with_status(conn, ListingStatus::Delisted)?,
             };
-            Ok((stats, progress(conn)?))
+            Ok((stats, progress(conn, &app.home_progress)?))
         })
         .await?;
     render(&HomePage { nav, stats, progress })
