@@ -99,6 +99,10 @@ struct DemoArgs {
     no_serve: bool,
 }
 
+/// Products whose production sites get a drawn photo in the demo: enough for the scan pages,
+/// product pages and search to show some, quick to make.
+const DEMO_PHOTOS: i64 = 60;
+
 pub fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(settings_from(&args)),
@@ -166,6 +170,10 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         plans: args.plans,
     };
     let report = demo::ensure_at_scale(&mut conn, args.products, scale, true)?;
+    let photos = demo::photos::ensure(&mut conn, &settings.media_dir(), DEMO_PHOTOS)?;
+    if photos > 0 {
+        println!("已为 {photos} 件产品的生产环境配上示意照片（程序绘制）。");
+    }
     let elapsed = started.elapsed();
     let size = db::size_bytes(&mut conn)?;
     drop(conn);

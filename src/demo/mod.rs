@@ -5,6 +5,7 @@
 
 mod catalogue;
 mod journeys;
+pub mod photos;
 mod purchasing;
 pub mod spending;
 mod statistics;

@@ -146,6 +146,30 @@ fn migrate_then_demo_serves_the_demo_data() {
     );
     let health = client.get(&format!("{base}/healthz")).unwrap();
     assert!(health.contains(if pg.is_some() { "postgresql" } else { "sqlite" }));
+
+    // The demo's traceability records come with drawn photos, stored through the media
+    // pipeline: the product page shows the thumbnail and the server serves it.
+    let (product, thumb): (String, String) = {
+        use diesel::prelude::*;
+        use fupin_catalog::db::DatabaseUrl;
+        use fupin_catalog::db::schema::{products, trace_media};
+        let url = match &pg {
+            Some(pg) => DatabaseUrl::Postgres(pg.url.clone()),
+            None => DatabaseUrl::sqlite_file(&data.path().join("fupin.db")),
+        };
+        trace_media::table
+            .inner_join(products::table)
+            .filter(trace_media::kind.eq("photo"))
+            .select((products::catalogue_code, trace_media::thumb_path.assume_not_null()))
+            .first(&mut url.connect().unwrap())
+            .expect("the demo has photos")
+    };
+    let page = client.get(&format!("{base}/products/{product}")).unwrap();
+    assert!(page.contains(&format!("src=\"/media/{thumb}\"")), "{page}");
+    assert!(
+        data.path().join("media").join(&thumb).is_file(),
+        "the thumbnail is stored"
+    );
 }
 
 struct KillOnDrop<'a>(&'a mut std::process::Child);

@@ -410,6 +410,8 @@ pub struct ProductView {
     pub status_changed: String,
     pub status_reason: String,
     pub certificates: Vec<(String, String)>,
+    /// The first photo of its traceability record: (thumbnail, full size, width, height, caption).
+    pub photo: Option<(String, String, i32, i32, String)>,
 }
 
 /// Loads a product as the public sees it, or None when the code is unknown.
@@ -439,8 +441,21 @@ pub fn load_product(conn: &mut db::DbConnection, code: &str) -> DbResult<Option<
         .select(events::reason)
         .first(conn)
         .optional()?;
+    let photo = crate::db::trace::TraceMedia::of_product(conn, p.id)?
+        .into_iter()
+        .find(|m| m.kind == "photo")
+        .map(|m| {
+            (
+                crate::web::public::scan::media_url(m.thumb_path.as_deref().unwrap_or(&m.path)),
+                crate::web::public::scan::media_url(&m.path),
+                m.thumb_width.unwrap_or(480),
+                m.thumb_height.unwrap_or(360),
+                m.caption,
+            )
+        });
     let county = region::county(&p.county_code);
     Ok(Some(ProductView {
+        photo,
         code: p.catalogue_code.clone(),
         name: p.name.clone(),
         supplier_name: supplier,
