@@ -43,7 +43,11 @@ pub fn landscape(category: &str, seed: u32) -> RgbImage {
         if fy > near(fx) {
             // Terraces: stripes that follow the ridge.
             let depth = fy - near(fx);
-            if (depth as u32 / 14) % 2 == 0 { hill } else { rows }
+            if (depth as u32 / 14).is_multiple_of(2) {
+                hill
+            } else {
+                rows
+            }
         } else if fy > far(fx) {
             let Rgb([r, g, b]) = hill;
             Rgb([r / 2 + 60, g / 2 + 70, b / 2 + 60])
