@@ -407,74 +407,6 @@ pub enum Scope {
     ProductCounty(String),
 }
 
-/// The month cells of a year in the scope (none for a product county: months are not kept by
-/// product county).
-pub fn monthly(conn: &mut DbConnection, scope: &Scope, year: i32) -> DbResult<Vec<MonthlyCell>> {
-    use purchase_stats_monthly as m;
-    let mut query = m::table
-        .filter(m::month.between(year * 100 + 1, year * 100 + 12))
-        .into_boxed();
-    match scope {
-        Scope::Province => {}
-        Scope::Reporter(id) => query = query.filter(m::reporting_union_id.eq(*id)),
-        Scope::ProductCounty(_) => return Ok(Vec::new()),
-    }
-    let rows: Vec<(i32, String, i32, String, i64, i64, i64)> = query
-        .select((
-            m::reporting_union_id,
-            m::city_code,
-            m::month,
-            m::channel,
-            m::amount_fen,
-            m::people,
-            m::purchases,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(r, city, month, channel, amount, people, n)| MonthlyCell {
-            reporting_union_id: r,
-            city_code: city,
-            month,
-            channel,
-            amount_fen: amount,
-            people,
-            purchases: n,
-        })
-        .collect())
-}
-
-/// The product cells of a year in the scope.
-pub fn product_cells(conn: &mut DbConnection, scope: &Scope, year: i32) -> DbResult<Vec<ProductCell>> {
-    use purchase_stats_products as p;
-    let mut query = p::table.filter(p::year.eq(year)).into_boxed();
-    match scope {
-        Scope::Province => {}
-        Scope::Reporter(id) => query = query.filter(p::reporting_union_id.eq(*id)),
-        Scope::ProductCounty(code) => query = query.filter(p::product_county.eq(code.clone())),
-    }
-    let rows: Vec<(i32, String, String, i64, i64)> = query
-        .select((
-            p::reporting_union_id,
-            p::product_county,
-            p::category,
-            p::amount_fen,
-            p::quantity,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(r, county, category, amount, quantity)| ProductCell {
-            year,
-            reporting_union_id: r,
-            product_county: county,
-            category,
-            amount_fen: amount,
-            quantity,
-        })
-        .collect())
-}
-
 /// Per county, the products bought in the year anywhere in the province and the 带贫人数 behind
 /// them: (county, products bought, poor people supported).
 pub fn helped_by_county(conn: &mut DbConnection, year: i32) -> DbResult<Vec<(String, i64, i64)>> {
@@ -577,4 +509,98 @@ pub fn purchase_form_page(
             purchase_lines::amount_fen,
         ))
         .load::<PurchaseFormLine>(conn)?)
+}
+
+/// A dashboard's figures for a year and scope, added up by the database: each list is one
+/// GROUP BY over the aggregate cells, so only the sums cross the connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sums {
+    /// Reporting union → (amount, people, purchases). For a product county, from its products'
+    /// cells (people and purchases are not kept by county: 0).
+    pub by_union: Vec<(i32, i64, i64, i64)>,
+    pub by_city: Vec<(String, i64)>,
+    /// Channel → (people, amount).
+    pub by_channel: Vec<(String, i64, i64)>,
+    pub by_month: Vec<(i32, i64)>,
+    pub by_county: Vec<(String, i64)>,
+    pub by_category: Vec<(String, i64)>,
+}
+
+/// `SUM(column)` as a BIGINT on both backends (PostgreSQL's SUM of a BIGINT is a NUMERIC).
+fn total(column: &str) -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
+    diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!("CAST(SUM({column}) AS BIGINT)"))
+}
+
+/// `TRUE` or `FALSE`: lets one query shape serve every scope (`column = x OR TRUE` is no filter).
+fn always(yes: bool) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>(if yes { "1 = 1" } else { "1 = 0" })
+}
+
+pub fn sums(conn: &mut DbConnection, scope: &Scope, year: i32) -> DbResult<Sums> {
+    use purchase_stats_monthly as m;
+    use purchase_stats_products as p;
+    let (reporter, any_reporter) = match scope {
+        Scope::Reporter(id) => (*id, false),
+        _ => (0, true),
+    };
+    let (county, any_county) = match scope {
+        Scope::ProductCounty(code) => (code.clone(), false),
+        _ => (String::new(), true),
+    };
+    let monthly = || {
+        m::table
+            .filter(m::month.between(year * 100 + 1, year * 100 + 12))
+            .filter(m::reporting_union_id.eq(reporter).or(always(any_reporter)))
+    };
+    let products = || {
+        p::table
+            .filter(p::year.eq(year))
+            .filter(p::reporting_union_id.eq(reporter).or(always(any_reporter)))
+            .filter(p::product_county.eq(county.clone()).or(always(any_county)))
+    };
+    let by_county: Vec<(String, i64)> = products()
+        .group_by(p::product_county)
+        .select((p::product_county, total("amount_fen")))
+        .load(conn)?;
+    let by_category: Vec<(String, i64)> = products()
+        .group_by(p::category)
+        .select((p::category, total("amount_fen")))
+        .load(conn)?;
+    if let Scope::ProductCounty(_) = scope {
+        let by_union: Vec<(i32, i64)> = products()
+            .group_by(p::reporting_union_id)
+            .select((p::reporting_union_id, total("amount_fen")))
+            .load(conn)?;
+        return Ok(Sums {
+            by_union: by_union.into_iter().map(|(u, a)| (u, a, 0, 0)).collect(),
+            by_county,
+            by_category,
+            ..Sums::default()
+        });
+    }
+    Ok(Sums {
+        by_union: monthly()
+            .group_by(m::reporting_union_id)
+            .select((
+                m::reporting_union_id,
+                total("amount_fen"),
+                total("people"),
+                total("purchases"),
+            ))
+            .load(conn)?,
+        by_city: monthly()
+            .group_by(m::city_code)
+            .select((m::city_code, total("amount_fen")))
+            .load(conn)?,
+        by_channel: monthly()
+            .group_by(m::channel)
+            .select((m::channel, total("people"), total("amount_fen")))
+            .load(conn)?,
+        by_month: monthly()
+            .group_by(m::month)
+            .select((m::month, total("amount_fen")))
+            .load(conn)?,
+        by_county,
+        by_category,
+    })
 }

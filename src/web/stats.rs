@@ -19,9 +19,7 @@ use crate::charts::{self, Bar};
 use crate::db::organisations::reporting_unions;
 use crate::db::stats::{self, Scope};
 use crate::db::{DbConnection, reports};
-use crate::domain::stats::{
-    ChannelRow, MonthlyCell, PROVINCE_TARGET_FEN, ProductCell, Projection, progress_percent, project, running_totals,
-};
+use crate::domain::stats::{ChannelRow, PROVINCE_TARGET_FEN, Projection, progress_percent, project, running_totals};
 use crate::domain::{OrgKind, region};
 use crate::error::AppError;
 use crate::sheet::{self, StatsTable};
@@ -51,8 +49,8 @@ fn scope_of(user: &StatsViewer) -> Result<Scope, AppError> {
 
 /// Everything a dashboard is built from, read in one go.
 pub struct Inputs {
-    pub monthly: Vec<MonthlyCell>,
-    pub products: Vec<ProductCell>,
+    /// The figures, added up by the database.
+    pub sums: stats::Sums,
     /// county → (products bought, 带贫人数 behind them), province-wide.
     pub helped: HashMap<String, (i64, i64)>,
     pub poverty: HashSet<String>,
@@ -64,8 +62,7 @@ pub struct Inputs {
 
 pub fn read_inputs(conn: &mut DbConnection, scope: &Scope, year: i32) -> Result<Inputs, AppError> {
     Ok(Inputs {
-        monthly: stats::monthly(conn, scope, year)?,
-        products: stats::product_cells(conn, scope, year)?,
+        sums: stats::sums(conn, scope, year)?,
         helped: stats::helped_by_county(conn, year)?
             .into_iter()
             .map(|(c, n, p)| (c, (n, p)))
@@ -179,25 +176,13 @@ pub fn build(
     i: &Inputs,
 ) -> Result<Dashboard, AppError> {
     let is_county = matches!(scope, Scope::ProductCounty(_));
-    let actual: i64 = if is_county {
-        i.products.iter().map(|c| c.amount_fen).sum()
-    } else {
-        i.monthly.iter().map(|c| c.amount_fen).sum()
-    };
-    let people: i64 = i.monthly.iter().map(|c| c.people).sum();
-    let purchases: i64 = i.monthly.iter().map(|c| c.purchases).sum();
+    let s = &i.sums;
+    let actual: i64 = s.by_union.iter().map(|u| u.1).sum();
+    let people: i64 = s.by_union.iter().map(|u| u.2).sum();
+    let purchases: i64 = s.by_union.iter().map(|u| u.3).sum();
 
     // By reporting union: the buyers' actual against each one's own plan.
-    let mut actual_by_union: HashMap<i32, i64> = HashMap::new();
-    if is_county {
-        for c in &i.products {
-            *actual_by_union.entry(c.reporting_union_id).or_default() += c.amount_fen;
-        }
-    } else {
-        for c in &i.monthly {
-            *actual_by_union.entry(c.reporting_union_id).or_default() += c.amount_fen;
-        }
-    }
+    let actual_by_union: HashMap<i32, i64> = s.by_union.iter().map(|u| (u.0, u.1)).collect();
     let union_ids: Vec<i32> = match scope {
         Scope::Reporter(id) => vec![*id],
         Scope::Province => i.unions.iter().map(|(id, _)| *id).collect(),
@@ -282,29 +267,19 @@ pub fn build(
     };
 
     // By city of the buying union.
-    let mut by_city: BTreeMap<String, i64> = BTreeMap::new();
-    for c in &i.monthly {
-        *by_city.entry(c.city_code.clone()).or_default() += c.amount_fen;
-    }
     let cities = amount_rows(
-        by_city
-            .into_iter()
+        s.by_city
+            .iter()
             .map(|(code, fen)| {
-                let name = region::city(&code).map_or_else(|| "未注明城市".to_owned(), |c| c.name.to_owned());
-                (name, String::new(), fen)
+                let name = region::city(code).map_or_else(|| "未注明城市".to_owned(), |c| c.name.to_owned());
+                (name, String::new(), *fen)
             })
             .collect(),
     );
     let city_chart = charts::bars(&bars_of(&cities), "采购金额（万元）", None).map_err(AppError::Internal)?;
 
     // By the county the products came from, with its poverty status and the 带贫人数 behind them.
-    let mut by_county: BTreeMap<String, i64> = BTreeMap::new();
-    let mut by_category: BTreeMap<String, i64> = BTreeMap::new();
-    for c in &i.products {
-        *by_county.entry(c.product_county.clone()).or_default() += c.amount_fen;
-        *by_category.entry(c.category.clone()).or_default() += c.amount_fen;
-    }
-    let mut counties: Vec<(String, i64)> = by_county.into_iter().collect();
+    let mut counties: Vec<(String, i64)> = s.by_county.clone();
     counties.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let counties: Vec<CountyRow> = counties
         .into_iter()
@@ -322,8 +297,9 @@ pub fn build(
         })
         .collect();
     let categories = amount_rows(
-        by_category
-            .into_iter()
+        s.by_category
+            .iter()
+            .cloned()
             .map(|(c, fen)| {
                 (
                     if c.is_empty() {
@@ -341,10 +317,10 @@ pub fn build(
 
     // By channel, in the Guangdong form's rows.
     let mut by_channel: BTreeMap<ChannelRow, (i64, i64)> = BTreeMap::new();
-    for c in &i.monthly {
-        let e = by_channel.entry(ChannelRow::of(&c.channel)).or_default();
-        e.0 += c.people;
-        e.1 += c.amount_fen;
+    for (channel, people, fen) in &s.by_channel {
+        let e = by_channel.entry(ChannelRow::of(channel)).or_default();
+        e.0 += people;
+        e.1 += fen;
     }
     let channels = ChannelRow::ALL
         .iter()
@@ -359,10 +335,7 @@ pub fn build(
         .collect();
 
     // By month, with the running total against the target (the province) or the union's plan.
-    let mut by_month: BTreeMap<i32, i64> = BTreeMap::new();
-    for c in &i.monthly {
-        *by_month.entry(c.month).or_default() += c.amount_fen;
-    }
+    let by_month: BTreeMap<i32, i64> = s.by_month.iter().copied().collect();
     let running = running_totals(year, &by_month);
     let goal = match scope {
         Scope::Province => PROVINCE_TARGET_FEN,
