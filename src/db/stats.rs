@@ -531,32 +531,30 @@ fn total(column: &str) -> diesel::expression::SqlLiteral<diesel::sql_types::BigI
     diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!("CAST(SUM({column}) AS BIGINT)"))
 }
 
-/// `TRUE` or `FALSE`: lets one query shape serve every scope (`column = x OR TRUE` is no filter).
-fn always(yes: bool) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
-    diesel::dsl::sql::<diesel::sql_types::Bool>(if yes { "1 = 1" } else { "1 = 0" })
-}
-
 pub fn sums(conn: &mut DbConnection, scope: &Scope, year: i32) -> DbResult<Sums> {
     use purchase_stats_monthly as m;
     use purchase_stats_products as p;
-    let (reporter, any_reporter) = match scope {
-        Scope::Reporter(id) => (*id, false),
-        _ => (0, true),
+    // One query shape for every scope: the scope is a range, one value wide or everything, so
+    // the cells' primary keys serve both.
+    let reporters = match scope {
+        Scope::Reporter(id) => (*id, *id),
+        _ => (i32::MIN, i32::MAX),
     };
-    let (county, any_county) = match scope {
-        Scope::ProductCounty(code) => (code.clone(), false),
-        _ => (String::new(), true),
+    let counties = match scope {
+        // County codes are digits; '' (outside the catalogue) to '~' is every one.
+        Scope::ProductCounty(code) => (code.clone(), code.clone()),
+        _ => (String::new(), "~".to_owned()),
     };
     let monthly = || {
         m::table
+            .filter(m::reporting_union_id.between(reporters.0, reporters.1))
             .filter(m::month.between(year * 100 + 1, year * 100 + 12))
-            .filter(m::reporting_union_id.eq(reporter).or(always(any_reporter)))
     };
     let products = || {
         p::table
             .filter(p::year.eq(year))
-            .filter(p::reporting_union_id.eq(reporter).or(always(any_reporter)))
-            .filter(p::product_county.eq(county.clone()).or(always(any_county)))
+            .filter(p::product_county.between(counties.0.clone(), counties.1.clone()))
+            .filter(p::reporting_union_id.between(reporters.0, reporters.1))
     };
     let by_county: Vec<(String, i64)> = products()
         .group_by(p::product_county)
