@@ -579,7 +579,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    purchase_stats_helped (year, county_code) {
+        year -> Integer,
+        county_code -> Text,
+        products -> BigInt,
+        poor_people -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    purchase_stats_helped,
     purchase_stats_monthly,
     purchase_stats_products,
     purchase_stats_by_product,

@@ -8,13 +8,14 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use super::schema::{
-    counties, organisations, products, purchase_lines, purchase_stats_by_product, purchase_stats_monthly,
-    purchase_stats_products, purchases,
+    counties, organisations, products, purchase_lines, purchase_stats_by_product, purchase_stats_helped,
+    purchase_stats_monthly, purchase_stats_products, purchases,
 };
 use super::{DbConnection, DbResult, transaction};
 use crate::domain::region;
 use crate::domain::stats::{
-    MonthlyCell, ProductCell, ProductTotal, merge_monthly, merge_product_totals, merge_products, month_of,
+    HelpedCell, MonthlyCell, ProductCell, ProductTotal, merge_helped, merge_monthly, merge_product_totals,
+    merge_products, month_of,
 };
 
 /// Runs one upsert on whichever backend the connection speaks: the same statement, typed for each.
@@ -132,9 +133,61 @@ pub fn count_purchase(conn: &mut DbConnection, p: &CountedPurchase) -> DbResult<
     for cell in merge_products(by_county) {
         add_product_cell(conn, &cell)?;
     }
-    for total in merge_product_totals(totals) {
-        add_product_total(conn, &total)?;
+    let totals = merge_product_totals(totals);
+    let mut first_bought = Vec::new();
+    for total in &totals {
+        if add_product_total(conn, total)? {
+            first_bought.push(total.clone());
+        }
     }
+    for cell in helped_cells(conn, &first_bought)? {
+        add_helped(conn, &cell)?;
+    }
+    Ok(())
+}
+
+/// Per year and county, the products first bought and the 带贫人数 behind them.
+fn helped_cells(conn: &mut DbConnection, first_bought: &[ProductTotal]) -> DbResult<Vec<HelpedCell>> {
+    let ids: Vec<i32> = first_bought.iter().map(|t| t.product_id).collect();
+    let mut poverty: HashMap<i32, (String, i64)> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i32, String, i32)> = products::table
+            .filter(products::id.eq_any(chunk))
+            .select((products::id, products::county_code, products::poor_people_supported))
+            .load(conn)?;
+        poverty.extend(
+            rows.into_iter()
+                .map(|(id, county, people)| (id, (county, i64::from(people)))),
+        );
+    }
+    Ok(merge_helped(first_bought.iter().filter_map(|t| {
+        poverty.get(&t.product_id).map(|(county, people)| HelpedCell {
+            year: t.year,
+            county_code: county.clone(),
+            products: 1,
+            poor_people: *people,
+        })
+    })))
+}
+
+fn add_helped(conn: &mut DbConnection, c: &HelpedCell) -> DbResult<()> {
+    use purchase_stats_helped as h;
+    on_backend!(
+        conn,
+        diesel::insert_into(h::table)
+            .values((
+                h::year.eq(c.year),
+                h::county_code.eq(&c.county_code),
+                h::products.eq(c.products),
+                h::poor_people.eq(c.poor_people),
+            ))
+            .on_conflict((h::year, h::county_code))
+            .do_update()
+            .set((
+                h::products.eq(h::products + excluded(h::products)),
+                h::poor_people.eq(h::poor_people + excluded(h::poor_people)),
+            ))
+    )?;
     Ok(())
 }
 
@@ -186,25 +239,29 @@ fn add_product_cell(conn: &mut DbConnection, c: &ProductCell) -> DbResult<()> {
     Ok(())
 }
 
-fn add_product_total(conn: &mut DbConnection, t: &ProductTotal) -> DbResult<()> {
+/// Adds to a product's year; true when this is its first purchase of the year. The row is made
+/// empty first (`DO NOTHING`: of two purchases racing, exactly one makes it), then added to.
+fn add_product_total(conn: &mut DbConnection, t: &ProductTotal) -> DbResult<bool> {
     use purchase_stats_by_product as b;
-    on_backend!(
+    let made = on_backend!(
         conn,
         diesel::insert_into(b::table)
             .values((
                 b::year.eq(t.year),
                 b::product_id.eq(t.product_id),
-                b::amount_fen.eq(t.amount_fen),
-                b::quantity.eq(t.quantity),
+                b::amount_fen.eq(0i64),
+                b::quantity.eq(0i64),
             ))
             .on_conflict((b::year, b::product_id))
-            .do_update()
-            .set((
-                b::amount_fen.eq(b::amount_fen + excluded(b::amount_fen)),
-                b::quantity.eq(b::quantity + excluded(b::quantity)),
-            ))
+            .do_nothing()
     )?;
-    Ok(())
+    diesel::update(b::table.find((t.year, t.product_id)))
+        .set((
+            b::amount_fen.eq(b::amount_fen + t.amount_fen),
+            b::quantity.eq(b::quantity + t.quantity),
+        ))
+        .execute(conn)?;
+    Ok(made == 1)
 }
 
 /// The aggregates, as stored or as recounted, in key order.
@@ -213,9 +270,24 @@ pub struct Aggregates {
     pub monthly: Vec<MonthlyCell>,
     pub products: Vec<ProductCell>,
     pub totals: Vec<ProductTotal>,
+    pub helped: Vec<HelpedCell>,
 }
 
 pub fn stored(conn: &mut DbConnection) -> DbResult<Aggregates> {
+    use purchase_stats_helped as h;
+    let helped: Vec<(i32, String, i64, i64)> = h::table
+        .select((h::year, h::county_code, h::products, h::poor_people))
+        .load(conn)?;
+    let helped = merge_helped(
+        helped
+            .into_iter()
+            .map(|(year, county_code, products, poor_people)| HelpedCell {
+                year,
+                county_code,
+                products,
+                poor_people,
+            }),
+    );
     use purchase_stats_by_product as b;
     use purchase_stats_monthly as m;
     use purchase_stats_products as p;
@@ -279,6 +351,7 @@ pub fn stored(conn: &mut DbConnection) -> DbResult<Aggregates> {
                     quantity,
                 }),
         ),
+        helped,
     })
 }
 
@@ -354,10 +427,13 @@ pub fn recount(conn: &mut DbConnection) -> DbResult<Aggregates> {
         by_county = merge_products(by_county);
         totals = merge_product_totals(totals);
     }
+    // Every product bought in a year counts once for its county.
+    let helped = helped_cells(conn, &totals)?;
     Ok(Aggregates {
         monthly,
         products: by_county,
         totals,
+        helped,
     })
 }
 
@@ -368,6 +444,7 @@ pub fn rebuild(conn: &mut DbConnection) -> DbResult<Aggregates> {
         diesel::delete(purchase_stats_monthly::table).execute(conn)?;
         diesel::delete(purchase_stats_products::table).execute(conn)?;
         diesel::delete(purchase_stats_by_product::table).execute(conn)?;
+        diesel::delete(purchase_stats_helped::table).execute(conn)?;
         for c in &counted.monthly {
             add_monthly(conn, c)?;
         }
@@ -377,6 +454,9 @@ pub fn rebuild(conn: &mut DbConnection) -> DbResult<Aggregates> {
         for t in &counted.totals {
             add_product_total(conn, t)?;
         }
+        for c in &counted.helped {
+            add_helped(conn, c)?;
+        }
         Ok(counted)
     })
 }
@@ -385,7 +465,11 @@ pub fn rebuild(conn: &mut DbConnection) -> DbResult<Aggregates> {
 /// from before they were kept.
 pub fn rebuild_if_missing(conn: &mut DbConnection) -> DbResult<bool> {
     let cells: i64 = purchase_stats_monthly::table.count().get_result(conn)?;
-    if cells > 0 {
+    // The 带贫人数 cells came later than the others: a database with products bought and none
+    // of them is recounted too.
+    let helped: i64 = purchase_stats_helped::table.count().get_result(conn)?;
+    let bought: i64 = purchase_stats_by_product::table.count().get_result(conn)?;
+    if cells > 0 && (helped > 0 || bought == 0) {
         return Ok(false);
     }
     let any: Option<i32> = purchases::table.select(purchases::id).first(conn).optional()?;
@@ -410,21 +494,11 @@ pub enum Scope {
 /// Per county, the products bought in the year anywhere in the province and the 带贫人数 behind
 /// them: (county, products bought, poor people supported).
 pub fn helped_by_county(conn: &mut DbConnection, year: i32) -> DbResult<Vec<(String, i64, i64)>> {
-    use purchase_stats_by_product as b;
-    let rows: Vec<(String, i64, Option<i64>)> = b::table
-        .inner_join(products::table.on(products::id.eq(b::product_id)))
-        .filter(b::year.eq(year))
-        .group_by(products::county_code)
-        .select((
-            products::county_code,
-            diesel::dsl::count_star(),
-            diesel::dsl::sum(products::poor_people_supported),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(c, n, people)| (c, n, people.unwrap_or(0)))
-        .collect())
+    use purchase_stats_helped as h;
+    Ok(h::table
+        .filter(h::year.eq(year))
+        .select((h::county_code, h::products, h::poor_people))
+        .load(conn)?)
 }
 
 /// The counties that were poverty counties (贫困县), for marking them.

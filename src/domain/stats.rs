@@ -121,6 +121,32 @@ pub fn merge_product_totals(cells: impl IntoIterator<Item = ProductTotal>) -> Ve
         .collect()
 }
 
+/// One year's products of one county bought at least once, and the 带贫人数 behind them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HelpedCell {
+    pub year: i32,
+    pub county_code: String,
+    pub products: i64,
+    pub poor_people: i64,
+}
+
+pub fn merge_helped(cells: impl IntoIterator<Item = HelpedCell>) -> Vec<HelpedCell> {
+    let mut sums: BTreeMap<(i32, String), (i64, i64)> = BTreeMap::new();
+    for c in cells {
+        let e = sums.entry((c.year, c.county_code)).or_default();
+        e.0 += c.products;
+        e.1 += c.poor_people;
+    }
+    sums.into_iter()
+        .map(|((year, county_code), (products, poor_people))| HelpedCell {
+            year,
+            county_code,
+            products,
+            poor_people,
+        })
+        .collect()
+}
+
 /// The rows of the Guangdong channel form (采购平台): 832, the union mall, counters, and the
 /// rest together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
