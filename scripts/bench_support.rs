@@ -88,3 +88,39 @@ pub fn start_server(settings: fupin_catalog::config::Settings) -> (String, actix
     let (port, handle) = receiver.recv().expect("the server started");
     (format!("http://127.0.0.1:{port}"), handle)
 }
+
+/// A fresh database on the PostgreSQL server named by BENCH_POSTGRES_URL, dropped at the end.
+pub struct PgBench {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgBench {
+    /// Creates `{prefix}_{process id}` on the server `admin` points at.
+    pub fn create(admin: &str, prefix: &str) -> Self {
+        use diesel::Connection;
+        let name = format!("{prefix}_{}", std::process::id());
+        let mut conn = diesel::PgConnection::establish(admin).expect("BENCH_POSTGRES_URL is reachable");
+        diesel::connection::SimpleConnection::batch_execute(&mut conn, &format!("CREATE DATABASE {name}"))
+            .expect("can create the bench database");
+        let base = admin.rsplit_once('/').expect("the URL names a database").0;
+        PgBench {
+            admin: admin.to_owned(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgBench {
+    fn drop(&mut self) {
+        use diesel::Connection;
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
+            let _ = diesel::connection::SimpleConnection::batch_execute(
+                &mut conn,
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            );
+        }
+    }
+}

@@ -38,7 +38,7 @@ use fupin_catalog::web::union::dashboard_html;
 
 #[path = "bench_support.rs"]
 mod support;
-use support::{arg, report, signed_in};
+use support::{PgBench, arg, report, signed_in};
 
 const SELLERS: usize = 50;
 /// Orders whose first line ships from the hot lot.
@@ -50,39 +50,6 @@ fn actor() -> Actor {
     Actor {
         user_id: None,
         label: "基准测试".to_owned(),
-    }
-}
-
-/// A fresh database on the PostgreSQL server named by BENCH_POSTGRES_URL, dropped at the end.
-struct PgBench {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl PgBench {
-    fn create(admin: &str) -> Self {
-        let name = format!("fupin_purchase_bench_{}", std::process::id());
-        let mut conn = PgConnection::establish(admin).expect("BENCH_POSTGRES_URL is reachable");
-        diesel::connection::SimpleConnection::batch_execute(&mut conn, &format!("CREATE DATABASE {name}"))
-            .expect("can create the bench database");
-        let base = admin.rsplit_once('/').expect("the URL names a database").0;
-        PgBench {
-            admin: admin.to_owned(),
-            url: format!("{base}/{name}"),
-            name,
-        }
-    }
-}
-
-impl Drop for PgBench {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = PgConnection::establish(&self.admin) {
-            let _ = diesel::connection::SimpleConnection::batch_execute(
-                &mut conn,
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            );
-        }
     }
 }
 
@@ -324,7 +291,7 @@ fn main() -> anyhow::Result<()> {
     settings.assets_dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets");
     let pg = std::env::var("BENCH_POSTGRES_URL")
         .ok()
-        .map(|url| PgBench::create(&url));
+        .map(|url| PgBench::create(&url, "fupin_purchase_bench"));
     if let Some(pg) = &pg {
         settings.database_url = Some(pg.url.clone());
     }

@@ -42,7 +42,7 @@ use actix_web::{FromRequest, HttpResponse, Responder, error, guard};
 
 use crate::error::AppError;
 
-pub use render::{china_time, html, render, render_with};
+pub use render::{china_time, download, html, render, render_with, xlsx_attachment};
 pub use state::{AppState, State};
 
 /// Something routes are declared to: the application, or a list of them (for the route × role

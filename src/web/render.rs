@@ -24,16 +24,26 @@ pub fn html(body: impl MessageBody + 'static) -> HttpResponse {
     HttpResponse::Ok().content_type(ContentType::html()).body(body)
 }
 
-/// A spreadsheet to download, named in Chinese (RFC 6266 `filename*`), with an ASCII fallback for
-/// old browsers.
-pub fn xlsx_attachment(name: &str, bytes: Vec<u8>) -> HttpResponse {
+/// A file to download, named in Chinese (RFC 6266 `filename*`) with the extension `ext`, and an
+/// ASCII fallback for old browsers.
+pub fn download(mime: &str, ext: &str, name: &str, bytes: Vec<u8>) -> HttpResponse {
     use actix_web::http::header;
     let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
     HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .content_type(mime)
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}.xlsx"),
+            format!("attachment; filename=\"export.{ext}\"; filename*=UTF-8''{encoded}.{ext}"),
         ))
         .body(bytes)
+}
+
+/// A spreadsheet to download, named in Chinese.
+pub fn xlsx_attachment(name: &str, bytes: Vec<u8>) -> HttpResponse {
+    download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+        name,
+        bytes,
+    )
 }

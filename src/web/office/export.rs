@@ -1,7 +1,6 @@
 //! Exports: the catalogue, and a county's or city's nominations, as .xlsx in the official layout
 //! and as CSV.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -14,7 +13,7 @@ use crate::domain::nomination::BatchStatus;
 use crate::domain::{Fen, ListingStatus, PovertyRegionKind, region};
 use crate::error::AppError;
 use crate::sheet::{self, CatalogueLine};
-use crate::web::State;
+use crate::web::{State, download, xlsx_attachment};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -37,21 +36,10 @@ fn format_of(ext: &str) -> Result<Format, AppError> {
 }
 
 fn attachment(format: Format, name: &str, bytes: Vec<u8>) -> HttpResponse {
-    let (mime, ext) = match format {
-        Format::Xlsx => (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
-        Format::Csv => ("text/csv; charset=utf-8", "csv"),
-    };
-    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
-    HttpResponse::Ok()
-        .content_type(mime)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"export.{ext}\"; filename*=UTF-8''{encoded}.{ext}"),
-        ))
-        .body(bytes)
+    match format {
+        Format::Xlsx => xlsx_attachment(name, bytes),
+        Format::Csv => download("text/csv; charset=utf-8", "csv", name, bytes),
+    }
 }
 
 pub async fn catalogue(
