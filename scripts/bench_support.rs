@@ -124,3 +124,47 @@ impl Drop for PgBench {
         }
     }
 }
+
+/// Queries seen while profiling: each with its time, in order.
+static PROFILE: std::sync::Mutex<Option<Vec<(String, Duration)>>> = std::sync::Mutex::new(None);
+
+/// Makes every connection opened from now on report its queries to [`profile_queries`].
+pub fn install_query_profiler() {
+    use diesel::connection::{Instrumentation, InstrumentationEvent, set_default_instrumentation};
+    fn timer() -> Option<Box<dyn Instrumentation>> {
+        let mut started = std::time::Instant::now();
+        Some(Box::new(move |event: InstrumentationEvent<'_>| match event {
+            InstrumentationEvent::StartQuery { .. } => started = std::time::Instant::now(),
+            InstrumentationEvent::FinishQuery { query, .. } => {
+                if let Some(seen) = PROFILE.lock().unwrap().as_mut() {
+                    seen.push((query.to_string(), started.elapsed()));
+                }
+            }
+            _ => {}
+        }))
+    }
+    set_default_instrumentation(timer).expect("instrumentation");
+}
+
+/// `true` starts recording queries; `false` stops and prints each with its time.
+pub fn profile_queries(on: bool) {
+    let mut profile = PROFILE.lock().unwrap();
+    if on {
+        *profile = Some(Vec::new());
+    } else if let Some(seen) = profile.take() {
+        let total: Duration = seen.iter().map(|(_, t)| *t).sum();
+        println!(
+            "  {} queries, {:.2} ms in the database:",
+            seen.len(),
+            total.as_secs_f64() * 1e3
+        );
+        for (sql, time) in seen {
+            let sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            println!(
+                "  {:>7.3} ms  {}",
+                time.as_secs_f64() * 1e3,
+                sql.chars().take(220).collect::<String>()
+            );
+        }
+    }
+}

@@ -285,6 +285,7 @@ fn seed_orders(
 }
 
 fn main() -> anyhow::Result<()> {
+    support::install_query_profiler();
     let (n_products, n_unions, n_orders, runs) = (arg(1, 100_000), arg(2, 20_000), arg(3, 500_000), arg(4, 1_000));
     let dir = tempfile::tempdir()?;
     let mut settings = Settings::new("127.0.0.1:0".parse()?, dir.path().to_path_buf());
@@ -472,6 +473,13 @@ fn main() -> anyhow::Result<()> {
             &format!("union dashboard with its recall notice ({their_orders} orders) in process"),
             times,
         );
+        if std::env::var_os("BENCH_QUERY_PROFILE").is_some() {
+            support::profile_queries(true);
+            dashboard_html(&state, Nav::visitor(), holder, None)
+                .await
+                .expect("page");
+            support::profile_queries(false);
+        }
     });
     drop(state);
 

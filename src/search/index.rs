@@ -66,6 +66,14 @@ pub struct SearchResults {
     pub facets: Facets,
 }
 
+/// A name for the search box's list, with the product it opens.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Suggestion {
+    pub name: String,
+    pub code: String,
+    pub county: String,
+}
+
 /// The product search index. Cheap to share (`Arc<SearchIndex>`); every method takes `&self`.
 pub struct SearchIndex {
     index: Index,
@@ -294,8 +302,17 @@ impl SearchIndex {
     /// (full, initials, or with the last syllable half-typed: `luochuanp`). Listed products only.
     /// Never fails: a malformed prefix or an index error gives no suggestions.
     pub fn suggest(&self, prefix: &str, limit: usize) -> Vec<String> {
+        self.suggest_products(prefix, limit)
+            .into_iter()
+            .map(|s| s.name)
+            .collect()
+    }
+
+    /// As [`SearchIndex::suggest`], each name with the best-matching product that bears it, so
+    /// that choosing a suggestion can open that product.
+    pub fn suggest_products(&self, prefix: &str, limit: usize) -> Vec<Suggestion> {
         match self.try_suggest(prefix, limit) {
-            Ok(names) => names,
+            Ok(found) => found,
             Err(err) => {
                 tracing::debug!(%err, prefix, "no suggestions");
                 Vec::new()
@@ -303,7 +320,7 @@ impl SearchIndex {
         }
     }
 
-    fn try_suggest(&self, prefix: &str, limit: usize) -> Result<Vec<String>, SearchError> {
+    fn try_suggest(&self, prefix: &str, limit: usize) -> Result<Vec<Suggestion>, SearchError> {
         let limit = limit.min(MAX_SUGGESTIONS);
         if prefix.trim().is_empty() || limit == 0 || prefix.chars().count() > MAX_SUGGEST_CHARS {
             return Ok(Vec::new());
@@ -313,18 +330,22 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         // Several products share a name (the same tea from different suppliers): fetch extra.
         let top = searcher.search(&*query, &TopDocs::with_limit(limit * 3).order_by_score())?;
-        let mut names: Vec<String> = Vec::with_capacity(limit);
+        let mut found: Vec<Suggestion> = Vec::with_capacity(limit);
         for (_, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
             let name = text_of(&doc, self.fields.name);
-            if !names.iter().any(|n| n == name) {
-                names.push(name.to_owned());
+            if !found.iter().any(|s| s.name == name) {
+                found.push(Suggestion {
+                    name: name.to_owned(),
+                    code: text_of(&doc, self.fields.catalogue_code).to_owned(),
+                    county: text_of(&doc, self.fields.county_name).to_owned(),
+                });
             }
-            if names.len() == limit {
+            if found.len() == limit {
                 break;
             }
         }
-        Ok(names)
+        Ok(found)
     }
 
     fn id_term(&self, id: i32) -> Term {

@@ -49,7 +49,7 @@ mod tests;
 pub use document::ProductDoc;
 pub use facets::{FacetCount, Facets};
 pub use hits::Hit;
-pub use index::{OpenOutcome, RebuildReason, SearchIndex, SearchResults};
+pub use index::{OpenOutcome, RebuildReason, SearchIndex, SearchResults, Suggestion};
 pub use query::{MAX_PER_PAGE, MAX_RESULT_WINDOW, MAX_TEXT_CHARS, SearchQuery, Sort, StatusFilter};
 pub use schema::SCHEMA_VERSION;
 

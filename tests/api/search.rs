@@ -491,3 +491,23 @@ async fn a_product_approved_through_one_serve_process_is_found_through_another_w
         approved.elapsed()
     );
 }
+
+/// Each suggestion names a listed product that bears it, so choosing one can open that product.
+#[tokio::test]
+async fn suggestions_name_the_product_each_opens() {
+    let app = spawn_app().await;
+    app.seed_demo(200).await;
+    let body: serde_json::Value = app.get("/api/v1/suggest?q=cha").await.json().await.unwrap();
+    let names = body["suggestions"].as_array().unwrap();
+    let products = body["products"].as_array().unwrap();
+    assert!(!products.is_empty(), "pinyin “cha” suggests teas: {body}");
+    assert_eq!(names.len(), products.len());
+    for (name, product) in names.iter().zip(products) {
+        assert_eq!(name, &product["name"]);
+        let code = product["code"].as_str().unwrap();
+        let one: serde_json::Value = app.get(&format!("/api/v1/products/{code}")).await.json().await.unwrap();
+        assert_eq!(one["name"], product["name"], "{code} bears the suggested name");
+        assert_eq!(one["listing_status"], "listed");
+        assert!(!product["county"].as_str().unwrap().is_empty());
+    }
+}

@@ -240,10 +240,11 @@ pub async fn suggest(state: State, query: web::Query<SuggestQuery>) -> Result<Ht
         return Err(AppError::BadRequest("参数 q：太长".to_owned()).into());
     }
     let app = state.clone();
-    let suggestions = spawn_blocking_in_span(move || app.search.index().suggest(q.trim(), 8))
+    let products = spawn_blocking_in_span(move || app.search.index().suggest_products(q.trim(), 8))
         .await
         .map_err(AppError::from)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "suggestions": suggestions })))
+    let names: Vec<&str> = products.iter().map(|s| s.name.as_str()).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "suggestions": names, "products": products })))
 }
 
 pub async fn openapi() -> HttpResponse {

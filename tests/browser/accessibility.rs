@@ -1,0 +1,79 @@
+//! Accessibility: axe-core (vendored under `tests/browser/axe/`) runs in every public page, the
+//! sign-in page and one page per signed-in audience. No serious or critical violation may remain,
+//! and every page says its language is Chinese (`lang="zh-CN"`).
+
+use crate::Served;
+use crate::chrome::Page;
+
+const AXE: &str = include_str!("axe/axe.min.js");
+
+/// The serious and critical violations axe finds on the page shown, one line each.
+fn violations(page: &Page) -> Vec<String> {
+    if page.eval_string("typeof window.axe") != "object" {
+        page.tab.evaluate(AXE, false).expect("axe-core loads");
+    }
+    let found = page.eval_string(
+        "axe.run(document, { resultTypes: ['violations'] }).then(function (r) {
+           return JSON.stringify(r.violations
+             .filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })
+             .map(function (v) {
+               return v.impact + ' ' + v.id + ': ' + v.help + ' — ' +
+                 v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(', ');
+             }));
+         })",
+    );
+    serde_json::from_str(&found).unwrap()
+}
+
+fn check(page: &Page, path: &str, problems: &mut Vec<String>) {
+    page.go(path);
+    let lang = page.eval_string("document.documentElement.lang");
+    if lang != "zh-CN" {
+        problems.push(format!("{path}: lang is “{lang}”"));
+    }
+    problems.extend(violations(page).into_iter().map(|v| format!("{path}: {v}")));
+}
+
+#[test]
+fn public_pages_sign_in_and_each_audience_have_no_serious_accessibility_violations() {
+    let Some(served) = Served::with_demo(30) else { return };
+    let mut problems = Vec::new();
+
+    let visitor = served.page("a11y-public");
+    visitor.go("/search");
+    visitor.click_and_wait("a.result-name");
+    let product = visitor.path();
+    let code = product.trim_start_matches("/products/").to_owned();
+    for path in [
+        "/",
+        "/search",
+        "/search?q=%E8%8C%B6",
+        product.as_str(),
+        "/categories",
+        "/regions",
+        &format!("/t/{code}"),
+        "/t/610000-99999",
+        "/no-such-page",
+        "/login",
+    ] {
+        check(&visitor, path, &mut problems);
+    }
+    visitor.phone(Some((390, 844)));
+    check(&visitor, &format!("/t/{code}"), &mut problems);
+
+    for (user, path) in [
+        ("office", "/office"),
+        ("office", "/office/review"),
+        ("city-610900", "/city"),
+        ("county-610924", "/county"),
+        ("grassroots-01", "/union"),
+        ("seller-01", "/seller"),
+        ("industry-01", "/reports"),
+        ("office", "/stats"),
+    ] {
+        let page = served.page(&format!("a11y-{user}"));
+        page.sign_in(user);
+        check(&page, path, &mut problems);
+    }
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+}
