@@ -44,7 +44,7 @@ fn main() -> anyhow::Result<()> {
     let settings = Settings::new("127.0.0.1:0".parse()?, dir.path().to_path_buf());
     let code: String = {
         let mut conn = settings.database().connect()?;
-        conn.run_migrations()?;
+        fupin_catalog::db::migrate(&mut conn)?;
         demo::ensure(&mut conn, 200, false)?;
         demo::photos::ensure(&mut conn, &settings.media_dir(), 5)?;
         products::table

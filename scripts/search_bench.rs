@@ -157,6 +157,7 @@ fn synthetic_product(id: i32, rng: &mut SmallRng) -> ProductDoc {
         listing_status,
         unit_price_fen: rng.random_range(500..50_000),
         listed_at,
+        thumbnail: None,
     }
 }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::db::search_changes::{self, SearchRow};
+use crate::db::search_changes::{self, Searchable};
 use crate::db::{self, DbConnection, DbError, DbPool};
 use crate::domain::{ListingStatus, PovertyRegionKind, region};
 use crate::search::{ProductDoc, SearchError, SearchIndex};
@@ -125,7 +125,7 @@ impl CatalogueIndex {
             ids.dedup();
             let rows = search_changes::rows_for(conn, &ids)?;
             for id in &ids {
-                match rows.iter().find(|r| r.id == *id) {
+                match rows.iter().find(|r| r.row.id == *id) {
                     Some(row) => self.index.upsert(&to_doc(row))?,
                     None => self.index.delete(*id)?,
                 }
@@ -174,7 +174,8 @@ pub fn spawn_tailer(index: Arc<CatalogueIndex>, pool: DbPool) {
     });
 }
 
-pub fn to_doc(row: &SearchRow) -> ProductDoc {
+pub fn to_doc(searchable: &Searchable) -> ProductDoc {
+    let row = &searchable.row;
     ProductDoc {
         id: row.id,
         catalogue_code: row.catalogue_code.clone(),
@@ -191,6 +192,7 @@ pub fn to_doc(row: &SearchRow) -> ProductDoc {
         listing_status: ListingStatus::parse(&row.listing_status).unwrap_or(ListingStatus::Listed),
         unit_price_fen: row.unit_price_fen,
         listed_at: row.listed_at,
+        thumbnail: searchable.thumbnail.clone(),
     }
 }
 
@@ -198,7 +200,7 @@ pub fn to_doc(row: &SearchRow) -> ProductDoc {
 struct ProductPages<'a> {
     conn: &'a mut DbConnection,
     after: i32,
-    buffer: std::vec::IntoIter<SearchRow>,
+    buffer: std::vec::IntoIter<Searchable>,
     error: Option<DbError>,
 }
 
@@ -215,7 +217,7 @@ impl Iterator for ProductPages<'_> {
         match search_changes::rows_after(self.conn, self.after, PAGE) {
             Ok(rows) if rows.is_empty() => None,
             Ok(rows) => {
-                self.after = rows.last().map(|r| r.id).unwrap_or(self.after);
+                self.after = rows.last().map(|r| r.row.id).unwrap_or(self.after);
                 self.buffer = rows.into_iter();
                 self.buffer.next().map(|row| to_doc(&row))
             }

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{counties, products, search_changes, suppliers};
+use super::schema::{counties, products, search_changes, suppliers, trace_media};
 use super::{DbConnection, DbResult, now};
 
 /// Notes that a product changed in a way search must see. Call inside a [`logged_transaction`].
@@ -110,15 +110,48 @@ fn search_rows() -> _ {
         ))
 }
 
-pub fn rows_for(conn: &mut DbConnection, ids: &[i32]) -> DbResult<Vec<SearchRow>> {
-    Ok(search_rows().filter(products::id.eq_any(ids)).load(conn)?)
+/// A product as search needs it, with the thumbnail of its first photo.
+#[derive(Debug, Clone)]
+pub struct Searchable {
+    pub row: SearchRow,
+    /// The thumbnail's path under `/media/` (the photo itself where it has none).
+    pub thumbnail: Option<String>,
+}
+
+pub fn rows_for(conn: &mut DbConnection, ids: &[i32]) -> DbResult<Vec<Searchable>> {
+    let rows = search_rows().filter(products::id.eq_any(ids)).load(conn)?;
+    with_thumbnails(conn, rows)
 }
 
 /// All products in id order, a page at a time, for a full rebuild.
-pub fn rows_after(conn: &mut DbConnection, after_id: i32, limit: i64) -> DbResult<Vec<SearchRow>> {
-    Ok(search_rows()
+pub fn rows_after(conn: &mut DbConnection, after_id: i32, limit: i64) -> DbResult<Vec<Searchable>> {
+    let rows = search_rows()
         .filter(products::id.gt(after_id))
         .order(products::id)
         .limit(limit)
-        .load(conn)?)
+        .load(conn)?;
+    with_thumbnails(conn, rows)
+}
+
+/// Each row with its first photo (the order the scan and product pages show them in).
+fn with_thumbnails(conn: &mut DbConnection, rows: Vec<SearchRow>) -> DbResult<Vec<Searchable>> {
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let photos: Vec<(i32, String, Option<String>)> = trace_media::table
+        .filter(trace_media::product_id.eq_any(&ids))
+        .filter(trace_media::kind.eq("photo"))
+        .filter(trace_media::removed_at.is_null())
+        .order(trace_media::id)
+        .select((trace_media::product_id, trace_media::path, trace_media::thumb_path))
+        .load(conn)?;
+    let mut first = std::collections::HashMap::new();
+    for (product, path, thumb) in photos {
+        first.entry(product).or_insert(thumb.unwrap_or(path));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| Searchable {
+            thumbnail: first.get(&row.id).cloned(),
+            row,
+        })
+        .collect())
 }

@@ -326,11 +326,15 @@ pub fn media_file_in_use(conn: &mut DbConnection, path: &str) -> DbResult<bool> 
 }
 
 pub fn add_media(conn: &mut DbConnection, media: &NewTraceMedia, actor: &Actor) -> DbResult<i32> {
-    super::transaction(conn, |conn| {
+    // A photo may become the product's thumbnail in result lists, which the search index holds.
+    super::search_changes::logged_transaction(conn, |conn| {
         let id: i32 = diesel::insert_into(trace_media::table)
             .values(media)
             .returning(trace_media::id)
             .get_result(conn)?;
+        if media.kind == "photo" {
+            super::search_changes::record(conn, media.product_id)?;
+        }
         let entity = match media.owner_kind.as_str() {
             "site" => Subject::ProductionSite,
             "step" => Subject::TraceStep,
@@ -630,7 +634,8 @@ pub fn remove(
     reason: &str,
     actor: &Actor,
 ) -> Result<(), ChangeError> {
-    super::transaction(conn, |conn| {
+    // Removing a photo may change the product's thumbnail in result lists.
+    super::search_changes::logged_transaction(conn, |conn| {
         let at = super::now();
         let reason = reason.trim();
         macro_rules! mark_removed {
@@ -657,6 +662,9 @@ pub fn remove(
         if changed == 0 {
             check_current(conn, kind, product_id, id, None)?;
             unreachable_change(kind)?;
+        }
+        if kind == RecordKind::Media {
+            super::search_changes::record(conn, product_id)?;
         }
         NewEvent::new(kind.subject(), id, Action::Remove, actor)
             .moved(None, Some("removed"))

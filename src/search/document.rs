@@ -30,6 +30,8 @@ pub struct ProductDoc {
     pub unit_price_fen: i64,
     /// When the product was listed, in UTC.
     pub listed_at: NaiveDateTime,
+    /// The thumbnail of the product's first photo (a path under `/media/`), for result lists.
+    pub thumbnail: Option<String>,
 }
 
 impl ProductDoc {
@@ -63,6 +65,9 @@ impl ProductDoc {
         doc.add_text(f.status, self.listing_status.as_str());
         doc.add_i64(f.price, self.unit_price_fen);
         doc.add_i64(f.listed_at, self.listed_at.and_utc().timestamp());
+        if let Some(thumbnail) = &self.thumbnail {
+            doc.add_text(f.thumbnail, thumbnail);
+        }
         doc
     }
 
@@ -92,6 +97,7 @@ impl ProductDoc {
             listing_status: ListingStatus::parse(values.status?).ok()?,
             unit_price_fen: *columns.price.get(at)?,
             listed_at: DateTime::from_timestamp(*columns.listed_at.get(at)?, 0)?.naive_utc(),
+            thumbnail: text(f.thumbnail),
         })
     }
 }

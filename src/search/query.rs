@@ -709,6 +709,7 @@ mod proptests {
                 .unwrap()
                 .and_hms_opt(8, 0, 0)
                 .unwrap(),
+            thumbnail: None,
         }
     }
 

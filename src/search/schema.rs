@@ -8,7 +8,7 @@ use tantivy::schema::{
 use super::tokenizer;
 
 /// Version of the schema and of the tokenizers; stored beside the index in [`VERSION_FILE`].
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The marker file holding the schema version the index directory was written with.
 pub(crate) const VERSION_FILE: &str = "fupin_search_schema_version";
@@ -43,6 +43,8 @@ pub(crate) struct Fields {
     /// Stored only: a hit carries everything a result list shows, so listing needs no database read.
     pub county_name: Field,
     pub city_name: Field,
+    /// The path (under /media/) of the thumbnail of the product's first photo; absent without one.
+    pub thumbnail: Field,
     pub city: Field,
     pub county: Field,
     pub category: Field,
@@ -101,6 +103,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         place: b.add_text_field("place", text(tokenizer::WORDS, false)),
         county_name: b.add_text_field("county_name", STORED),
         city_name: b.add_text_field("city_name", STORED),
+        thumbnail: b.add_text_field("thumbnail", STORED),
         city: b.add_text_field(CITY, STRING | FAST),
         county: b.add_text_field(COUNTY, STRING | FAST),
         category: b.add_text_field(CATEGORY, STRING | FAST),

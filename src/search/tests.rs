@@ -66,6 +66,7 @@ fn doc(spec: &Spec) -> ProductDoc {
             .unwrap()
             .and_hms_opt(8, 0, 0)
             .unwrap(),
+        thumbnail: None,
     }
 }
 

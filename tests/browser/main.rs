@@ -13,6 +13,7 @@ mod journeys;
 mod search;
 mod session;
 mod trace;
+mod union;
 
 use helpers::TestApp;
 

@@ -18,6 +18,7 @@ fn typing_suggests_products_and_choosing_one_opens_it() {
         page.eval_string("document.querySelector('input[name=q]').getAttribute('aria-expanded')"),
         "true"
     );
+    page.screenshot("search-suggestions");
     let first = page.eval_string("document.querySelector('#suggestions [role=option] a').firstChild.textContent");
     assert!(first.contains('茶'), "a suggestion for 茶: {first}");
     page.click_and_wait("#suggestions [role=option] a");

@@ -29,6 +29,8 @@ fn a_batch_and_its_photo_added_through_the_form_show_on_the_scan_page() {
     office.sign_in("office").go("/search");
     office.click_and_wait("a.result-name");
     let code = office.path().trim_start_matches("/products/").to_owned();
+    let name = office.text_of("h1").trim().to_owned();
+    assert_eq!(office.count("img.thumb"), 0, "no photo yet, no thumbnail");
 
     office.go(&format!("/products/{code}/trace"));
     office
@@ -75,4 +77,24 @@ fn a_batch_and_its_photo_added_through_the_form_show_on_the_scan_page() {
         "the photo loads",
     );
     phone.screenshot("scan-with-photo-390");
+
+    // Search results now show the photo's thumbnail beside the product.
+    let searcher = served.page("trace-search-thumbnail");
+    searcher.go(&format!("/search?q={}", name));
+    let thumb = format!("li.result:has(a[href='/products/{code}']) img.thumb");
+    assert_eq!(
+        searcher.count(&thumb),
+        1,
+        "a thumbnail in the results: {}",
+        searcher.text()
+    );
+    searcher.wait_until(
+        &format!(
+            "(function () {{ var i = document.querySelector({}); return i.complete && i.naturalWidth > 0; }})()",
+            crate::chrome::js_string(&thumb)
+        ),
+        "the thumbnail loads",
+    );
+    searcher.phone(Some((390, 844))).go(&format!("/search?q={}", name));
+    searcher.screenshot("search-with-thumbnail-390");
 }

@@ -28,6 +28,8 @@ pub struct ResultItem {
     pub supplier_name: String,
     pub poverty_label: &'static str,
     pub status: ListingStatus,
+    /// The address of the thumbnail of its first photo.
+    pub thumbnail: Option<String>,
 }
 
 pub struct FacetLink<'a> {
@@ -164,6 +166,7 @@ pub fn item(hit: &Hit) -> ResultItem {
         supplier_name: p.supplier_name.clone(),
         poverty_label: p.poverty_region_kind.label(),
         status: p.listing_status,
+        thumbnail: p.thumbnail.as_deref().map(crate::web::public::scan::media_url),
     }
 }
 
