@@ -24,6 +24,8 @@ pub struct Settings {
     /// `FUPIN_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` is believed, as
     /// addresses or networks (`127.0.0.1, 10.0.0.0/8`). Empty: the socket's peer is the client.
     pub trusted_proxies: String,
+    /// `FUPIN_METRICS_ALLOW`: the addresses or networks that may read `/metrics` (default loopback).
+    pub metrics_allow: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,11 +36,14 @@ pub enum ConfigError {
     AssetsDir(String),
     #[error("静态文件目录 {path} 无法读取：{reason}")]
     AssetsUnreadable { path: String, reason: String },
+    #[error("FUPIN_METRICS_ALLOW 中的“{0}”不是 IP 地址或网段（应为 127.0.0.1、10.0.0.0/8 这样的写法，用逗号分隔）")]
+    MetricsAllow(String),
     #[error("FUPIN_TRUSTED_PROXIES 中的“{0}”不是 IP 地址或网段（应为 127.0.0.1、10.0.0.0/8 这样的写法，用逗号分隔）")]
     TrustedProxies(String),
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_METRICS_ALLOW: &str = "127.0.0.1, ::1";
 pub const DEFAULT_DATA_DIR: &str = "data";
 pub const SQLITE_FILE: &str = "fupin.db";
 
@@ -56,6 +61,7 @@ impl Settings {
             db_pool_size: 8,
             workers: 0,
             trusted_proxies: std::env::var("FUPIN_TRUSTED_PROXIES").unwrap_or_default(),
+            metrics_allow: std::env::var("FUPIN_METRICS_ALLOW").unwrap_or_else(|_| DEFAULT_METRICS_ALLOW.to_owned()),
         }
     }
 
@@ -77,6 +83,11 @@ impl Settings {
     /// The proxies whose `X-Forwarded-For` names the client.
     pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
         crate::auth::throttle::parse_trusted_proxies(&self.trusted_proxies).map_err(ConfigError::TrustedProxies)
+    }
+
+    /// The addresses that may read `/metrics`.
+    pub fn metrics_allow(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+        crate::auth::throttle::parse_trusted_proxies(&self.metrics_allow).map_err(ConfigError::MetricsAllow)
     }
 
     /// Whether people reach the site over https (cookies Secure, HSTS).

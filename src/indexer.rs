@@ -88,6 +88,11 @@ impl CatalogueIndex {
         Ok(this)
     }
 
+    /// The last change of the log this index has applied.
+    pub fn applied_change(&self) -> i32 {
+        *self.applied.lock().expect("index lock")
+    }
+
     pub fn index(&self) -> &SearchIndex {
         &self.index
     }

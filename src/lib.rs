@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod indexer;
 pub mod media;
+pub mod metrics;
 pub mod qr;
 pub mod search;
 pub mod sheet;

@@ -68,9 +68,11 @@ impl Application {
         ScanCounter::start_flushing(&state.scan_counter, state.pool.clone());
         let (scan_counter, pool) = (state.scan_counter.clone(), state.pool.clone());
         let scan_pages = state.scan_pages.clone();
+        let metrics = state.metrics.clone();
         let data = aweb::Data::new(state);
         let mut server = HttpServer::new(move || {
             let scan_pages = scan_pages.clone();
+            let metrics = metrics.clone();
             App::new()
                 // Any write may change what a scan page shows (a delisting, a new batch), so the
                 // cached pages go once it is done: the next scan sees it.
@@ -98,6 +100,24 @@ impl Application {
                 // Pages and JSON compressed for phones on weak networks (not images: already so).
                 .wrap(Compress::default())
                 .wrap(TracingLogger::<RequestSpans>::new())
+                // Outermost: every answer is counted, refusals and errors included, by the
+                // route's pattern so that the number of series stays bounded.
+                .wrap_fn(move |req, srv| {
+                    let started = std::time::Instant::now();
+                    let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
+                    let method = req.method().to_string();
+                    let metrics = metrics.clone();
+                    let response = srv.call(req);
+                    async move {
+                        let response = response.await;
+                        let status = match &response {
+                            Ok(r) => r.status(),
+                            Err(e) => e.as_response_error().status_code(),
+                        };
+                        metrics.observe(&route, &method, status.as_u16(), started.elapsed());
+                        response
+                    }
+                })
                 .app_data(data.clone())
                 .configure(web::routes)
         });
@@ -160,6 +180,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
     }
     let session_key = session::session_key(&mut conn)?;
     let trusted_proxies = settings.trusted_proxies()?;
+    let metrics_allow = settings.metrics_allow()?;
     let search = Arc::new(CatalogueIndex::open(&settings.data_dir, &mut conn, |_| {})?);
     drop(conn);
     let pool = db::connection::build_pool(&url, settings.db_pool_size)?;
@@ -177,5 +198,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
         scan_counter: Arc::default(),
         assets,
         home_progress: Default::default(),
+        metrics: Arc::default(),
+        metrics_allow,
     })
 }

@@ -16,6 +16,7 @@ pub mod errors;
 mod forms;
 pub mod health;
 pub mod media;
+pub mod metrics;
 pub mod middleware;
 pub mod nav;
 pub mod nominations;
@@ -80,6 +81,7 @@ fn define(r: &mut impl Routes) {
         .get("/api/v1/suggest", api::suggest)
         .get("/api/v1/openapi.json", api::openapi)
         .get("/healthz", health::check)
+        .get("/metrics", metrics::page)
         // Traceability: the pages QR codes open, the codes themselves, stored photos and reports.
         .get("/t/{code}/qr.png", public::qr::product_png)
         .get("/t/{code}/qr.svg", public::qr::product_svg)

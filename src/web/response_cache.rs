@@ -56,6 +56,11 @@ impl ResponseCache {
         }
     }
 
+    /// (responses kept, their bytes).
+    pub fn size(&self) -> (usize, u64) {
+        (self.bodies.len(), self.bodies.weight())
+    }
+
     pub fn get(&self, generation: u64, audience: Audience, query: &str) -> Option<Bytes> {
         self.bodies.get(&Key {
             generation,

@@ -68,6 +68,15 @@ impl ScanPages {
         pages.insert(path.to_owned(), Arc::new(page));
     }
 
+    /// How many rendered pages are kept.
+    pub fn len(&self) -> usize {
+        self.pages.read().expect("scan page cache lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn clear(&self) {
         let mut pages = self.pages.write().expect("scan page cache lock");
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -90,6 +99,11 @@ impl ScanCounter {
             day: china_today(),
         };
         *self.pending.lock().expect("scan counter lock").entry(key).or_default() += 1;
+    }
+
+    /// Scans counted and not yet written.
+    pub fn pending(&self) -> i64 {
+        self.pending.lock().expect("scan counter lock").values().sum()
     }
 
     /// Writes the pending counts. If the database refuses them they are kept for the next flush.

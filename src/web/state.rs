@@ -31,6 +31,10 @@ pub struct AppState {
     pub assets: crate::web::assets::Assets,
     /// The home page's consumption figures, recounted at most once a minute.
     pub home_progress: crate::web::public::home::ProgressCache,
+    /// Requests and latencies for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Who may read `/metrics` (`FUPIN_METRICS_ALLOW`).
+    pub metrics_allow: Vec<ipnet::IpNet>,
 }
 
 pub type State = actix_web::web::Data<AppState>;

@@ -185,7 +185,13 @@ pub fn test_settings() -> (Settings, TempDir, Option<PgTestDb>) {
 }
 
 pub async fn spawn_app() -> TestApp {
-    let (settings, data_dir, pg) = test_settings();
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with settings of the test's own.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let (mut settings, data_dir, pg) = test_settings();
+    adjust(&mut settings);
     let server = RunningServer::start(settings.clone());
     TestApp {
         address: format!("http://127.0.0.1:{}", server.port),

@@ -10,6 +10,7 @@ mod demo;
 mod export;
 mod health;
 mod helpers;
+mod metrics;
 mod nominations;
 mod pages;
 mod purchasing;

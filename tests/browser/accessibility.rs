@@ -7,37 +7,46 @@ use crate::chrome::Page;
 
 const AXE: &str = include_str!("axe/axe.min.js");
 
-/// The serious and critical violations axe finds on the page shown, one line each.
-fn violations(page: &Page) -> Vec<String> {
+/// Every violation axe finds on the page shown: (impact, one line naming the rule and the first
+/// elements).
+fn violations(page: &Page) -> Vec<(String, String)> {
     if page.eval_string("typeof window.axe") != "object" {
         page.tab.evaluate(AXE, false).expect("axe-core loads");
     }
     let found = page.eval_string(
         "axe.run(document, { resultTypes: ['violations'] }).then(function (r) {
-           return JSON.stringify(r.violations
-             .filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })
-             .map(function (v) {
-               return v.impact + ' ' + v.id + ': ' + v.help + ' — ' +
-                 v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(', ');
-             }));
+           return JSON.stringify(r.violations.map(function (v) {
+             return [v.impact || 'minor', v.id + ': ' + v.help + ' — ' +
+               v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(', ')];
+           }));
          })",
     );
     serde_json::from_str(&found).unwrap()
 }
 
-fn check(page: &Page, path: &str, problems: &mut Vec<String>) {
+/// What axe found, page by page, for the report; the serious and critical ones also go to
+/// `problems`.
+fn check(page: &Page, path: &str, problems: &mut Vec<String>, report: &mut Vec<String>) {
     page.go(path);
     let lang = page.eval_string("document.documentElement.lang");
     if lang != "zh-CN" {
         problems.push(format!("{path}: lang is “{lang}”"));
     }
-    problems.extend(violations(page).into_iter().map(|v| format!("{path}: {v}")));
+    let found = violations(page);
+    report.push(format!("{path}: {} violations", found.len()));
+    for (impact, what) in found {
+        report.push(format!("  {impact} {what}"));
+        if impact == "serious" || impact == "critical" {
+            problems.push(format!("{path}: {impact} {what}"));
+        }
+    }
 }
 
 #[test]
 fn public_pages_sign_in_and_each_audience_have_no_serious_accessibility_violations() {
     let Some(served) = Served::with_demo(30) else { return };
     let mut problems = Vec::new();
+    let mut report = Vec::new();
 
     let visitor = served.page("a11y-public");
     visitor.go("/search");
@@ -56,10 +65,10 @@ fn public_pages_sign_in_and_each_audience_have_no_serious_accessibility_violatio
         "/no-such-page",
         "/login",
     ] {
-        check(&visitor, path, &mut problems);
+        check(&visitor, path, &mut problems, &mut report);
     }
     visitor.phone(Some((390, 844)));
-    check(&visitor, &format!("/t/{code}"), &mut problems);
+    check(&visitor, &format!("/t/{code}"), &mut problems, &mut report);
 
     for (user, path) in [
         ("office", "/office"),
@@ -73,7 +82,11 @@ fn public_pages_sign_in_and_each_audience_have_no_serious_accessibility_violatio
     ] {
         let page = served.page(&format!("a11y-{user}"));
         page.sign_in(user);
-        check(&page, path, &mut problems);
+        check(&page, path, &mut problems, &mut report);
     }
+    // The whole finding, minor ones included, for whoever improves the pages next.
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("axe-report.txt"), report.join("\n") + "\n").unwrap();
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
 }

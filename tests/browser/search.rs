@@ -28,6 +28,7 @@ fn typing_suggests_products_and_choosing_one_opens_it() {
         page.path()
     );
     assert_eq!(page.text_of("h1").trim(), first, "the product chosen");
+    page.screenshot("search-suggestion-opened");
 
     // The keyboard works too: down to the first suggestion, Enter opens it.
     page.go("/search");
@@ -47,6 +48,7 @@ fn typing_suggests_products_and_choosing_one_opens_it() {
         "window.__fupinOld !== true && location.pathname.startsWith('/products/')",
         "Enter opens the highlighted product",
     );
+    page.screenshot("search-keyboard-opened");
 }
 
 /// The number in the summary line (“…：N 件产品”) of the page's HTML.
@@ -111,4 +113,5 @@ fn facet_links_narrow_the_results_with_script_and_without() {
     let html = plain.html();
     assert!(total(&html) > 0, "the form searches without script");
     assert!(html.contains("class=\"result-name\""));
+    plain.screenshot("search-without-script");
 }

@@ -26,4 +26,5 @@ fn after_signing_out_the_back_button_shows_no_signed_in_page() {
         "the office's page is not shown again after signing out: {} {shown}",
         page.path()
     );
+    page.screenshot("signed-out-back");
 }

@@ -125,6 +125,11 @@ impl Default for ResultCache {
 }
 
 impl ResultCache {
+    /// (pages kept, their estimated bytes).
+    pub fn size(&self) -> (usize, u64) {
+        (self.pages.len(), self.pages.weight())
+    }
+
     fn get(&self, generation: u64, q: &SearchQuery) -> Option<ResultPage> {
         self.pages.get(&(generation, q.clone())).map(|w| w.page)
     }
