@@ -138,6 +138,8 @@ struct DashboardPage {
     plans: Vec<PlanSummary>,
     bundles: Vec<BundleSummary>,
     chosen_bundle: Option<i32>,
+    /// The policy the new-plan form starts on: the one with the most room left.
+    roomiest_policy: Option<i32>,
     festivals: Vec<(&'static str, &'static str)>,
     year: i32,
     notices: Vec<NoticeView>,
@@ -232,8 +234,15 @@ pub async fn dashboard_html(state: &State, nav: Nav, org_id: i32, bundle: Option
         .and_then(region::county)
         .map(|c| format!("{}{}", c.city_name, c.name))
         .unwrap_or_default();
+    let roomiest_policy = data
+        .allowances
+        .iter()
+        .filter(|a| a.problem.is_none())
+        .min_by_key(|a| a.percent)
+        .map(|a| a.policy_id);
     Ok(DashboardPage {
         nav,
+        roomiest_policy,
         union_name: data.org.name.clone(),
         place,
         members: data.org.members.unwrap_or(0),

@@ -13,12 +13,13 @@ fn a_grassroots_union_adapts_a_bundle_into_a_plan_and_confirms_it() {
     );
     assert!(!bundle.is_empty(), "the demo has a published bundle to start from");
     // The festival policy's allowance is mostly planned already (the demo's confirmed tea plan):
-    // this plan draws on the Hubei-style policy, which has room.
-    let policy = union.eval_string(
-        "Array.from(document.querySelectorAll('select[name=policy_id] option')).find(o => o.textContent.includes('湖北式')).value",
+    // the form starts on the policy with the most room, which a newcomer can confirm under.
+    let policy = union.eval_string("document.querySelector('select[name=policy_id]').selectedOptions[0].textContent");
+    assert!(
+        !policy.contains("节日慰问品"),
+        "the form starts on a policy with room: {policy}"
     );
     union
-        .select("select[name=policy_id]", &policy)
         .select("select[name=bundle_id]", &bundle)
         .fill("form[action='/union/plans'] input[name=headcount]", "10")
         .fill("form[action='/union/plans'] input[name=name]", "元旦慰问（浏览器测试）")
