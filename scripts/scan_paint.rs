@@ -10,17 +10,16 @@
 //! Run: `cargo bench --bench scan_paint [-- RUNS]` (default 9). Needs Chromium
 //! (`apt-get install chromium fonts-noto-cjk`, or `FUPIN_CHROMIUM=/path`).
 
-use std::ffi::OsStr;
-use std::time::Duration;
-
 use diesel::prelude::*;
-use headless_chrome::protocol::cdp::{Emulation, Network};
-use headless_chrome::{Browser, LaunchOptions};
+use headless_chrome::protocol::cdp::Network;
 
 use fupin_catalog::config::Settings;
 use fupin_catalog::db::schema::{products, trace_media};
 use fupin_catalog::demo;
 
+#[allow(dead_code)]
+#[path = "../tests/browser/chrome.rs"]
+mod chrome;
 #[path = "bench_support.rs"]
 mod support;
 use support::arg;
@@ -35,10 +34,9 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 fn main() -> anyhow::Result<()> {
     let runs = arg(1, 9);
-    let chromium = std::env::var_os("FUPIN_CHROMIUM")
-        .map(std::path::PathBuf::from)
-        .or_else(|| Some(std::path::PathBuf::from("/usr/bin/chromium")).filter(|p| p.exists()))
-        .ok_or_else(|| anyhow::anyhow!("no Chromium: apt-get install chromium fonts-noto-cjk"))?;
+    // The browser suite's Chromium, started the same way.
+    let browser =
+        chrome::launch().ok_or_else(|| anyhow::anyhow!("no Chromium: apt-get install chromium fonts-noto-cjk"))?;
 
     let dir = tempfile::tempdir()?;
     let settings = Settings::new("127.0.0.1:0".parse()?, dir.path().to_path_buf());
@@ -54,26 +52,6 @@ fn main() -> anyhow::Result<()> {
             .first(&mut conn)?
     };
     let (base, handle) = support::start_server(settings);
-
-    let args: Vec<&OsStr> = [
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-    ]
-    .iter()
-    .map(OsStr::new)
-    .collect();
-    let browser = Browser::new(
-        LaunchOptions::default_builder()
-            .path(Some(chromium))
-            .sandbox(false)
-            .args(args)
-            .idle_browser_timeout(Duration::from_secs(120))
-            .build()?,
-    )?;
 
     let url = format!("{base}/t/{code}");
     let (mut paints, mut page_bytes, mut image_bytes) = (Vec::new(), Vec::new(), Vec::new());
@@ -97,22 +75,7 @@ fn main() -> anyhow::Result<()> {
             packet_queue_length: None,
             packet_reordering: None,
         })?;
-        tab.call_method(Emulation::SetDeviceMetricsOverride {
-            width: 390,
-            height: 844,
-            device_scale_factor: 2.0,
-            mobile: true,
-            scale: None,
-            screen_width: None,
-            screen_height: None,
-            position_x: None,
-            position_y: None,
-            dont_set_visible_size: None,
-            screen_orientation: None,
-            viewport: None,
-            display_feature: None,
-            device_posture: None,
-        })?;
+        chrome::emulate_phone(&tab, 390, 844)?;
         tab.navigate_to(&url)?.wait_until_navigated()?;
         // Lazy images below the fold load once scrolled to: scroll, then wait for every image.
         tab.evaluate("window.scrollTo(0, document.body.scrollHeight)", false)?;

@@ -80,8 +80,7 @@ pub async fn login(
         next,
     } = form.into_inner();
     let username = username.trim().to_owned();
-    let forwarded_for = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let address = throttle::client_address(req.peer_addr().map(|a| a.ip()), forwarded_for, &state.trusted_proxies);
+    let address = state.client_address(&req);
     let account = ThrottleKey::Account(username.clone());
     let address = address.map(ThrottleKey::Address);
     let keys: Vec<ThrottleKey> = std::iter::once(account.clone()).chain(address.clone()).collect();

@@ -5,15 +5,14 @@
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::State;
-use crate::auth::throttle;
 use crate::db::search_changes;
 use crate::error::AppError;
 use crate::metrics::Snapshot;
 
 pub async fn page(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let forwarded_for = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let client = throttle::client_address(req.peer_addr().map(|a| a.ip()), forwarded_for, &state.trusted_proxies);
-    let allowed = client.is_some_and(|ip| state.metrics_allow.iter().any(|net| net.contains(&ip)));
+    let allowed = state
+        .client_address(&req)
+        .is_some_and(|ip| state.metrics_allow.iter().any(|net| net.contains(&ip)));
     if !allowed {
         return Err(AppError::Forbidden(
             "运行指标只允许从 FUPIN_METRICS_ALLOW 设置的地址访问。".to_owned(),

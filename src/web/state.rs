@@ -51,6 +51,12 @@ impl AppState {
         with_connection(&self.pool, work).await
     }
 
+    /// The client's address: the socket's peer, or behind a trusted proxy the client it names.
+    pub fn client_address(&self, req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+        let forwarded_for = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        crate::auth::throttle::client_address(req.peer_addr().map(|a| a.ip()), forwarded_for, &self.trusted_proxies)
+    }
+
     /// Applies the change log to this server's search index right after a write, so the very
     /// next request sees it. The write has committed either way; if this fails, the background
     /// tailer retries, so it is logged rather than shown.

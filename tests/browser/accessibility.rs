@@ -85,8 +85,10 @@ fn public_pages_sign_in_and_each_audience_have_no_serious_accessibility_violatio
         check(&page, path, &mut problems, &mut report);
     }
     // The whole finding, minor ones included, for whoever improves the pages next.
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("axe-report.txt"), report.join("\n") + "\n").unwrap();
+    std::fs::write(
+        crate::chrome::artifacts_dir().join("axe-report.txt"),
+        report.join("\n") + "\n",
+    )
+    .unwrap();
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
 }

@@ -207,16 +207,30 @@ impl Page {
     /// Clicks the element matching `selector` and waits until the next page has loaded (a link,
     /// or a form's button whose POST redirects, perhaps to the same address).
     pub fn click_and_wait(&self, selector: &str) -> &Self {
+        self.then_next_page(&format!("clicking {selector}"), || {
+            self.click(selector);
+        })
+    }
+
+    /// Does `action` (a click, a key, the back button) and waits until it has loaded another
+    /// page. The page shown before is marked, so even a redirect back to the same address counts.
+    pub fn then_next_page(&self, what: &str, action: impl FnOnce()) -> &Self {
+        self.then_next_page_at(what, "true", action)
+    }
+
+    /// [`Page::then_next_page`], also waiting for the new page's address to satisfy `address` (a
+    /// script predicate on `location`).
+    pub fn then_next_page_at(&self, what: &str, address: &str, action: impl FnOnce()) -> &Self {
         self.tab.evaluate("window.__fupinOld = true", false).unwrap();
-        self.click(selector);
+        action();
+        let check =
+            format!("window.__fupinOld !== true && document.readyState === 'complete' && ({address}) ? 'yes' : 'no'");
         let started = Instant::now();
         loop {
+            // Evaluation fails while the next page replaces this one: not loaded yet.
             let fresh = self
                 .tab
-                .evaluate(
-                    "window.__fupinOld !== true && document.readyState === 'complete' ? 'yes' : 'no'",
-                    false,
-                )
+                .evaluate(&check, false)
                 .ok()
                 .and_then(|r| r.value)
                 .is_some_and(|v| v == "yes");
@@ -225,11 +239,22 @@ impl Page {
             }
             assert!(
                 started.elapsed() < WAIT,
-                "clicking {selector} did not load a new page (still at {})",
+                "{what} did not load a new page (still at {})",
                 self.path()
             );
             std::thread::sleep(Duration::from_millis(25));
         }
+    }
+
+    /// Waits until the image matching `selector` has loaded, with real pixels.
+    pub fn wait_image_loaded(&self, selector: &str) {
+        self.wait_until(
+            &format!(
+                "(function () {{ var i = document.querySelector({}); return i && i.complete && i.naturalWidth > 0; }})()",
+                js_string(selector)
+            ),
+            &format!("the image {selector} loads"),
+        );
     }
 
     /// Gives the file input matching `selector` a file, as choosing it in the dialog would.
@@ -277,26 +302,7 @@ impl Page {
     /// with `None`).
     pub fn phone(&self, size: Option<(u32, u32)>) -> &Self {
         match size {
-            Some((width, height)) => {
-                self.tab
-                    .call_method(Emulation::SetDeviceMetricsOverride {
-                        width,
-                        height,
-                        device_scale_factor: 2.0,
-                        mobile: true,
-                        scale: None,
-                        screen_width: None,
-                        screen_height: None,
-                        position_x: None,
-                        position_y: None,
-                        dont_set_visible_size: None,
-                        screen_orientation: None,
-                        viewport: None,
-                        display_feature: None,
-                        device_posture: None,
-                    })
-                    .expect("phone size");
-            }
+            Some((width, height)) => emulate_phone(&self.tab, width, height).expect("phone size"),
             None => {
                 self.tab
                     .call_method(Emulation::ClearDeviceMetricsOverride(None))
@@ -363,9 +369,7 @@ impl Page {
 
     /// The page as a PNG, under `target/tmp/browser/NAME.png`; returns where.
     pub fn screenshot(&self, name: &str) -> PathBuf {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{name}.png"));
+        let path = artifacts_dir().join(format!("{name}.png"));
         let png = self
             .tab
             .capture_screenshot(Cdp::CaptureScreenshotFormatOption::Png, None, None, true)
@@ -378,18 +382,45 @@ impl Page {
 impl Drop for Page {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
-            let path = dir.join(format!("failed-{}.png", self.name));
+            let path = artifacts_dir().join(format!("failed-{}.png", self.name));
             let shot = self
                 .tab
                 .capture_screenshot(Cdp::CaptureScreenshotFormatOption::Png, None, None, true);
-            let saved = shot.map(|png| std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, png)));
+            let saved = shot.map(|png| std::fs::write(&path, png));
             let _ = match saved {
                 Ok(Ok(())) => writeln!(std::io::stderr(), "screenshot of the failed page: {}", path.display()),
                 _ => writeln!(std::io::stderr(), "no screenshot of the failed page {}", self.name),
             };
         }
     }
+}
+
+/// Where the tests leave screenshots and reports: `target/tmp/browser/`, made if missing.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    std::fs::create_dir_all(&dir).expect("the browser tests' directory under target/tmp");
+    dir
+}
+
+/// Shows `tab` as a phone of `width` × `height` CSS pixels (at twice the pixel density) does.
+pub fn emulate_phone(tab: &Tab, width: u32, height: u32) -> anyhow::Result<()> {
+    tab.call_method(Emulation::SetDeviceMetricsOverride {
+        width,
+        height,
+        device_scale_factor: 2.0,
+        mobile: true,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })?;
+    Ok(())
 }
 
 /// `s` as a JavaScript string literal.

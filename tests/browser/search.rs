@@ -42,11 +42,12 @@ fn typing_suggests_products_and_choosing_one_opens_it() {
         page.eval_string("document.querySelector('input[name=q]').getAttribute('aria-activedescendant')"),
         "suggestion-0"
     );
-    page.tab.evaluate("window.__fupinOld = true", false).unwrap();
-    page.tab.press_key("Enter").unwrap();
-    page.wait_until(
-        "window.__fupinOld !== true && location.pathname.startsWith('/products/')",
-        "Enter opens the highlighted product",
+    page.then_next_page_at(
+        "Enter on the highlighted product",
+        "location.pathname.startsWith('/products/')",
+        || {
+            page.tab.press_key("Enter").unwrap();
+        },
     );
     page.screenshot("search-keyboard-opened");
 }

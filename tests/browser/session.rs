@@ -14,12 +14,9 @@ fn after_signing_out_the_back_button_shows_no_signed_in_page() {
     page.click_and_wait("form[action='/logout'] button[type=submit]");
     assert!(!page.text().contains("退出"), "signed out: {}", page.text());
 
-    page.tab.evaluate("window.__fupinOld = true", false).unwrap();
-    page.tab.evaluate("history.back()", false).unwrap();
-    page.wait_until(
-        "window.__fupinOld !== true && document.readyState === 'complete'",
-        "the back button loads the page again",
-    );
+    page.then_next_page("the back button", || {
+        page.tab.evaluate("history.back()", false).unwrap();
+    });
     let shown = page.text();
     assert!(
         !shown.contains("退出") && page.path().starts_with("/login"),

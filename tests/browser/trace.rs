@@ -69,13 +69,7 @@ fn a_batch_and_its_photo_added_through_the_form_show_on_the_scan_page() {
     let img = "img[alt='采收现场']";
     assert_eq!(phone.count(img), 1, "the photo is on the scan page");
     phone.tab.find_element(img).unwrap().scroll_into_view().unwrap();
-    phone.wait_until(
-        &format!(
-            "(function () {{ var i = document.querySelector({}); return i.complete && i.naturalWidth > 0; }})()",
-            crate::chrome::js_string(img)
-        ),
-        "the photo loads",
-    );
+    phone.wait_image_loaded(img);
     phone.screenshot("scan-with-photo-390");
 
     // Search results now show the photo's thumbnail beside the product.
@@ -88,13 +82,7 @@ fn a_batch_and_its_photo_added_through_the_form_show_on_the_scan_page() {
         "a thumbnail in the results: {}",
         searcher.text()
     );
-    searcher.wait_until(
-        &format!(
-            "(function () {{ var i = document.querySelector({}); return i.complete && i.naturalWidth > 0; }})()",
-            crate::chrome::js_string(&thumb)
-        ),
-        "the thumbnail loads",
-    );
+    searcher.wait_image_loaded(&thumb);
     searcher.phone(Some((390, 844))).go(&format!("/search?q={}", name));
     searcher.screenshot("search-with-thumbnail-390");
 }
