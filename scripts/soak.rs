@@ -6,6 +6,10 @@
 //! Prints requests, 5xx, other refusals, transport errors, and the server's RSS after warm-up and
 //! at the end.
 //!
+//! With `SOAK_ACKS=FILE`, every write the server acknowledged (a 303 after the POST) is written to
+//! FILE as one SQL query that answers 1 when the write is in the database and 0 when it is not:
+//! `scripts/cluster.sh` runs them after killing a server mid-load.
+//!
 //! `cargo bench --bench soak -- BASE_URL SERVER_PID SECONDS [CONNECTIONS]`
 
 use std::sync::Arc;
@@ -54,6 +58,8 @@ struct Load {
     counts: Counts,
     stop: AtomicBool,
     codes: Vec<String>,
+    /// Checks of acknowledged writes, when asked for (`SOAK_ACKS`).
+    acks: Option<std::sync::Mutex<Vec<String>>>,
 }
 
 struct Session {
@@ -154,11 +160,20 @@ impl Load {
                         .to_owned();
                     return Session { client, csrf };
                 }
-                429 => tokio::time::sleep(Duration::from_millis(200)).await,
+                // Throttled, or the server behind the balancer is gone (a cluster run kills one).
+                0 | 429 | 500.. => tokio::time::sleep(Duration::from_millis(200)).await,
                 other => panic!("signing in as {username} answered {other}"),
             }
         }
         panic!("could not sign in as {username}");
+    }
+
+    /// Notes an acknowledged write, as the condition that holds once it is in the database.
+    fn acknowledged(&self, condition: String) {
+        if let Some(acks) = &self.acks {
+            let check = format!("SELECT CASE WHEN {condition} THEN 1 ELSE 0 END;");
+            acks.lock().unwrap().push(check);
+        }
     }
 
     fn running(&self) -> bool {
@@ -210,26 +225,42 @@ impl Load {
                     .multipart(form)
                     .send()
                     .await;
-                self.count(response).await;
+                let (status, location) = self.count(response).await;
+                if let (303, Some(batch)) = (status, location.strip_prefix("/nominations/")) {
+                    self.acknowledged(format!("EXISTS (SELECT 1 FROM nomination_batches WHERE id = {batch})"));
+                }
                 continue;
             }
             let (_, location) = self.post(&s, "/county/batches", &[]).await;
             let Some(batch) = location.strip_prefix("/nominations/").map(str::to_owned) else {
                 continue;
             };
+            self.acknowledged(format!("EXISTS (SELECT 1 FROM nomination_batches WHERE id = {batch})"));
             let product = format!("示例富硒茶{county}-{round}");
             let row = complete_row(&product, county, round);
             let fields: Vec<(&str, &str)> = row.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            self.post(&s, &format!("/nominations/{batch}/rows"), &fields).await;
+            if self.post(&s, &format!("/nominations/{batch}/rows"), &fields).await.0 == 303 {
+                self.acknowledged(format!(
+                    "EXISTS (SELECT 1 FROM nomination_rows WHERE batch_id = {batch} AND product_name = '{product}')"
+                ));
+            }
             let (_, page) = self.get(&s.client, &format!("/nominations/{batch}")).await;
             if let Some(row_id) = ids_after(&page, &format!("/nominations/{batch}/rows/")).first() {
                 let mut edited = row.clone();
                 edited[9].1 = "500g/罐".to_owned();
                 let fields: Vec<(&str, &str)> = edited.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                self.post(&s, &format!("/nominations/{batch}/rows/{row_id}/edit"), &fields)
-                    .await;
+                let path = format!("/nominations/{batch}/rows/{row_id}/edit");
+                if self.post(&s, &path, &fields).await.0 == 303 {
+                    self.acknowledged(format!(
+                        "EXISTS (SELECT 1 FROM nomination_rows WHERE id = {row_id} AND specification = '500g/罐')"
+                    ));
+                }
             }
-            self.post(&s, &format!("/nominations/{batch}/submit"), &[]).await;
+            if self.post(&s, &format!("/nominations/{batch}/submit"), &[]).await.0 == 303 {
+                self.acknowledged(format!(
+                    "EXISTS (SELECT 1 FROM nomination_batches WHERE id = {batch} AND status <> 'draft')"
+                ));
+            }
         }
     }
 
@@ -239,7 +270,11 @@ impl Load {
             let (_, page) = self.get(&s.client, "/city").await;
             let batches = ids_after(&page, "/nominations/");
             for batch in batches.iter().take(3) {
-                self.post(&s, &format!("/nominations/{batch}/forward"), &[]).await;
+                if self.post(&s, &format!("/nominations/{batch}/forward"), &[]).await.0 == 303 {
+                    self.acknowledged(format!(
+                        "EXISTS (SELECT 1 FROM nomination_batches WHERE id = {batch} AND status = 'forwarded')"
+                    ));
+                }
             }
             if batches.is_empty() {
                 tokio::time::sleep(Duration::from_millis(200)).await;
@@ -257,26 +292,37 @@ impl Load {
                 continue;
             }
             let mut form = vec![("decision", "approve"), ("reason", "")];
-            form.extend(rows.iter().take(5).map(|r| ("row_ids", r.as_str())));
-            self.post(&s, "/office/review", &form).await;
+            let chosen: Vec<&String> = rows.iter().take(5).collect();
+            form.extend(chosen.iter().map(|r| ("row_ids", r.as_str())));
+            if self.post(&s, "/office/review", &form).await.0 == 303 {
+                let ids: Vec<&str> = chosen.iter().map(|r| r.as_str()).collect();
+                self.acknowledged(format!(
+                    "(SELECT COUNT(*) FROM nomination_rows WHERE id IN ({}) AND review_status = 'approved') = {}",
+                    ids.join(", "),
+                    ids.len()
+                ));
+            }
         }
     }
 
     async fn office_lister(&self, seed: u64) {
         let s = self.sign_in("office").await;
         let mut rng = SmallRng::seed_from_u64(seed);
+        let mut round = 0u64;
         while self.running() {
+            round += 1;
             let code = self.code(&mut rng).to_owned();
             let path = format!("/office/products/{code}/status");
             self.get(&s.client, &format!("/office/products/{code}")).await;
-            self.post(
-                &s,
-                &path,
-                &[("to", "suspended"), ("reason", "接到投诉，核查中（压测）")],
-            )
-            .await;
-            self.post(&s, &path, &[("to", "listed"), ("reason", "核查无问题（压测）")])
-                .await;
+            // Each reason is unique, so the event an acknowledged change wrote can be found.
+            for (to, reason) in [
+                ("suspended", format!("接到投诉，核查中（压测 {seed}-{round}）")),
+                ("listed", format!("核查无问题（压测 {seed}-{round}）")),
+            ] {
+                if self.post(&s, &path, &[("to", to), ("reason", reason.as_str())]).await.0 == 303 {
+                    self.acknowledged(format!("EXISTS (SELECT 1 FROM events WHERE reason = '{reason}')"));
+                }
+            }
         }
     }
 
@@ -380,6 +426,7 @@ fn main() {
             counts: Counts::default(),
             stop: AtomicBool::new(false),
             codes,
+            acks: std::env::var_os("SOAK_ACKS").map(|_| Default::default()),
         });
         let mut tasks = Vec::new();
         // The signed-in roles take 28 connections; visitors the rest.
@@ -444,6 +491,11 @@ fn main() {
             c.refused.load(Ordering::Relaxed),
             c.transport_errors.load(Ordering::Relaxed),
         );
+        if let (Some(acks), Some(file)) = (&load.acks, std::env::var_os("SOAK_ACKS")) {
+            let acks = acks.lock().unwrap();
+            std::fs::write(&file, acks.join("\n") + "\n").expect("SOAK_ACKS is writable");
+            println!("acknowledged writes: {} (checks in {})", acks.len(), file.to_string_lossy());
+        }
         let growth = (rss_end as f64 - rss_warm as f64) / rss_warm.max(1) as f64 * 100.0;
         println!(
             "server RSS: {:.1} MB after warm-up, {:.1} MB at the end ({growth:+.1} %)",

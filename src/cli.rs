@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `demo`.
+//! The command line: `serve`, `migrate`, `demo`, `reindex`, `import`, `media`, `backup`, `restore`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,6 +36,29 @@ enum Command {
     /// Import data from files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Uploaded photos and reports.
+    #[command(subcommand)]
+    Media(MediaCommand),
+    /// Write a consistent copy of the database to FILE while the server runs (SQLite: VACUUM
+    /// INTO; PostgreSQL: pg_dump, checked by restoring it into a scratch database).
+    Backup(BackupArgs),
+    /// Restore a backup into an empty data directory (or an empty PostgreSQL database).
+    Restore(BackupArgs),
+}
+
+#[derive(Subcommand)]
+enum MediaCommand {
+    /// Copy files stored only on this server's disk (before media moved into the database) into
+    /// the database, so that every server can serve them.
+    Migrate(DataArgs),
+}
+
+#[derive(Args)]
+struct BackupArgs {
+    /// The backup file.
+    file: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 #[derive(Subcommand)]
@@ -110,6 +133,9 @@ pub fn run() -> anyhow::Result<()> {
         Command::Demo(args) => run_demo(args),
         Command::Import(ImportCommand::Nominations(args)) => import_nominations(args),
         Command::Reindex(args) => reindex(args),
+        Command::Media(MediaCommand::Migrate(args)) => migrate_media(args),
+        Command::Backup(args) => run_backup(args),
+        Command::Restore(args) => run_restore(args),
     }
 }
 
@@ -328,4 +354,66 @@ fn reindex(args: DataArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+fn data_settings(args: &DataArgs) -> Settings {
+    Settings::new(
+        DEFAULT_BIND.parse().expect("default bind is valid"),
+        args.data_dir.clone(),
+    )
+}
+
+fn migrate_media(args: DataArgs) -> anyhow::Result<()> {
+    let settings = data_settings(&args);
+    let mut conn = settings.database().connect()?;
+    db::migrate(&mut conn)?;
+    let moved = crate::media::migrate::into_database(&mut conn, &settings.media_dir())?;
+    println!(
+        "已迁入数据库：{} 个文件（{:.1} MB）；{} 个原已在数据库中。",
+        moved.added,
+        moved.added_bytes as f64 / 1_048_576.0,
+        moved.present
+    );
+    for name in &moved.skipped {
+        eprintln!("跳过（不是本系统存储的文件名）：{name}");
+    }
+    Ok(())
+}
+
+fn run_backup(args: BackupArgs) -> anyhow::Result<()> {
+    let settings = data_settings(&args.data);
+    let started = Instant::now();
+    let inventory = crate::backup::backup(&settings.database(), &args.file)?;
+    let size = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "已备份到 {}（{:.1} MB，用时 {:.1} 秒），并已检查可以恢复。",
+        args.file.display(),
+        size as f64 / 1_048_576.0,
+        started.elapsed().as_secs_f64()
+    );
+    print_inventory(&inventory);
+    Ok(())
+}
+
+fn run_restore(args: BackupArgs) -> anyhow::Result<()> {
+    let settings = data_settings(&args.data);
+    let inventory = crate::backup::restore(&settings, &args.file)?;
+    println!(
+        "已从 {} 恢复到 {}；搜索索引将在服务启动时从数据库重建。",
+        args.file.display(),
+        settings.database().redacted()
+    );
+    print_inventory(&inventory);
+    Ok(())
+}
+
+/// Every table's rows and the catalogue's checksum: the same lines after a backup and after its
+/// restore, to compare.
+fn print_inventory(inventory: &crate::db::inventory::Inventory) {
+    let rows: i64 = inventory.tables.iter().map(|(_, n)| n).sum();
+    println!("{} 张表，共 {rows} 行：", inventory.tables.len());
+    for (table, n) in &inventory.tables {
+        println!("  {table:<32} {n:>10}");
+    }
+    println!("目录校验和（SHA-256）：{}", inventory.catalogue_sha256);
 }

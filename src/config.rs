@@ -26,6 +26,9 @@ pub struct Settings {
     pub trusted_proxies: String,
     /// `FUPIN_METRICS_ALLOW`: the addresses or networks that may read `/metrics` (default loopback).
     pub metrics_allow: String,
+    /// `FUPIN_CHANGE_LOG_RETENTION`: how long applied search changes stay in the log (`90s`, `30m`,
+    /// `24h`, `7d`), and so how long a server may be away and still catch up by replaying it.
+    pub change_log_retention: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,12 +41,15 @@ pub enum ConfigError {
     AssetsUnreadable { path: String, reason: String },
     #[error("FUPIN_METRICS_ALLOW 中的“{0}”不是 IP 地址或网段（应为 127.0.0.1、10.0.0.0/8 这样的写法，用逗号分隔）")]
     MetricsAllow(String),
+    #[error("FUPIN_CHANGE_LOG_RETENTION 的值“{0}”无效：应为正整数加单位 s、m、h 或 d，例如 24h")]
+    Retention(String),
     #[error("FUPIN_TRUSTED_PROXIES 中的“{0}”不是 IP 地址或网段（应为 127.0.0.1、10.0.0.0/8 这样的写法，用逗号分隔）")]
     TrustedProxies(String),
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_METRICS_ALLOW: &str = "127.0.0.1, ::1";
+pub const DEFAULT_CHANGE_LOG_RETENTION: &str = "24h";
 pub const DEFAULT_DATA_DIR: &str = "data";
 pub const SQLITE_FILE: &str = "fupin.db";
 
@@ -62,6 +68,8 @@ impl Settings {
             workers: 0,
             trusted_proxies: std::env::var("FUPIN_TRUSTED_PROXIES").unwrap_or_default(),
             metrics_allow: std::env::var("FUPIN_METRICS_ALLOW").unwrap_or_else(|_| DEFAULT_METRICS_ALLOW.to_owned()),
+            change_log_retention: std::env::var("FUPIN_CHANGE_LOG_RETENTION")
+                .unwrap_or_else(|_| DEFAULT_CHANGE_LOG_RETENTION.to_owned()),
         }
     }
 
@@ -88,6 +96,12 @@ impl Settings {
     /// The addresses that may read `/metrics`.
     pub fn metrics_allow(&self) -> Result<Vec<ipnet::IpNet>, ConfigError> {
         crate::auth::throttle::parse_trusted_proxies(&self.metrics_allow).map_err(ConfigError::MetricsAllow)
+    }
+
+    /// How long applied changes stay in the search change log.
+    pub fn change_log_retention(&self) -> Result<std::time::Duration, ConfigError> {
+        parse_duration(&self.change_log_retention)
+            .ok_or_else(|| ConfigError::Retention(self.change_log_retention.clone()))
     }
 
     /// Whether people reach the site over https (cookies Secure, HSTS).
@@ -125,6 +139,24 @@ impl Settings {
     }
 }
 
+/// `90s`, `30m`, `24h`, `7d` (a bare number is seconds); zero and anything else are refused.
+fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last()? {
+        (i, c) if c.is_ascii_alphabetic() => (&text[..i], c.to_ascii_lowercase()),
+        _ => (text, 's'),
+    };
+    let seconds_per = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    let n: u64 = number.trim().parse().ok().filter(|n| *n > 0)?;
+    Some(std::time::Duration::from_secs(n.checked_mul(seconds_per)?))
+}
+
 /// `./assets` when run from the project, else the folder beside the sources the binary was built from.
 fn default_assets_dir() -> PathBuf {
     let local = Path::new("assets");
@@ -152,5 +184,37 @@ pub fn io_reason(e: &std::io::Error) -> String {
         e.to_string()
     } else {
         format!("{kind}（{e}）")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use rstest::rstest;
+
+    use super::parse_duration;
+
+    #[rstest]
+    #[case("90s", 90)]
+    #[case("90", 90)]
+    #[case("30m", 1_800)]
+    #[case(" 24h ", 86_400)]
+    #[case("7D", 604_800)]
+    fn retention_is_read_with_its_unit(#[case] text: &str, #[case] seconds: u64) {
+        assert_eq!(parse_duration(text), Some(Duration::from_secs(seconds)));
+    }
+
+    #[rstest]
+    #[case("")]
+    #[case("0")]
+    #[case("0h")]
+    #[case("-1h")]
+    #[case("1w")]
+    #[case("一天")]
+    #[case("h")]
+    #[case("99999999999999999999d")]
+    fn anything_else_is_refused(#[case] text: &str) {
+        assert_eq!(parse_duration(text), None);
     }
 }

@@ -5,10 +5,16 @@
 //! made through other servers on the same PostgreSQL arrive within a second. The last change
 //! applied is kept beside the index; without it, or when the index is missing, corrupt or from
 //! an older schema, the index is rebuilt from the database.
+//!
+//! Each server reports how far it has applied the log, and the log is pruned of what every live
+//! server has applied once it is older than the retention window. A server away for longer finds
+//! its position pruned and rebuilds. The same log tells each server which products' scan pages to
+//! drop from its cache, so a delisting shows on another server's scan page as soon as in search.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::db::search_changes::{self, Searchable};
 use crate::db::{self, DbConnection, DbError, DbPool};
@@ -40,6 +46,26 @@ pub struct CatalogueIndex {
     /// The last change applied; the lock also keeps two appliers from interleaving.
     applied: Mutex<i32>,
     state_file: Option<PathBuf>,
+    /// Names this server in the log's table of positions; kept in the data directory.
+    server_id: String,
+    /// True while the index is rebuilt from the database: searches would miss products.
+    rebuilding: AtomicBool,
+}
+
+/// What bringing the index up to date changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaughtUp {
+    /// The products changed since the last time (none when nothing was logged).
+    Products(Vec<i32>),
+    /// The log no longer held every change this index needed, so it was rebuilt: anything may
+    /// have changed.
+    Rebuilt,
+}
+
+impl CaughtUp {
+    pub fn is_nothing(&self) -> bool {
+        matches!(self, CaughtUp::Products(ids) if ids.is_empty())
+    }
 }
 
 impl CatalogueIndex {
@@ -54,6 +80,8 @@ impl CatalogueIndex {
             index,
             applied: Mutex::new(applied.unwrap_or(0)),
             state_file: Some(state_file),
+            server_id: server_id(data_dir)?,
+            rebuilding: AtomicBool::new(false),
         };
         match (outcome.needs_rebuild(), applied) {
             (false, Some(_)) => {
@@ -74,6 +102,8 @@ impl CatalogueIndex {
             index,
             applied: Mutex::new(0),
             state_file: Some(data_dir.join("index-applied-change")),
+            server_id: server_id(data_dir)?,
+            rebuilding: AtomicBool::new(false),
         })
     }
 
@@ -83,6 +113,8 @@ impl CatalogueIndex {
             index: SearchIndex::in_memory()?,
             applied: Mutex::new(0),
             state_file: None,
+            server_id: random_server_id(),
+            rebuilding: AtomicBool::new(false),
         };
         this.rebuild(conn, |_| {})?;
         Ok(this)
@@ -97,18 +129,48 @@ impl CatalogueIndex {
         &self.index
     }
 
+    /// This server's name in the log's table of positions.
+    pub fn server_id(&self) -> &str {
+        &self.server_id
+    }
+
+    /// Whether the index is being rebuilt (the server is then not ready).
+    pub fn is_rebuilding(&self) -> bool {
+        self.rebuilding.load(Ordering::Acquire)
+    }
+
     /// Rebuilds from every product in the database; returns how many were indexed.
     pub fn rebuild(&self, conn: &mut DbConnection, on_progress: impl FnMut(u64)) -> Result<u64, IndexerError> {
         let mut applied = self.applied.lock().expect("index lock");
+        self.rebuild_holding(&mut applied, conn, on_progress)
+    }
+
+    fn rebuild_holding(
+        &self,
+        applied: &mut i32,
+        conn: &mut DbConnection,
+        on_progress: impl FnMut(u64),
+    ) -> Result<u64, IndexerError> {
+        self.rebuilding.store(true, Ordering::Release);
+        let result = self.rebuild_from_database(applied, conn, on_progress);
+        self.rebuilding.store(false, Ordering::Release);
+        result
+    }
+
+    fn rebuild_from_database(
+        &self,
+        applied: &mut i32,
+        conn: &mut DbConnection,
+        on_progress: impl FnMut(u64),
+    ) -> Result<u64, IndexerError> {
         // Taken before reading the products: a change made during the rebuild is applied again after.
-        let latest = search_changes::latest(conn)?;
-        let docs = ProductPages {
+        let latest = search_changes::latest(conn)?.max(search_changes::pruned_through(conn)?);
+        let mut docs = ProductPages {
             conn,
             after: 0,
             buffer: Vec::new().into_iter(),
             error: None,
         };
-        let mut docs = docs;
         let count = self.index.rebuild(docs.by_ref(), on_progress)?;
         if let Some(e) = docs.error {
             return Err(e.into());
@@ -118,12 +180,22 @@ impl CatalogueIndex {
         Ok(count)
     }
 
-    /// Applies every change logged since the last one applied; returns how many products changed.
-    pub fn catch_up(&self, conn: &mut DbConnection) -> Result<usize, IndexerError> {
+    /// Applies every change logged since the last one applied, or rebuilds when some of those
+    /// changes have been pruned from the log.
+    pub fn catch_up(&self, conn: &mut DbConnection) -> Result<CaughtUp, IndexerError> {
         let mut applied = self.applied.lock().expect("index lock");
-        let mut changed = 0;
+        let mut changed = Vec::new();
         loop {
             let changes = search_changes::since(conn, *applied, 1_000)?;
+            // Read after the changes: a pruning that removed any of them shows here.
+            if *applied < search_changes::pruned_through(conn)? {
+                tracing::warn!(
+                    applied = *applied,
+                    "changes this index needs were pruned from the log; rebuilding it from the database"
+                );
+                self.rebuild_holding(&mut applied, conn, |_| {})?;
+                return Ok(CaughtUp::Rebuilt);
+            }
             let Some(&(last, _)) = changes.last() else { break };
             let mut ids: Vec<i32> = changes.iter().map(|(_, product)| *product).collect();
             ids.sort_unstable();
@@ -136,11 +208,13 @@ impl CatalogueIndex {
                 }
             }
             self.index.commit()?;
-            changed += ids.len();
+            changed.extend(ids);
             *applied = last;
             self.save_state(last)?;
         }
-        Ok(changed)
+        changed.sort_unstable();
+        changed.dedup();
+        Ok(CaughtUp::Products(changed))
     }
 
     fn save_state(&self, applied: i32) -> Result<(), IndexerError> {
@@ -155,20 +229,62 @@ impl CatalogueIndex {
     }
 }
 
-/// Tails the change log in the background until the runtime stops.
-pub fn spawn_tailer(index: Arc<CatalogueIndex>, pool: DbPool) {
+/// What the background task does besides applying the log.
+pub struct Tailing {
+    /// How long applied changes stay in the log.
+    pub retention: Duration,
+    /// Told of every change applied, to drop what was cached of those products.
+    pub on_change: Box<dyn Fn(&CaughtUp) + Send + Sync>,
+}
+
+/// Tails the change log in the background until the runtime stops: applies changes made through
+/// other servers, reports this server's position, and prunes the log now and then.
+pub fn spawn_tailer(index: Arc<CatalogueIndex>, pool: DbPool, tailing: Tailing) {
+    let tailing = Arc::new(tailing);
+    // Often enough that a server is never taken for gone, and a short window in tests is pruned.
+    let report_every = (tailing.retention / 4).clamp(TAIL_INTERVAL, Duration::from_secs(10));
+    let prune_every = (tailing.retention / 2).clamp(TAIL_INTERVAL, Duration::from_secs(60));
     tokio::spawn(async move {
+        let mut reported: Option<(i32, Instant)> = None;
+        let mut pruned = Instant::now();
         loop {
             tokio::time::sleep(TAIL_INTERVAL).await;
-            let (index, pool) = (index.clone(), pool.clone());
-            let result = tokio::task::spawn_blocking(move || -> Result<usize, IndexerError> {
+            let (index, pool, tailing) = (index.clone(), pool.clone(), tailing.clone());
+            let report_due =
+                reported.is_none_or(|(at, when)| at != index.applied_change() || when.elapsed() >= report_every);
+            let prune_due = pruned.elapsed() >= prune_every;
+            let result = tokio::task::spawn_blocking(move || -> Result<(CaughtUp, i32), IndexerError> {
                 let mut conn = db::connection::get(&pool)?;
-                index.catch_up(&mut conn)
+                let caught_up = index.catch_up(&mut conn)?;
+                if !caught_up.is_nothing() {
+                    (tailing.on_change)(&caught_up);
+                }
+                let applied = index.applied_change();
+                if report_due || !caught_up.is_nothing() {
+                    search_changes::report_position(&mut conn, index.server_id(), applied)?;
+                }
+                if prune_due {
+                    let retention = chrono::Duration::from_std(tailing.retention).unwrap_or(chrono::Duration::MAX);
+                    let pruned = search_changes::prune(&mut conn, retention)?;
+                    if pruned.changes > 0 {
+                        tracing::info!(changes = pruned.changes, through = pruned.through, "change log pruned");
+                    }
+                }
+                Ok((caught_up, applied))
             })
             .await;
             match result {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => tracing::debug!(products = n, "search index caught up"),
+                Ok(Ok((caught_up, applied))) => {
+                    if report_due || !caught_up.is_nothing() {
+                        reported = Some((applied, Instant::now()));
+                    }
+                    if prune_due {
+                        pruned = Instant::now();
+                    }
+                    if !caught_up.is_nothing() {
+                        tracing::debug!(?caught_up, "search index caught up");
+                    }
+                }
                 Ok(Err(e)) => {
                     tracing::warn!(error = %e, "search index could not catch up; retrying");
                     tokio::time::sleep(TAIL_INTERVAL * 10).await;
@@ -177,6 +293,29 @@ pub fn spawn_tailer(index: Arc<CatalogueIndex>, pool: DbPool) {
             }
         }
     });
+}
+
+/// This server's name, made once and kept in the data directory: the same server keeps its
+/// place in the table of positions across restarts.
+fn server_id(data_dir: &Path) -> Result<String, IndexerError> {
+    let path = data_dir.join("server-id");
+    if let Ok(id) = std::fs::read_to_string(&path)
+        && !id.trim().is_empty()
+    {
+        return Ok(id.trim().to_owned());
+    }
+    let id = random_server_id();
+    std::fs::write(&path, &id).map_err(|e| IndexerError::State {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok(id)
+}
+
+fn random_server_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_default();
+    let suffix: u64 = rand::random();
+    format!("{host}-{suffix:016x}").trim_start_matches('-').to_owned()
 }
 
 pub fn to_doc(searchable: &Searchable) -> ProductDoc {

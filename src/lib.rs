@@ -2,6 +2,7 @@
 //! (全省工会消费扶贫产品推荐目录).
 
 pub mod auth;
+pub mod backup;
 pub mod charts;
 pub mod cli;
 pub mod config;

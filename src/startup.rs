@@ -13,7 +13,7 @@ use tracing_actix_web::TracingLogger;
 use crate::auth::session::{self, SessionKeyError};
 use crate::config::{ConfigError, Settings, io_reason};
 use crate::db::{self, DbError, DbPool};
-use crate::indexer::{self, CatalogueIndex, IndexerError};
+use crate::indexer::{self, CatalogueIndex, CaughtUp, IndexerError};
 use crate::telemetry::RequestSpans;
 use crate::web::scans::ScanCounter;
 use crate::web::{self, AppState, middleware};
@@ -63,7 +63,15 @@ impl Application {
             state.settings.public_url = Some(format!("http://{addr}"));
         }
         let workers = state.settings.workers;
-        indexer::spawn_tailer(state.search.clone(), state.pool.clone());
+        let forget = state.scan_pages.clone();
+        let tailing = indexer::Tailing {
+            retention: state.settings.change_log_retention()?,
+            on_change: Box::new(move |changed| match changed {
+                CaughtUp::Products(ids) => forget.forget(ids),
+                CaughtUp::Rebuilt => forget.clear(),
+            }),
+        };
+        indexer::spawn_tailer(state.search.clone(), state.pool.clone(), tailing);
         let (key, secure) = (state.session_key.clone(), state.settings.is_https());
         ScanCounter::start_flushing(&state.scan_counter, state.pool.clone());
         let (scan_counter, pool) = (state.scan_counter.clone(), state.pool.clone());
@@ -166,6 +174,8 @@ impl Application {
 
 /// Everything but the listener: checks the data directory, migrates and opens the pool.
 pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
+    // A mistyped setting is refused before anything is touched.
+    settings.change_log_retention()?;
     settings.prepare_data_dir()?;
     settings.check_assets_dir()?;
     let assets = crate::web::assets::Assets::load(&settings.assets_dir).map_err(|e| ConfigError::AssetsUnreadable {

@@ -1,10 +1,23 @@
 //! The database: one connection type for SQLite and PostgreSQL, the pool, migrations, and one
 //! file per aggregate with its rows and queries.
 
+/// Runs a query the multi-backend connection cannot express (`ON CONFLICT`, say) on whichever
+/// backend `conn` is: both can.
+macro_rules! on_backend {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            DbConnection::Sqlite(c) => $query.execute(c),
+            DbConnection::Postgresql(c) => $query.execute(c),
+        }
+    };
+}
+
 pub mod bundles;
 pub mod connection;
 pub mod events;
+pub mod inventory;
 pub mod lines;
+pub mod media;
 pub mod nominations;
 pub mod orders;
 pub mod organisations;

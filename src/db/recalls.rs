@@ -62,6 +62,8 @@ pub fn recall(
         return Err(SpendingError::Refused("请至少选择一个要召回的批次。".to_owned()));
     }
     logged_transaction(conn, |conn| {
+        // The scan page shows the recall: the log tells other servers to drop their cached copy.
+        super::search_changes::record(conn, product_id)?;
         let mut outcome = RecallOutcome::default();
         let at = now();
         for &batch_id in batch_ids {

@@ -588,6 +588,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    media_files (name) {
+        name -> Text,
+        sha256 -> Text,
+        content_type -> Text,
+        byte_size -> BigInt,
+        bytes -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    search_log_servers (server_id) {
+        server_id -> Text,
+        applied_change -> Integer,
+        seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    search_log_pruned (id) {
+        id -> Integer,
+        through_change -> Integer,
+        pruned_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     purchase_stats_helped,
     purchase_stats_monthly,
@@ -628,4 +655,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     trace_steps,
     trace_media,
     scan_counts,
+    media_files,
+    search_log_servers,
+    search_log_pruned,
 );

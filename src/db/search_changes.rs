@@ -2,7 +2,9 @@
 
 use diesel::prelude::*;
 
-use super::schema::{counties, products, search_changes, suppliers, trace_media};
+use super::schema::{
+    counties, products, search_changes, search_log_pruned, search_log_servers, suppliers, trace_media,
+};
 use super::{DbConnection, DbResult, now};
 
 /// Notes that a product changed in a way search must see. Call inside a [`logged_transaction`].
@@ -68,6 +70,104 @@ pub fn latest(conn: &mut DbConnection) -> DbResult<i32> {
         .select(diesel::dsl::max(search_changes::id))
         .first::<Option<i32>>(conn)?
         .unwrap_or(0))
+}
+
+/// The newest change pruned from the log, or 0 when none was: an index that has applied less than
+/// this has missed changes and must be rebuilt.
+pub fn pruned_through(conn: &mut DbConnection) -> DbResult<i32> {
+    Ok(search_log_pruned::table
+        .find(1)
+        .select(search_log_pruned::through_change)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Notes how far a server has applied the log, and that it is alive now.
+pub fn report_position(conn: &mut DbConnection, server_id: &str, applied: i32) -> DbResult<()> {
+    let row = (
+        search_log_servers::server_id.eq(server_id),
+        search_log_servers::applied_change.eq(applied),
+        search_log_servers::seen_at.eq(now()),
+    );
+    on_backend!(
+        conn,
+        diesel::insert_into(search_log_servers::table)
+            .values(row)
+            .on_conflict(search_log_servers::server_id)
+            .do_update()
+            .set((
+                search_log_servers::applied_change.eq(applied),
+                search_log_servers::seen_at.eq(now()),
+            ))
+    )?;
+    Ok(())
+}
+
+/// What a pruning did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pruned {
+    /// Changes removed from the log.
+    pub changes: usize,
+    /// The newest change now pruned (0 when none ever was).
+    pub through: i32,
+}
+
+/// Removes the changes that every live server has applied and that are older than `retention`.
+///
+/// A server is live when it reported its position within `retention`. One away longer is left
+/// out, and is forgotten: when it comes back, its position is behind [`pruned_through`], and it
+/// rebuilds its index from the database instead of replaying changes that are gone.
+pub fn prune(conn: &mut DbConnection, retention: chrono::Duration) -> DbResult<Pruned> {
+    logged_transaction(conn, |conn| {
+        let cutoff = now() - retention;
+        diesel::delete(search_log_servers::table.filter(search_log_servers::seen_at.lt(cutoff))).execute(conn)?;
+        let previous = pruned_through(conn)?;
+        let slowest: Option<i32> = search_log_servers::table
+            .select(diesel::dsl::min(search_log_servers::applied_change))
+            .first(conn)?;
+        // With no live server known, nobody's needs are known: keep everything.
+        let Some(slowest) = slowest else {
+            return Ok(Pruned {
+                changes: 0,
+                through: previous,
+            });
+        };
+        let through: Option<i32> = search_changes::table
+            .filter(search_changes::id.le(slowest))
+            .filter(search_changes::changed_at.lt(cutoff))
+            .select(diesel::dsl::max(search_changes::id))
+            .first(conn)?;
+        let Some(through) = through.filter(|t| *t > previous) else {
+            return Ok(Pruned {
+                changes: 0,
+                through: previous,
+            });
+        };
+        let changes = diesel::delete(search_changes::table.filter(search_changes::id.le(through))).execute(conn)?;
+        let row = (
+            search_log_pruned::id.eq(1),
+            search_log_pruned::through_change.eq(through),
+            search_log_pruned::pruned_at.eq(now()),
+        );
+        on_backend!(
+            conn,
+            diesel::insert_into(search_log_pruned::table)
+                .values(row)
+                .on_conflict(search_log_pruned::id)
+                .do_update()
+                .set((
+                    search_log_pruned::through_change.eq(through),
+                    search_log_pruned::pruned_at.eq(now()),
+                ))
+        )?;
+        Ok(Pruned { changes, through })
+    })
+}
+
+/// How many changes the log holds.
+pub fn len(conn: &mut DbConnection) -> DbResult<i64> {
+    Ok(search_changes::table.count().get_result(conn)?)
 }
 
 /// What the search index needs of a product, joined from its supplier and county.

@@ -18,16 +18,6 @@ use crate::domain::stats::{
     merge_products, month_of,
 };
 
-/// Runs one upsert on whichever backend the connection speaks: the same statement, typed for each.
-macro_rules! on_backend {
-    ($conn:expr, $query:expr) => {
-        match $conn {
-            DbConnection::Sqlite(c) => $query.execute(c),
-            DbConnection::Postgresql(c) => $query.execute(c),
-        }
-    };
-}
-
 /// Where a buying union's purchases count: its reporting union (0 for none) and its city.
 fn buyer_keys(conn: &mut DbConnection, org: i32) -> DbResult<(i32, String)> {
     let (parent, county, city): (Option<i32>, Option<String>, Option<String>) = organisations::table

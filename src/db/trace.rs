@@ -246,7 +246,9 @@ impl TraceMedia {
 
 /// Adds a production site, with its event.
 pub fn add_site(conn: &mut DbConnection, site: &NewSite, actor: &Actor) -> DbResult<i32> {
-    super::transaction(conn, |conn| {
+    // Shown on the scan page: the log tells other servers to drop their cached copy.
+    super::search_changes::logged_transaction(conn, |conn| {
+        super::search_changes::record(conn, site.product_id)?;
         let id: i32 = diesel::insert_into(production_sites::table)
             .values(site)
             .returning(production_sites::id)
@@ -268,7 +270,9 @@ pub fn add_site(conn: &mut DbConnection, site: &NewSite, actor: &Actor) -> DbRes
 /// Adds a batch, with its event. The lot code must be new for the product (the caller checks,
 /// the unique index makes sure).
 pub fn add_batch(conn: &mut DbConnection, batch: &NewProductBatch, actor: &Actor) -> DbResult<i32> {
-    super::transaction(conn, |conn| {
+    // Shown on the scan page: the log tells other servers to drop their cached copy.
+    super::search_changes::logged_transaction(conn, |conn| {
+        super::search_changes::record(conn, batch.product_id)?;
         let id: i32 = diesel::insert_into(product_batches::table)
             .values(batch)
             .returning(product_batches::id)
@@ -289,7 +293,9 @@ pub fn add_batch(conn: &mut DbConnection, batch: &NewProductBatch, actor: &Actor
 
 /// Adds a step to a timeline, with its event.
 pub fn add_step(conn: &mut DbConnection, step: &NewTraceStep, actor: &Actor) -> DbResult<i32> {
-    super::transaction(conn, |conn| {
+    // Shown on the scan page: the log tells other servers to drop their cached copy.
+    super::search_changes::logged_transaction(conn, |conn| {
+        super::search_changes::record(conn, step.product_id)?;
         let id: i32 = diesel::insert_into(trace_steps::table)
             .values(step)
             .returning(trace_steps::id)
@@ -634,7 +640,8 @@ pub fn remove(
     reason: &str,
     actor: &Actor,
 ) -> Result<(), ChangeError> {
-    // Removing a photo may change the product's thumbnail in result lists.
+    // Removing a photo may change the product's thumbnail in result lists; anything removed
+    // changes the scan page, which other servers learn of through the log.
     super::search_changes::logged_transaction(conn, |conn| {
         let at = super::now();
         let reason = reason.trim();
@@ -663,9 +670,7 @@ pub fn remove(
             check_current(conn, kind, product_id, id, None)?;
             unreachable_change(kind)?;
         }
-        if kind == RecordKind::Media {
-            super::search_changes::record(conn, product_id)?;
-        }
+        super::search_changes::record(conn, product_id)?;
         NewEvent::new(kind.subject(), id, Action::Remove, actor)
             .moved(None, Some("removed"))
             .because(reason)
@@ -769,7 +774,9 @@ pub fn correct_site(
     reason: &str,
     actor: &Actor,
 ) -> Result<(), ChangeError> {
-    super::transaction(conn, |conn| {
+    // Shown on the scan page: the log tells other servers to drop their cached copy.
+    super::search_changes::logged_transaction(conn, |conn| {
+        super::search_changes::record(conn, product_id)?;
         let kind = RecordKind::Site;
         check_current(conn, kind, product_id, id, Some(version))?;
         let old: Site = production_sites::table.find(id).select(Site::as_select()).first(conn)?;
@@ -813,7 +820,9 @@ pub fn correct_batch(
     actor: &Actor,
 ) -> Result<(), ChangeError> {
     use crate::domain::InspectionResult;
-    super::transaction(conn, |conn| {
+    // Shown on the scan page: the log tells other servers to drop their cached copy.
+    super::search_changes::logged_transaction(conn, |conn| {
+        super::search_changes::record(conn, product_id)?;
         let kind = RecordKind::Batch;
         check_current(conn, kind, product_id, id, Some(version))?;
         let old: ProductBatch = product_batches::table
@@ -876,7 +885,9 @@ pub fn correct_step(
     reason: &str,
     actor: &Actor,
 ) -> Result<(), ChangeError> {
-    super::transaction(conn, |conn| {
+    // Shown on the scan page: the log tells other servers to drop their cached copy.
+    super::search_changes::logged_transaction(conn, |conn| {
+        super::search_changes::record(conn, product_id)?;
         let kind = RecordKind::Step;
         check_current(conn, kind, product_id, id, Some(version))?;
         let old: TraceStep = trace_steps::table.find(id).select(TraceStep::as_select()).first(conn)?;

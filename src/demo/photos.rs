@@ -9,6 +9,7 @@ use image::{ImageFormat, Rgb, RgbImage};
 
 use super::DemoError;
 use crate::db::events::Actor;
+use crate::db::media::MediaFile;
 use crate::db::schema::{production_sites, products, trace_media};
 use crate::db::trace::{self, NewTraceMedia};
 use crate::db::{DbConnection, now};
@@ -100,8 +101,11 @@ pub fn ensure(conn: &mut DbConnection, media_dir: &Path, max: i64) -> Result<usi
         // The same path an upload takes: decoded, checked, re-encoded, thumbnails, stored by hash.
         let image = media::process_image(&png, &MediaLimits::default()).map_err(fail)?;
         let stored = media::store(media_dir, &image).map_err(fail)?;
+        let files = media::image_files(&stored, &image);
+        let files: Vec<MediaFile> = files.iter().map(|(name, bytes)| MediaFile { name, bytes }).collect();
+        crate::db::media::save_all(conn, &files)?;
         // Stored paths are relative to the media directory, and are URLs too.
-        let relative = |p: &Path| p.to_string_lossy().replace('\\', "/");
+        let relative = |p: &Path| media::name_of(p);
         let thumb = image.thumbs.last().zip(stored.thumbs.last());
         trace::add_media(
             conn,

@@ -7,6 +7,7 @@
 //! any other embedded data. Files are named by the SHA-256 of what is stored, so [`store`] and
 //! [`store_pdf`] write each distinct file once.
 
+pub mod migrate;
 mod pdf;
 mod photo;
 mod store;
@@ -20,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 pub use pdf::{DEFAULT_MAX_PDF_BYTES, check_pdf};
 pub use photo::{ProcessedImage, StoredFormat, THUMB_WIDTHS, Thumb, process_image};
-pub use store::{StoredMedia, store, store_pdf};
+pub use store::{StoredMedia, cache, image_files, is_stored_name, name_of, store, store_pdf};
 
 const MIB: usize = 1024 * 1024;
 

@@ -55,6 +55,50 @@ pub fn store_pdf(dir: &Path, bytes: &[u8]) -> Result<StoredMedia, MediaError> {
     })
 }
 
+/// Each file of a stored image under its name (`ab/abcd….jpg`), thumbnails first and the original
+/// last, the order [`store`] writes them in: for saving the same files in the database.
+pub fn image_files<'a>(stored: &StoredMedia, image: &'a ProcessedImage) -> Vec<(String, &'a [u8])> {
+    stored
+        .thumbs
+        .iter()
+        .zip(&image.thumbs)
+        .map(|(path, thumb)| (name_of(path), thumb.bytes.as_slice()))
+        .chain(std::iter::once((name_of(&stored.original), image.original.as_slice())))
+        .collect()
+}
+
+/// A stored path as a name and URL: `ab/abcd….jpg`, always with `/`, whatever the platform.
+pub fn name_of(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// Whether `dir/file` names a stored file: two hex digits, then the 64-hex-digit hash beginning
+/// with them, an optional `-{width}` thumbnail suffix and a known extension. Nothing else reaches
+/// the file system, so `..` and other paths cannot.
+pub fn is_stored_name(dir: &str, file: &str) -> bool {
+    let Some((stem, extension)) = file.rsplit_once('.') else {
+        return false;
+    };
+    let hash = stem.split_once('-').map(|(h, _)| h).unwrap_or(stem);
+    let suffix_ok = stem
+        .split_once('-')
+        .is_none_or(|(_, w)| !w.is_empty() && w.len() <= 5 && w.bytes().all(|b| b.is_ascii_digit()));
+    let lower_hex = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    dir.len() == 2
+        && hash.len() == 64
+        && lower_hex(hash)
+        && hash.starts_with(dir)
+        && suffix_ok
+        && matches!(extension, "jpg" | "png" | "pdf")
+}
+
+/// Puts a file fetched from the database into the disk cache under `dir`; returns its path.
+pub fn cache(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, MediaError> {
+    let relative = Path::new(name);
+    write_once(dir, relative, bytes)?;
+    Ok(dir.join(relative))
+}
+
 /// `ab/abcd…{suffix}.{extension}`: the first two hex digits as a folder keep any one folder to
 /// a few thousand files even with a million stored.
 fn relative_path(hash: &str, suffix: &str, extension: &str) -> PathBuf {

@@ -6,47 +6,59 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppError;
+use crate::telemetry::spawn_blocking_in_span;
 use crate::web::State;
-
-/// Whether `dir/file` names a stored file: two hex digits, then the 64-hex-digit hash beginning
-/// with them, an optional `-{width}` thumbnail suffix and a known extension. Nothing else reaches
-/// the file system, so `..` and other paths cannot.
-pub fn is_stored_name(dir: &str, file: &str) -> bool {
-    let Some((stem, extension)) = file.rsplit_once('.') else {
-        return false;
-    };
-    let hash = stem.split_once('-').map(|(h, _)| h).unwrap_or(stem);
-    let suffix_ok = stem
-        .split_once('-')
-        .is_none_or(|(_, w)| !w.is_empty() && w.len() <= 5 && w.bytes().all(|b| b.is_ascii_digit()));
-    let lower_hex = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    dir.len() == 2
-        && hash.len() == 64
-        && lower_hex(hash)
-        && hash.starts_with(dir)
-        && suffix_ok
-        && matches!(extension, "jpg" | "png" | "pdf")
-}
+use crate::{db, media};
 
 pub async fn file(state: State, req: HttpRequest, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
     let (dir, name) = path.into_inner();
     let missing = || AppError::NotFound("文件不存在。".to_owned());
-    if !is_stored_name(&dir, &name) {
+    if !media::is_stored_name(&dir, &name) {
         return Err(missing());
     }
-    let full = state.settings.media_dir().join(&dir).join(&name);
-    let file = NamedFile::open_async(&full).await.map_err(|_| missing())?;
+    let media_dir = state.settings.media_dir();
+    let full = media_dir.join(&dir).join(&name);
+    let file = match NamedFile::open_async(&full).await {
+        Ok(file) => file,
+        // Not in this server's cache yet: uploaded through another server, or the cache was
+        // cleared. The database has it.
+        Err(_) => {
+            let stored = format!("{dir}/{name}");
+            let key = stored.clone();
+            let Some(bytes) = state.db(move |conn| db::media::load(conn, &key)).await? else {
+                return Err(missing());
+            };
+            let cached =
+                spawn_blocking_in_span(move || media::cache(&media_dir, &stored, &bytes).map_err(|e| (e, bytes)))
+                    .await?;
+            match cached {
+                Ok(path) => NamedFile::open_async(&path).await.map_err(|_| missing())?,
+                Err((e, bytes)) => {
+                    // A full or read-only disk costs this server its cache, not the file.
+                    tracing::warn!(error = %e, "a stored file could not be cached on disk");
+                    return Ok(immutable(HttpResponse::Ok())
+                        .content_type(db::media::content_type(&name))
+                        .body(bytes));
+                }
+            }
+        }
+    };
     let mut response = file.use_etag(true).use_last_modified(true).into_response(&req);
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
+    response.headers_mut().insert(header::CACHE_CONTROL, IMMUTABLE);
     Ok(response)
+}
+
+/// A name is its content: whatever was served under it stays right for ever.
+const IMMUTABLE: header::HeaderValue = header::HeaderValue::from_static("public, max-age=31536000, immutable");
+
+fn immutable(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    builder.insert_header((header::CACHE_CONTROL, IMMUTABLE));
+    builder
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_stored_name;
+    use crate::media::is_stored_name;
 
     const HASH: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 

@@ -27,7 +27,7 @@ const MULTIPART_HEAD_LIMIT: usize = 16 * 1024;
 /// Paths that never depend on who asks: stored files, assets, QR codes and the scan pages every
 /// employee sees alike. They skip the session lookup and keep their own caching headers.
 fn is_same_for_everyone(path: &str) -> bool {
-    ["/assets/", "/media/", "/t/", "/01/", "/healthz", "/metrics"]
+    ["/assets/", "/media/", "/t/", "/01/", "/healthz", "/readyz", "/metrics"]
         .iter()
         .any(|prefix| path.starts_with(prefix))
 }

@@ -81,6 +81,7 @@ fn define(r: &mut impl Routes) {
         .get("/api/v1/suggest", api::suggest)
         .get("/api/v1/openapi.json", api::openapi)
         .get("/healthz", health::check)
+        .get("/readyz", health::ready)
         .get("/metrics", metrics::page)
         // Traceability: the pages QR codes open, the codes themselves, stored photos and reports.
         .get("/t/{code}/qr.png", public::qr::product_png)

@@ -2,9 +2,10 @@
 //! and written to `scan_counts` every few seconds, off the request path.
 //!
 //! A cached page is dropped whenever this server handles a write (any POST, see
-//! [`ScanPages::clear`] in `startup`), so a delisting shows at the very next scan. Pages also
-//! expire after [`PAGE_MAX_AGE`], which bounds how long a change made by another server on the
-//! same PostgreSQL database, or by the command line, takes to show.
+//! [`ScanPages::clear`] in `startup`), so a delisting shows at the very next scan. A change made
+//! through another server on the same database, or by the command line, reaches this server
+//! through the change log within a second ([`ScanPages::forget`], from the indexer's tailer).
+//! Pages also expire after [`PAGE_MAX_AGE`], a bound for anything the log might not carry.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,7 +18,7 @@ use chrono::{FixedOffset, NaiveDate, Utc};
 use crate::db::trace::{ScanKey, add_scans};
 use crate::db::{self, DbPool, DbResult};
 
-pub const PAGE_MAX_AGE: Duration = Duration::from_secs(2);
+pub const PAGE_MAX_AGE: Duration = Duration::from_secs(30);
 /// More pages than this and the cache starts afresh: a bound on memory (pages are ~10 KB).
 const MAX_PAGES: usize = 20_000;
 /// How often counted scans are written to the database.
@@ -75,6 +76,13 @@ impl ScanPages {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Drops the pages of these products, changed through another server.
+    pub fn forget(&self, products: &[i32]) {
+        let mut pages = self.pages.write().expect("scan page cache lock");
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        pages.retain(|_, page| products.binary_search(&page.product_id).is_err());
     }
 
     pub fn clear(&self) {

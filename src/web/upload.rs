@@ -12,6 +12,7 @@ use actix_web::HttpRequest;
 use actix_web::http::header;
 use futures_util::StreamExt;
 
+use crate::db;
 use crate::error::AppError;
 use crate::media::{self, DEFAULT_MAX_PDF_BYTES, MediaError, MediaLimits};
 use crate::telemetry::spawn_blocking_in_span;
@@ -173,14 +174,25 @@ pub struct StoredFile {
     pub written: Vec<String>,
 }
 
-/// Checks and stores a photo or a PDF (told apart by its first bytes), off the request thread.
+/// Checks and stores a photo or a PDF (told apart by its first bytes), off the request thread:
+/// in the database, which every server serves it from, and in this server's disk cache.
 pub async fn store_file(state: &State, bytes: Vec<u8>) -> Result<StoredFile, AppError> {
     let media_dir = state.settings.media_dir();
-    spawn_blocking_in_span(move || -> Result<StoredFile, MediaError> {
+    let pool = state.pool.clone();
+    spawn_blocking_in_span(move || -> Result<StoredFile, AppError> {
+        let save = |files: &[(String, &[u8])]| -> Result<(), AppError> {
+            let files: Vec<db::media::MediaFile> = files
+                .iter()
+                .map(|(name, bytes)| db::media::MediaFile { name, bytes })
+                .collect();
+            db::media::save_all(&mut *db::connection::get(&pool)?, &files)?;
+            Ok(())
+        };
         if bytes.starts_with(b"%PDF-") {
-            media::check_pdf(&bytes, DEFAULT_MAX_PDF_BYTES)?;
-            let stored = media::store_pdf(&media_dir, &bytes)?;
-            let path = path_string(&stored.original);
+            media::check_pdf(&bytes, DEFAULT_MAX_PDF_BYTES).map_err(media_error)?;
+            let stored = media::store_pdf(&media_dir, &bytes).map_err(media_error)?;
+            let path = media::name_of(&stored.original);
+            save(&[(path.clone(), &bytes)])?;
             return Ok(StoredFile {
                 kind: "pdf",
                 written: vec![path.clone()],
@@ -188,29 +200,28 @@ pub async fn store_file(state: &State, bytes: Vec<u8>) -> Result<StoredFile, App
                 thumb: None,
             });
         }
-        let image = media::process_image(&bytes, &MediaLimits::default())?;
-        let stored = media::store(&media_dir, &image)?;
+        let image = media::process_image(&bytes, &MediaLimits::default()).map_err(media_error)?;
+        let stored = media::store(&media_dir, &image).map_err(media_error)?;
+        let files = media::image_files(&stored, &image);
+        save(&files)?;
         let thumb = image
             .thumbs
             .last()
             .zip(stored.thumbs.last())
-            .map(|(t, path)| (path_string(path), t.width, t.height));
+            .map(|(t, path)| (media::name_of(path), t.width, t.height));
         Ok(StoredFile {
             kind: "photo",
-            path: path_string(&stored.original),
+            path: media::name_of(&stored.original),
             thumb,
-            written: std::iter::once(&stored.original)
-                .chain(&stored.thumbs)
-                .map(|p| path_string(p))
-                .collect(),
+            written: files.into_iter().map(|(name, _)| name).collect(),
         })
     })
     .await?
-    .map_err(media_error)
 }
 
 /// Removes stored files no row refers to, after the row that was to refer to them failed. Files
 /// are named by content and may be shared with an earlier upload of the same photo or invoice.
+/// Other servers may keep a copy in their caches: unreferenced, and right for its name.
 pub async fn remove_unused(state: &State, written: Vec<String>) {
     let dir = state.settings.media_dir();
     let _ = state
@@ -219,15 +230,11 @@ pub async fn remove_unused(state: &State, written: Vec<String>) {
                 let in_use = crate::db::trace::media_file_in_use(conn, &path)?
                     || crate::db::purchases::evidence_in_use(conn, &path)?;
                 if !in_use {
+                    db::media::remove(conn, &path)?;
                     let _ = std::fs::remove_file(dir.join(&path));
                 }
             }
             Ok(())
         })
         .await;
-}
-
-/// Stored paths are `ab/abcd….jpg`, always with `/`, whatever the platform.
-fn path_string(path: &std::path::Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
 }

@@ -166,6 +166,13 @@ impl TestApp {
         self.server.stop();
     }
 
+    /// Starts the server again on its database and data directory (on a new port), as after a
+    /// restart.
+    pub fn start_server(&mut self) {
+        self.server = RunningServer::start(self.settings.clone());
+        self.address = format!("http://127.0.0.1:{}", self.server.port);
+    }
+
     pub fn expects_postgres(&self) -> bool {
         self._pg.is_some()
     }
@@ -192,14 +199,21 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let (mut settings, data_dir, pg) = test_settings();
     adjust(&mut settings);
-    let server = RunningServer::start(settings.clone());
-    TestApp {
-        address: format!("http://127.0.0.1:{}", server.port),
-        client: test_client(),
-        settings,
-        server,
-        _data_dir: data_dir,
-        _pg: pg,
+    TestApp::start(settings, data_dir, pg)
+}
+
+impl TestApp {
+    /// A server on these settings, owning the data directory and database it is given.
+    pub fn start(settings: Settings, data_dir: TempDir, pg: Option<PgTestDb>) -> TestApp {
+        let server = RunningServer::start(settings.clone());
+        TestApp {
+            address: format!("http://127.0.0.1:{}", server.port),
+            client: test_client(),
+            settings,
+            server,
+            _data_dir: data_dir,
+            _pg: pg,
+        }
     }
 }
 

@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod metrics;
 mod nominations;
+mod operations;
 mod pages;
 mod purchasing;
 mod races;

@@ -300,6 +300,7 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     get("/api/v1/suggest", "/api/v1/suggest?q=cha".into(), anyone(200));
     get("/api/v1/openapi.json", "/api/v1/openapi.json".into(), anyone(200));
     get("/healthz", "/healthz".into(), anyone(200));
+    get("/readyz", "/readyz".into(), anyone(200));
     // From loopback, as the tests connect; refused from elsewhere (tests/api/metrics.rs).
     get("/metrics", "/metrics".into(), anyone(200));
     get("/t/{code}/qr.png", format!("/t/{own}/qr.png"), anyone(200));

@@ -10,7 +10,7 @@ const GTIN13: &str = "6901234567892";
 const GTIN14: &str = "06901234567892";
 
 /// A demo catalogue and the code of a listed product that has trace records.
-async fn app_with_records() -> (TestApp, String) {
+pub(crate) async fn app_with_records() -> (TestApp, String) {
     let app = spawn_app().await;
     app.seed_demo(30).await;
     let code = products::table
@@ -36,7 +36,7 @@ fn set_county(app: &TestApp, code: &str, county: &str) {
         .unwrap();
 }
 
-fn first_lot(app: &TestApp, code: &str) -> String {
+pub(crate) fn first_lot(app: &TestApp, code: &str) -> String {
     product_batches::table
         .inner_join(products::table)
         .filter(products::catalogue_code.eq(code))
@@ -379,7 +379,13 @@ async fn the_label_sheet_prints_on_a4() {
 }
 
 /// Uploads a file to a product's record, attached to `attach_to` (e.g. `batch-3`).
-async fn upload(browser: &Browser, code: &str, attach_to: &str, filename: &str, bytes: Vec<u8>) -> (u16, String) {
+pub(crate) async fn upload(
+    browser: &Browser,
+    code: &str,
+    attach_to: &str,
+    filename: &str,
+    bytes: Vec<u8>,
+) -> (u16, String) {
     let token = browser.csrf().await;
     let form = reqwest::multipart::Form::new()
         .text("csrf_token", token)
@@ -400,7 +406,7 @@ async fn upload(browser: &Browser, code: &str, attach_to: &str, filename: &str, 
     (status, response.text().await.unwrap_or_default())
 }
 
-fn batch_owner(app: &TestApp, code: &str) -> String {
+pub(crate) fn batch_owner(app: &TestApp, code: &str) -> String {
     let id: i32 = product_batches::table
         .inner_join(products::table)
         .filter(products::catalogue_code.eq(code))
@@ -410,7 +416,7 @@ fn batch_owner(app: &TestApp, code: &str) -> String {
     format!("batch-{id}")
 }
 
-fn jpeg(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn jpeg(width: u32, height: u32) -> Vec<u8> {
     let mut bytes = Vec::new();
     let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
     image::DynamicImage::ImageRgb8(image)
