@@ -146,14 +146,14 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *a, **k): return None
 opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
 base = f"http://127.0.0.1:{ports[0]}"
-def token():
-    page = opener.open(f"{base}/login").read().decode()
+def token(page_path):
+    page = opener.open(f"{base}{page_path}").read().decode()
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-def post(path, fields):
-    data = urllib.parse.urlencode({**fields, "csrf_token": token()}).encode()
+def post(path, fields, page_path="/office"):
+    data = urllib.parse.urlencode({**fields, "csrf_token": token(page_path)}).encode()
     try: opener.open(f"{base}{path}", data)
     except urllib.error.HTTPError as e: assert e.code == 303, e.code
-post("/login", {"username": "office", "password": "fupin-demo-2020"})
+post("/login", {"username": "office", "password": "fupin-demo-2020"}, "/login")
 post(f"/office/products/{code}/status", {"to": "suspended", "reason": "集群一致性检查"})
 done = time.time()
 def listed(port):

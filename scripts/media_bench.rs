@@ -16,11 +16,13 @@ use fupin_catalog::media::{MediaLimits, image_files, process_image, store};
 mod support;
 use support::{PgBench, arg, machine, report, start_server};
 
-/// A photo with detail in it, as a phone's would be: its JPEG is not mostly empty.
+/// A 12-megapixel photo with some detail in it: smooth shading and fine grain, so that its
+/// 1280-px JPEG is about the size of a phone photo's (a few hundred KB).
 fn photo() -> Vec<u8> {
-    let image = image::RgbImage::from_fn(3000, 2000, |x, y| {
-        let v = ((x * 7 + y * 13) ^ (x * y / 97)) as u8;
-        image::Rgb([v, v.wrapping_mul(3), v.wrapping_add((x / 11) as u8)])
+    let image = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        let grain = ((x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) >> 13) as u8 & 0x1f;
+        let shade = ((x / 16 + y / 12) % 200) as u8;
+        image::Rgb([shade + grain, 120 + grain, (255 - shade) / 2 + grain])
     });
     let mut bytes = Vec::new();
     image::DynamicImage::ImageRgb8(image)
@@ -56,12 +58,31 @@ fn main() -> anyhow::Result<()> {
         .find(|(name, _)| name.ends_with("-1280.jpg"))
         .expect("a 1280-px thumbnail");
     println!("photo: {} ({:.0} KB)", name, bytes.len() as f64 / 1024.0);
+    {
+        // The parts of a first request, in process: reading the file from the database, writing
+        // it to the cache.
+        let mut conn = settings.database().connect()?;
+        let (mut reads, mut writes) = (Vec::new(), Vec::new());
+        let scratch_cache = tempfile::tempdir()?;
+        for _ in 0..50 {
+            let started = Instant::now();
+            let read = fupin_catalog::db::media::load(&mut conn, name)?.expect("stored");
+            reads.push(started.elapsed());
+            let _ = std::fs::remove_file(scratch_cache.path().join(name));
+            let started = Instant::now();
+            fupin_catalog::media::cache(scratch_cache.path(), name, &read)?;
+            writes.push(started.elapsed());
+        }
+        report("in process: read from the database", reads);
+        report("in process: write to the disk cache", writes);
+    }
     let url = format!("{base}/media/{name}");
     let cached = settings.media_dir().join(name);
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let client = reqwest::Client::new();
+        // No Nagle delay on the client's side: a request is sent whole at once, as a browser does.
+        let client = reqwest::Client::builder().tcp_nodelay(true).build().unwrap();
         let fetch = |client: &reqwest::Client| {
             let request = client.get(&url).send();
             async move {

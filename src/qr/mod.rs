@@ -6,6 +6,7 @@
 //! [`parse_digital_link`] reads such an address back for the web layer.
 //! [`png()`] and [`svg()`] draw the code: PNG at print resolution for labels, SVG for any size.
 
+pub mod linkset;
 mod render;
 mod url;
 

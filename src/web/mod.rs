@@ -88,6 +88,7 @@ fn define(r: &mut impl Routes) {
         .get("/t/{code}/qr.svg", public::qr::product_svg)
         .get("/t/{code}/{lot}/qr.png", public::qr::lot_png)
         .get("/t/{code}/{lot}/qr.svg", public::qr::lot_svg)
+        .get("/t/{code}/{lot}/epcis.json", public::resolver::epcis_document)
         .get("/t/{code}", public::scan::short)
         .get("/t/{code}/{lot}", public::scan::short_lot)
         .get("/01/{gtin}", public::scan::digital_link)

@@ -360,15 +360,8 @@ pub async fn spawn_second_server(first: &TestApp) -> TestApp {
         DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
         DatabaseUrl::Postgres(url) => url,
     });
-    let server = RunningServer::start(settings.clone());
-    TestApp {
-        address: format!("http://127.0.0.1:{}", server.port),
-        client: test_client(),
-        settings,
-        server,
-        _data_dir: data_dir,
-        _pg: None,
-    }
+    // The first server owns the database: it is dropped with the first.
+    TestApp::start(settings, data_dir, None)
 }
 
 /// A client that follows no redirects (tests look at them) and keeps no idle connections: the

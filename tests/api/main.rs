@@ -14,6 +14,7 @@ mod metrics;
 mod nominations;
 mod operations;
 mod pages;
+mod public_record;
 mod purchasing;
 mod races;
 mod reports;

@@ -308,6 +308,7 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     let lot = format!("/t/{}/{}", f.lot_product, f.lot_code);
     get("/t/{code}/{lot}/qr.png", format!("{lot}/qr.png"), anyone(200));
     get("/t/{code}/{lot}/qr.svg", format!("{lot}/qr.svg"), anyone(200));
+    get("/t/{code}/{lot}/epcis.json", format!("{lot}/epcis.json"), anyone(200));
     get("/t/{code}", format!("/t/{own}"), anyone(200));
     get("/t/{code}/{lot}", lot.clone(), anyone(200));
     get("/01/{gtin}", format!("/01/{}", f.gtin14), anyone(200));

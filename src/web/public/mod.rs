@@ -3,6 +3,7 @@
 pub mod home;
 pub mod qr;
 pub mod regions;
+pub mod resolver;
 pub mod scan;
 pub mod search;
 

@@ -19,6 +19,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::qr;
+use crate::web::public::resolver;
 use crate::web::{State, china_time};
 
 /// How the scanned code names the product.
@@ -47,24 +48,50 @@ pub async fn short_lot(
     }
 }
 
-pub async fn digital_link(state: State, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+/// `/01/{gtin}`: the scan page, or what a GS1 resolver answers when a link set or one link type is
+/// asked for (see [`resolver`]).
+pub async fn digital_link(state: State, req: HttpRequest, path: web::Path<String>) -> actix_web::Result<HttpResponse> {
     let gtin = path.into_inner();
-    match qr::parse_digital_link(&gtin, None) {
-        Ok((g, _)) => serve(state, &req, Lookup::Gtin14(g.to_gtin14()), None).await,
-        Err(_) => Ok(not_in_catalogue(&gtin)),
+    let parsed = qr::parse_digital_link(&gtin, None);
+    if let Some(wanted) = resolver::wanted(&req) {
+        // Machines asking for links get JSON errors; people on the scan page get pages.
+        return Ok(resolver::answer(&state, wanted, parsed).await?);
     }
+    let page = match parsed {
+        Ok((g, _)) => serve(state.clone(), &req, Lookup::Gtin14(g.to_gtin14()), None).await?,
+        Err(_) => not_in_catalogue(&gtin),
+    };
+    Ok(announce_linkset(&state, &req, page))
 }
 
 pub async fn digital_link_lot(
     state: State,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
+) -> actix_web::Result<HttpResponse> {
     let (gtin, lot) = path.into_inner();
-    match qr::parse_digital_link(&gtin, Some(&lot)) {
-        Ok((g, l)) => serve(state, &req, Lookup::Gtin14(g.to_gtin14()), l).await,
-        Err(_) => Ok(not_in_catalogue(&format!("{gtin}/10/{lot}"))),
+    let parsed = qr::parse_digital_link(&gtin, Some(&lot));
+    if let Some(wanted) = resolver::wanted(&req) {
+        // Machines asking for links get JSON errors; people on the scan page get pages.
+        return Ok(resolver::answer(&state, wanted, parsed).await?);
     }
+    let page = match parsed {
+        Ok((g, l)) => serve(state.clone(), &req, Lookup::Gtin14(g.to_gtin14()), l).await?,
+        Err(_) => not_in_catalogue(&format!("{gtin}/10/{lot}")),
+    };
+    Ok(announce_linkset(&state, &req, page))
+}
+
+/// A found Digital Link page names its link set in a `Link` header, as resolvers do.
+fn announce_linkset(state: &State, req: &HttpRequest, mut page: HttpResponse) -> HttpResponse {
+    if page.status().is_success() {
+        let anchor = format!("{}{}", state.settings.public_base(), req.path());
+        page.headers_mut()
+            .insert(header::LINK, resolver::linkset_header(&anchor));
+        page.headers_mut()
+            .insert(header::VARY, header::HeaderValue::from_static("Accept"));
+    }
+    page
 }
 
 /// Answers from the cache when it can, else renders and caches the page; counts the scan.

@@ -1,0 +1,311 @@
+//! The catalogue as other systems read it: EPCIS 2.0 documents of each batch, validated against
+//! GS1's published schema, and the Digital Link routes answering as a GS1 resolver.
+
+use diesel::prelude::*;
+use fupin_catalog::db::schema::{product_batches, products};
+use serde_json::Value;
+
+use crate::helpers::{TestApp, spawn_app};
+
+fn epcis_schema() -> jsonschema::Validator {
+    let text = include_str!("../data/epcis/EPCIS-JSON-Schema.json");
+    let schema: Value = serde_json::from_str(text).unwrap();
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("GS1's schema compiles")
+}
+
+fn schema_errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// Every batch still on record, as (catalogue code, lot).
+fn batches(app: &TestApp) -> Vec<(String, String)> {
+    product_batches::table
+        .inner_join(products::table)
+        .filter(product_batches::removed_at.is_null())
+        .order(product_batches::id)
+        .select((products::catalogue_code, product_batches::lot_code))
+        .load(&mut app.db())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_demo_batch_has_an_epcis_document_that_gs1s_schema_accepts() {
+    let app = spawn_app().await;
+    app.seed_demo(120).await;
+    let validator = epcis_schema();
+    // The schema itself rejects what it should: the check can fail.
+    let broken = serde_json::json!({"@context": [], "type": "EPCISDocument", "schemaVersion": 2,
+        "creationDate": "yesterday", "epcisBody": {"eventList": [{"type": "ObjectEvent", "action": "ADD"}]}});
+    assert!(schema_errors(&validator, &broken).len() >= 3);
+
+    let all = batches(&app);
+    assert!(all.len() >= 10, "the demo has batches: {}", all.len());
+    let (mut inspected, mut with_gtin) = (0, 0);
+    for (code, lot) in &all {
+        let response = app.get(&format!("/t/{code}/{lot}/epcis.json")).await;
+        assert_eq!(response.status().as_u16(), 200, "{code}/{lot}");
+        assert_eq!(response.headers()["content-type"], "application/ld+json");
+        let doc: Value = response.json().await.unwrap();
+        let errors = schema_errors(&validator, &doc);
+        assert!(errors.is_empty(), "{code}/{lot}: {errors:#?}\n{doc:#}");
+        let events = doc["epcisBody"]["eventList"].as_array().unwrap();
+        assert_eq!(events[0]["bizStep"], "commissioning");
+        assert_eq!(events[0]["ilmd"]["cbvmda:lotNumber"], lot.as_str());
+        inspected += events.iter().filter(|e| e["bizStep"] == "inspecting").count();
+        let class = events[0]["quantityList"][0]["epcClass"].as_str().unwrap();
+        if class.starts_with("https://id.gs1.org/01/") {
+            with_gtin += 1;
+        } else {
+            assert!(class.ends_with(&format!("/t/{code}/{lot}")), "{class}");
+        }
+    }
+    assert!(
+        inspected > 0 && with_gtin > 0,
+        "inspections {inspected}, GTIN classes {with_gtin}"
+    );
+
+    for missing in ["/t/610924-99999/A1/epcis.json", "/t/not-a-code/A1/epcis.json"] {
+        let response = app.get(missing).await;
+        assert_eq!(response.status().as_u16(), 404, "{missing}");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains("目录中没有"),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_recalled_lot_has_a_recall_event_that_the_schema_accepts() {
+    let app = spawn_app().await;
+    app.seed_demo(60).await;
+    let (code, lot) = batches(&app).remove(0);
+    let batch: i32 = product_batches::table
+        .inner_join(products::table)
+        .filter(products::catalogue_code.eq(&code))
+        .filter(product_batches::lot_code.eq(&lot))
+        .select(product_batches::id)
+        .first(&mut app.db())
+        .unwrap();
+    let office = app.signed_in("office").await;
+    let response = office
+        .post(
+            &format!("/office/products/{code}/recalls"),
+            &[
+                ("batch_id", batch.to_string().as_str()),
+                ("reason", "抽检不合格"),
+                ("notice_no", "陕市监食抽〔2026〕7号"),
+                ("failed_item", "铅（以Pb计）"),
+                ("result", "1.2 mg/kg"),
+                ("limit", "≤0.5 mg/kg"),
+                ("testing_body", "陕西省产品质量监督检验研究院"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303, "{}", response.text().await.unwrap());
+    let doc: Value = app
+        .get(&format!("/t/{code}/{lot}/epcis.json"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(schema_errors(&epcis_schema(), &doc).is_empty());
+    let recall = doc["epcisBody"]["eventList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["disposition"] == "recalled")
+        .expect("a recall event");
+    assert_eq!(recall["fupin:noticeNumber"], "陕市监食抽〔2026〕7号");
+    assert_eq!(recall["fupin:testingBody"], "陕西省产品质量监督检验研究院");
+}
+
+/// RFC 9264 §4.2: an object whose only member is `linkset`, an array of context objects, each
+/// with an `anchor` and, per relation, an array of target objects that each have an `href`;
+/// `hreflang` is an array, `type` and `title` strings.
+fn check_linkset(body: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Some(top) = body.as_object() else {
+        return vec!["not an object".into()];
+    };
+    if top.len() != 1 {
+        problems.push(format!("members besides linkset: {:?}", top.keys().collect::<Vec<_>>()));
+    }
+    let Some(contexts) = top.get("linkset").and_then(Value::as_array) else {
+        return vec!["no linkset array".into()];
+    };
+    for context in contexts {
+        let Some(context) = context.as_object() else {
+            problems.push("a context that is not an object".into());
+            continue;
+        };
+        if !context.get("anchor").is_some_and(Value::is_string) {
+            problems.push("a context without an anchor".into());
+        }
+        for (relation, targets) in context.iter().filter(|(k, _)| *k != "anchor") {
+            if !relation.starts_with("https://") {
+                problems.push(format!("{relation}: an extension relation must be a URI"));
+            }
+            let Some(targets) = targets.as_array() else {
+                problems.push(format!("{relation}: not an array"));
+                continue;
+            };
+            for target in targets {
+                if !target.get("href").is_some_and(Value::is_string) {
+                    problems.push(format!("{relation}: a target without href"));
+                }
+                if target.get("hreflang").is_some_and(|h| !h.is_array()) {
+                    problems.push(format!("{relation}: hreflang is not an array"));
+                }
+                for key in ["type", "title"] {
+                    if target.get(key).is_some_and(|v| !v.is_string()) {
+                        problems.push(format!("{relation}: {key} is not a string"));
+                    }
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// A listed demo product with a GTIN and a batch: (code, GTIN-14, lot).
+fn product_with_gtin(app: &TestApp) -> (String, String, String) {
+    let (code, gtin, lot): (String, String, String) = products::table
+        .inner_join(product_batches::table)
+        .filter(products::gtin.is_not_null())
+        .filter(product_batches::removed_at.is_null())
+        .select((
+            products::catalogue_code,
+            products::gtin.assume_not_null(),
+            product_batches::lot_code,
+        ))
+        .first(&mut app.db())
+        .expect("the demo gives some products with batches a GTIN");
+    let gtin14 = fupin_catalog::domain::Gtin::parse(&gtin).unwrap().to_gtin14();
+    (code, gtin14, lot)
+}
+
+#[tokio::test]
+async fn digital_links_answer_as_a_gs1_resolver() {
+    let app = spawn_app().await;
+    app.seed_demo(120).await;
+    let (code, gtin, lot) = product_with_gtin(&app);
+
+    let response = app.get(&format!("/01/{gtin}?linkType=all")).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "application/linkset+json");
+    let body: Value = response.json().await.unwrap();
+    let problems = check_linkset(&body);
+    assert!(problems.is_empty(), "{problems:#?}\n{body:#}");
+    let context = &body["linkset"][0];
+    assert_eq!(
+        context["anchor"].as_str().unwrap(),
+        format!("{}/01/{gtin}", app.address)
+    );
+    let pip = context["https://gs1.org/voc/pip"][0]["href"].as_str().unwrap();
+    assert_eq!(
+        pip,
+        format!("{}/t/{code}", app.address),
+        "the scan page is the product information page"
+    );
+    let epcis: Vec<&str> = context["https://gs1.org/voc/epcis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["href"].as_str().unwrap())
+        .collect();
+    assert!(
+        epcis.contains(&format!("{}/t/{code}/{lot}/epcis.json", app.address).as_str()),
+        "{epcis:?}"
+    );
+    for href in [pip, epcis[0]] {
+        let path = href.strip_prefix(&app.address).unwrap();
+        assert_eq!(app.get(path).await.status().as_u16(), 200, "{href} leads somewhere");
+    }
+
+    // The lot's own link set, asked for with Accept.
+    let lot_set = app
+        .client
+        .get(format!("{}/01/{gtin}/10/{lot}", app.address))
+        .header("accept", "application/linkset+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lot_set.headers()["content-type"], "application/linkset+json");
+    let lot_body: Value = lot_set.json().await.unwrap();
+    assert!(check_linkset(&lot_body).is_empty());
+    assert_eq!(
+        lot_body["linkset"][0]["https://gs1.org/voc/epcis"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let json = app
+        .client
+        .get(format!("{}/01/{gtin}", app.address))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.headers()["content-type"], "application/json");
+    assert_eq!(json.headers()["vary"], "Accept");
+
+    // A browser still gets the page, which names its link set.
+    let page = app.get(&format!("/01/{gtin}")).await;
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let link = page.headers()["link"].to_str().unwrap().to_owned();
+    assert!(
+        link.contains("rel=\"linkset\"") && link.contains("linkType=linkset"),
+        "{link}"
+    );
+
+    // One link type is a redirect to it.
+    let redirect = app.get(&format!("/01/{gtin}/10/{lot}?linkType=gs1:epcis")).await;
+    assert_eq!(redirect.status().as_u16(), 307);
+    assert!(
+        redirect.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("/epcis.json")
+    );
+
+    // HEAD works, without a body.
+    let head = app
+        .client
+        .head(format!("{}/01/{gtin}?linkType=all", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(head.headers()["content-type"], "application/linkset+json");
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    // A GTIN not in the catalogue (a valid one) and a malformed one are 404, as JSON.
+    let unknown = fupin_catalog::domain::Gtin::parse("6901234567892").unwrap().to_gtin14();
+    for path in [format!("/01/{unknown}?linkType=all"), "/01/123?linkType=all".to_owned()] {
+        let response = app.get(&path).await;
+        assert_eq!(response.status().as_u16(), 404, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["error"]["message"].is_string(), "{body}");
+    }
+    let head = app
+        .client
+        .head(format!("{}/01/{unknown}?linkType=all", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status().as_u16(), 404);
+}
