@@ -192,6 +192,9 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
     }
+    if let Some(versions) = db::versions::rebuild_if_missing(&mut conn)? {
+        tracing::info!(versions, "product versions rebuilt from the history");
+    }
     let session_key = session::session_key(&mut conn)?;
     let trusted_proxies = settings.trusted_proxies()?;
     let metrics_allow = settings.metrics_allow()?;

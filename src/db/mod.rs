@@ -36,6 +36,7 @@ pub mod stats;
 pub mod suppliers;
 pub mod trace;
 pub mod users;
+pub mod versions;
 pub mod workflow;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection, DbPool, PooledConn};

@@ -101,9 +101,17 @@ pub fn recall(
                     lot_recalls::recalled_by.eq(actor.user_id),
                 ))
                 .execute(conn)?;
+            let why = format!("{}（{}）", details.reason, details.notice_no);
             NewEvent::new(Subject::ProductBatch, batch_id, Action::Recall, actor)
-                .because(&format!("{}（{}）", details.reason, details.notice_no))
+                .because(&why)
                 .record(conn)?;
+            super::versions::record(
+                conn,
+                product_id,
+                crate::domain::versions::ChangeKind::LotRecalled,
+                &why,
+                Some(&lot),
+            )?;
             // Orders on their way with this lot are stopped; received ones get the notice.
             let holding: Vec<(i32, String)> = shipment_lots::table
                 .inner_join(orders::table.on(orders::id.eq(shipment_lots::order_id)))

@@ -615,6 +615,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    product_versions (id) {
+        id -> Integer,
+        product_id -> Integer,
+        valid_from -> Timestamp,
+        valid_to -> Nullable<Timestamp>,
+        recorded_at -> Timestamp,
+        change_kind -> Text,
+        reason -> Text,
+        lot_code -> Nullable<Text>,
+        listing_status -> Text,
+        catalogue_code -> Text,
+        name -> Text,
+        category -> Text,
+        specification -> Text,
+        unit_price_fen -> BigInt,
+        county_code -> Text,
+        supplier_name -> Text,
+    }
+}
+
+diesel::joinable!(product_versions -> products (product_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     purchase_stats_helped,
     purchase_stats_monthly,
@@ -658,4 +681,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     media_files,
     search_log_servers,
     search_log_pruned,
+    product_versions,
 );

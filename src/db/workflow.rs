@@ -1,5 +1,6 @@
 //! The state changes of nominations and products, each one transaction with its events.
 
+use crate::domain::versions::ChangeKind;
 use diesel::prelude::*;
 
 use super::events::NewEvent;
@@ -408,16 +409,18 @@ fn list_product(conn: &mut DbConnection, row: &Row, batch: &Batch, actor: &Actor
         updated_at: at,
     }
     .insert(conn)?;
+    let reason = format!("推荐行 {} 审核通过", row.id);
     event(
         Subject::Product,
         product_id,
         Action::List,
         None,
         Some("listed"),
-        &format!("推荐行 {} 审核通过", row.id),
+        &reason,
         actor,
     )
     .record(conn)?;
+    super::versions::record(conn, product_id, ChangeKind::Listed, &reason, None)?;
     super::search_changes::record(conn, product_id)?;
     Ok((product_id, code.to_string()))
 }
@@ -475,6 +478,8 @@ fn set_listing(conn: &mut DbConnection, product_id: i32, to: ListingStatus, reas
         actor,
     )
     .record(conn)?;
+    let kind = ChangeKind::of_action(listing_action(to)).expect("every listing action is a change");
+    super::versions::record(conn, product_id, kind, reason, None)?;
     super::search_changes::record(conn, product_id)?;
     Ok(())
 }

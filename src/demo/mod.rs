@@ -85,6 +85,8 @@ pub fn ensure_at_scale(
 ) -> Result<DemoReport, DemoError> {
     let created = if Product::count(conn)? == 0 {
         generate(conn, products, show_progress)?;
+        // Generated rows come with their history in `events`; their versions are made from it.
+        db::versions::rebuild(conn)?;
         true
     } else {
         false

@@ -76,6 +76,7 @@ pub mod stats;
 pub mod strategies;
 pub mod time;
 pub mod trace;
+pub mod versions;
 
 pub use codes::{CatalogueCode, CodeError, CountyCode, CreditCode, Gtin, LotCode, PhoneNumber};
 pub use event::{Action, Subject};

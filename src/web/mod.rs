@@ -70,6 +70,7 @@ fn define(r: &mut impl Routes) {
     // Public
     r.get("/", public::home::page)
         .get("/regions", public::regions::page)
+        .get("/changes", public::changes::page)
         .get("/search", public::search::page)
         .get("/categories", public::search::categories)
         .get("/products/{code}", public::search::product)
@@ -79,6 +80,8 @@ fn define(r: &mut impl Routes) {
         .get("/api/v1/products", api::products)
         .get("/api/v1/products/{code}", api::product)
         .get("/api/v1/suggest", api::suggest)
+        .get("/api/v1/changes", api::history::changes)
+        .get("/api/v1/catalogue/compare", api::history::compare)
         .get("/api/v1/openapi.json", api::openapi)
         .get("/healthz", health::check)
         .get("/readyz", health::ready)

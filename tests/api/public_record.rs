@@ -309,3 +309,232 @@ async fn digital_links_answer_as_a_gs1_resolver() {
         .unwrap();
     assert_eq!(head.status().as_u16(), 404);
 }
+
+/// The catalogue at the end of every day since the demo's first listing, replayed from `events`
+/// here, independently of the versions the application keeps: product ids listed at `at`.
+fn replay_listed(events: &[(i32, String, chrono::NaiveDateTime)], at: chrono::NaiveDateTime) -> Vec<i32> {
+    let mut status: std::collections::BTreeMap<i32, &str> = std::collections::BTreeMap::new();
+    for (product, action, when) in events {
+        if *when > at {
+            continue;
+        }
+        let to = match action.as_str() {
+            "list" | "relist" => "listed",
+            "suspend" => "suspended",
+            "delist" => "delisted",
+            "withdraw" => "withdrawn",
+            _ => continue,
+        };
+        // Nothing counts before the listing.
+        if to == "listed" || status.contains_key(product) {
+            status.insert(*product, to);
+        }
+    }
+    status
+        .into_iter()
+        .filter(|(_, s)| *s == "listed")
+        .map(|(p, _)| p)
+        .collect()
+}
+
+fn product_events(app: &TestApp) -> Vec<(i32, String, chrono::NaiveDateTime)> {
+    use fupin_catalog::db::schema::events;
+    events::table
+        .filter(events::entity_kind.eq("product"))
+        .order((events::occurred_at, events::id))
+        .select((events::entity_id, events::action, events::occurred_at))
+        .load(&mut app.db())
+        .unwrap()
+}
+
+fn china_today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+#[tokio::test]
+async fn the_catalogue_on_every_past_day_equals_a_replay_of_the_events() {
+    use fupin_catalog::domain::versions::end_of_china_day;
+    let app = spawn_app().await;
+    app.seed_demo(300).await;
+    let events = product_events(&app);
+    let first = (events[0].2 + chrono::Duration::hours(8)).date();
+    let mut conn = app.db();
+    let (mut days, mut changed_days, mut last) = (0, 0, Vec::new());
+    let mut day = first;
+    while day <= china_today() {
+        let at = end_of_china_day(day);
+        let expected = replay_listed(&events, at);
+        let kept = fupin_catalog::db::versions::listed_ids_at(&mut conn, at).unwrap();
+        assert_eq!(kept, expected, "the catalogue at the end of {day}");
+        if kept != last {
+            changed_days += 1;
+        }
+        last = kept;
+        days += 1;
+        day += chrono::Duration::days(1);
+    }
+    assert!(
+        days > 365 && changed_days > 100,
+        "{days} days, {changed_days} with changes"
+    );
+    assert!(!last.is_empty());
+
+    // The API gives the same, page by page.
+    for day in [first, first + chrono::Duration::days(400), china_today()] {
+        let expected = replay_listed(&events, end_of_china_day(day));
+        let body: Value = app
+            .get(&format!("/api/v1/products?as_of={day}&per_page=100"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            body["total"].as_u64().unwrap() as usize,
+            expected.len(),
+            "{day}: {body}"
+        );
+        assert_eq!(body["as_of"], day.to_string());
+    }
+}
+
+#[tokio::test]
+async fn a_delisting_is_in_the_change_log_with_a_tombstone_and_in_the_catalogue_only_before() {
+    let app = spawn_app().await;
+    app.seed_demo(60).await;
+    let yesterday = china_today() - chrono::Duration::days(1);
+    let before = fupin_catalog::domain::versions::end_of_china_day(yesterday - chrono::Duration::days(1));
+    // A product listed well before yesterday, and listed still.
+    let code: String = products::table
+        .filter(products::listing_status.eq("listed"))
+        .filter(products::listed_at.lt(before))
+        .order(products::id)
+        .select(products::catalogue_code)
+        .first(&mut app.db())
+        .unwrap();
+    let mirror: Value = app
+        .get("/api/v1/changes?since=0&per_page=1000")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut cursor = mirror["next_cursor"].as_i64().unwrap();
+    while let Some(more) = {
+        let page: Value = app
+            .get(&format!("/api/v1/changes?since={cursor}&per_page=1000"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let next = page["next_cursor"].as_i64().unwrap();
+        (next != cursor).then_some(next)
+    } {
+        cursor = more;
+    }
+
+    let office = app.signed_in("office").await;
+    let response = office
+        .post(
+            &format!("/office/products/{code}/status"),
+            &[("to", "delisted"), ("reason", "抽检不合格，清出目录")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+
+    // A mirror that kept the cursor gets exactly the delisting, as a tombstone.
+    let news: Value = app
+        .get(&format!("/api/v1/changes?since={cursor}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = news["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{news}");
+    assert_eq!(items[0]["catalogue_code"], code.as_str());
+    assert_eq!(items[0]["kind"], "delisted");
+    assert_eq!(items[0]["tombstone"], true);
+    assert_eq!(items[0]["reason"], "抽检不合格，清出目录");
+    assert!(items[0]["at"].as_str().unwrap().ends_with("+08:00"));
+    let after: Value = app
+        .get(&format!("/api/v1/changes?since={}", news["next_cursor"]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(after["items"].as_array().unwrap().is_empty());
+
+    // Newest first, narrowed by kind.
+    let delisted: Value = app.get("/api/v1/changes?kind=delisted").await.json().await.unwrap();
+    assert_eq!(delisted["items"][0]["catalogue_code"], code.as_str());
+
+    // In the catalogue at the end of yesterday, not today's; the comparison says it left.
+    let listed = |body: &Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["catalogue_code"] == code.as_str())
+    };
+    let county = &code[..6];
+    let then: Value = app
+        .get(&format!(
+            "/api/v1/products?as_of={yesterday}&county={county}&per_page=100"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let now: Value = app
+        .get(&format!(
+            "/api/v1/products?as_of={}&county={county}&per_page=100",
+            china_today()
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(listed(&then) && !listed(&now), "{then}\n{now}");
+    let compared: Value = app
+        .get(&format!(
+            "/api/v1/catalogue/compare?from={yesterday}&to={}",
+            china_today()
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        listed(&serde_json::json!({ "items": compared["removed"] })),
+        "{compared}"
+    );
+
+    let (status, page) = app.get_text("/changes?kind=delisted").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&code) && page.contains("抽检不合格，清出目录") && page.contains("清出目录"));
+}
+
+#[tokio::test]
+async fn bad_dates_and_parameters_are_refused_by_name() {
+    let app = spawn_app().await;
+    let tomorrow = china_today() + chrono::Duration::days(1);
+    for (path, message) in [
+        ("/api/v1/products?as_of=2026-13-01".to_owned(), "参数 as_of"),
+        (format!("/api/v1/products?as_of={tomorrow}"), "还没有到来"),
+        ("/api/v1/products?as_of=2026-01-01&q=%E8%8C%B6".to_owned(), "不能搜索"),
+        (
+            "/api/v1/products?as_of=2026-01-01&county=999999".to_owned(),
+            "参数 county",
+        ),
+        ("/api/v1/changes?kind=vanished".to_owned(), "参数 kind"),
+        ("/api/v1/changes?since=abc".to_owned(), "参数 since"),
+        ("/api/v1/catalogue/compare?from=2026-01-01".to_owned(), "from 和 to"),
+    ] {
+        let response = app.get(&path).await;
+        assert_eq!(response.status().as_u16(), 400, "{path}");
+        let body: Value = response.json().await.unwrap();
+        let text = body["error"]["message"].as_str().unwrap();
+        assert!(text.contains(message), "{path}: {text}");
+    }
+    let (status, page) = app.get_text("/changes?from=yesterday").await;
+    assert_eq!(status, 400);
+    assert!(page.contains("参数 from"), "{page}");
+}

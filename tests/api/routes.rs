@@ -288,6 +288,7 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     // Public
     get("/", "/".into(), anyone(200));
     get("/regions", "/regions".into(), anyone(200));
+    get("/changes", "/changes".into(), anyone(200));
     get("/search", "/search?q=茶".into(), anyone(200));
     get("/categories", "/categories".into(), anyone(200));
     get("/products/{code}", format!("/products/{own}"), anyone(200));
@@ -298,6 +299,12 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         anyone(200),
     );
     get("/api/v1/suggest", "/api/v1/suggest?q=cha".into(), anyone(200));
+    get("/api/v1/changes", "/api/v1/changes".into(), anyone(200));
+    get(
+        "/api/v1/catalogue/compare",
+        "/api/v1/catalogue/compare?from=2025-01-01&to=2026-01-01".into(),
+        anyone(200),
+    );
     get("/api/v1/openapi.json", "/api/v1/openapi.json".into(), anyone(200));
     get("/healthz", "/healthz".into(), anyone(200));
     get("/readyz", "/readyz".into(), anyone(200));

@@ -15,6 +15,8 @@ use crate::web::catalogue_query::{CatalogueParams, facet_label};
 use crate::web::public::search::{load_product, run_search};
 use crate::web::response_cache::Audience;
 
+pub mod history;
+
 const OPENAPI: &str = include_str!("openapi.json");
 
 #[derive(Serialize)]
@@ -104,6 +106,10 @@ fn parse_params(query: &str) -> Result<CatalogueParams, AppError> {
 }
 
 pub async fn products(state: State, viewer: MaybeUser, req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    // The catalogue on a past day is read from product versions, not from the search index.
+    if form_urlencoded::parse(req.query_string().as_bytes()).any(|(k, _)| k == "as_of") {
+        return history::products_as_of(&state, req.query_string()).await;
+    }
     let office = viewer.is_office();
     let audience = Audience::Api { office };
     // Read before searching: a commit in between only makes the kept body unreachable, never stale.

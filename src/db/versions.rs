@@ -1,0 +1,391 @@
+//! Product versions: written with each change, rebuilt from `events` for the products that
+//! exist, read for the catalogue on a date and for the public list of changes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{counties, events, product_batches, product_versions, products, suppliers};
+use super::{DbConnection, DbResult, now};
+use crate::domain::versions::{Change, ChangeKind, Span, spans};
+use crate::domain::{Action, ListingStatus, Subject};
+
+/// What a version keeps of the product, as the catalogue showed it.
+#[derive(Debug, Clone, Queryable)]
+struct Snapshot {
+    id: i32,
+    catalogue_code: String,
+    name: String,
+    category: String,
+    specification: String,
+    unit_price_fen: i64,
+    county_code: String,
+    supplier_name: String,
+}
+
+#[diesel::dsl::auto_type]
+fn snapshots() -> _ {
+    products::table.inner_join(suppliers::table).select((
+        products::id,
+        products::catalogue_code,
+        products::name,
+        products::category,
+        products::specification,
+        products::unit_price_fen,
+        products::county_code,
+        suppliers::name,
+    ))
+}
+
+/// Opens a version of `product_id` for a change made now, closing the one in force. Call in the
+/// transaction of the change, after the product row has been changed.
+pub fn record(
+    conn: &mut DbConnection,
+    product_id: i32,
+    kind: ChangeKind,
+    reason: &str,
+    lot: Option<&str>,
+) -> DbResult<()> {
+    let at = now();
+    let snapshot: Snapshot = snapshots().filter(products::id.eq(product_id)).first(conn)?;
+    let status: String = products::table
+        .find(product_id)
+        .select(products::listing_status)
+        .first(conn)?;
+    diesel::update(
+        product_versions::table
+            .filter(product_versions::product_id.eq(product_id))
+            .filter(product_versions::valid_to.is_null()),
+    )
+    .set(product_versions::valid_to.eq(Some(at)))
+    .execute(conn)?;
+    let span = Span {
+        from: at,
+        to: None,
+        kind,
+        status: ListingStatus::parse(&status).unwrap_or(ListingStatus::Listed),
+        reason: reason.to_owned(),
+        lot: lot.map(str::to_owned),
+    };
+    insert(conn, &snapshot, &[span], at)
+}
+
+fn insert(conn: &mut DbConnection, snapshot: &Snapshot, spans: &[Span], recorded_at: NaiveDateTime) -> DbResult<()> {
+    let rows: Vec<_> = spans
+        .iter()
+        .map(|s| {
+            (
+                product_versions::product_id.eq(snapshot.id),
+                product_versions::valid_from.eq(s.from),
+                product_versions::valid_to.eq(s.to),
+                product_versions::recorded_at.eq(recorded_at),
+                product_versions::change_kind.eq(s.kind.as_str()),
+                product_versions::reason.eq(s.reason.clone()),
+                product_versions::lot_code.eq(s.lot.clone()),
+                product_versions::listing_status.eq(s.status.as_str()),
+                product_versions::catalogue_code.eq(snapshot.catalogue_code.clone()),
+                product_versions::name.eq(snapshot.name.clone()),
+                product_versions::category.eq(snapshot.category.clone()),
+                product_versions::specification.eq(snapshot.specification.clone()),
+                product_versions::unit_price_fen.eq(snapshot.unit_price_fen),
+                product_versions::county_code.eq(snapshot.county_code.clone()),
+                product_versions::supplier_name.eq(snapshot.supplier_name.clone()),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        crate::batch_insert!(conn, product_versions::table, chunk)?;
+    }
+    Ok(())
+}
+
+/// The changes the history holds for these products: their listing events and their lots' recalls.
+pub fn changes_from_events(conn: &mut DbConnection, product_ids: &[i32]) -> DbResult<Vec<(i32, Change)>> {
+    let actions: Vec<&str> = [
+        Action::List,
+        Action::Relist,
+        Action::Suspend,
+        Action::Delist,
+        Action::Withdraw,
+    ]
+    .iter()
+    .map(|a| a.as_str())
+    .collect();
+    let listing: Vec<(i32, String, String, NaiveDateTime)> = events::table
+        .filter(events::entity_kind.eq(Subject::Product.as_str()))
+        .filter(events::entity_id.eq_any(product_ids))
+        .filter(events::action.eq_any(&actions))
+        .order(events::id)
+        .select((events::entity_id, events::action, events::reason, events::occurred_at))
+        .load(conn)?;
+    let recalls: Vec<(i32, String, String, NaiveDateTime)> = events::table
+        .inner_join(product_batches::table.on(product_batches::id.eq(events::entity_id)))
+        .filter(events::entity_kind.eq(Subject::ProductBatch.as_str()))
+        .filter(events::action.eq(Action::Recall.as_str()))
+        .filter(product_batches::product_id.eq_any(product_ids))
+        .order(events::id)
+        .select((
+            product_batches::product_id,
+            product_batches::lot_code,
+            events::reason,
+            events::occurred_at,
+        ))
+        .load(conn)?;
+    let mut out: Vec<(i32, Change)> = listing
+        .into_iter()
+        .filter_map(|(product, action, reason, at)| {
+            let kind = Action::parse(&action).and_then(ChangeKind::of_action)?;
+            Some((
+                product,
+                Change {
+                    at,
+                    kind,
+                    reason,
+                    lot: None,
+                },
+            ))
+        })
+        .collect();
+    out.extend(recalls.into_iter().map(|(product, lot, reason, at)| {
+        (
+            product,
+            Change {
+                at,
+                kind: ChangeKind::LotRecalled,
+                reason,
+                lot: Some(lot),
+            },
+        )
+    }));
+    Ok(out)
+}
+
+/// Rebuilds every product's versions from `events`, in one transaction; returns how many were
+/// written. For a database from before versions were kept, and for generated demo data.
+pub fn rebuild(conn: &mut DbConnection) -> DbResult<usize> {
+    const PAGE: i64 = 2_000;
+    super::transaction(conn, |conn| {
+        diesel::delete(product_versions::table).execute(conn)?;
+        let recorded_at = now();
+        let mut written = 0;
+        let mut after = 0;
+        loop {
+            let page: Vec<Snapshot> = snapshots()
+                .filter(products::id.gt(after))
+                .order(products::id)
+                .limit(PAGE)
+                .load(conn)?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let ids: Vec<i32> = page.iter().map(|p| p.id).collect();
+            let mut changes = changes_from_events(conn, &ids)?;
+            changes.sort_by_key(|(product, _)| *product);
+            for snapshot in &page {
+                let mine: Vec<Change> = changes
+                    .iter()
+                    .filter(|(p, _)| *p == snapshot.id)
+                    .map(|(_, c)| c.clone())
+                    .collect();
+                let spans = spans(&mine);
+                written += spans.len();
+                insert(conn, snapshot, &spans, recorded_at)?;
+            }
+        }
+        Ok(written)
+    })
+}
+
+/// Rebuilds when there are products and no versions (a database from before they were kept).
+pub fn rebuild_if_missing(conn: &mut DbConnection) -> DbResult<Option<usize>> {
+    let any_version: bool = diesel::select(diesel::dsl::exists(
+        product_versions::table.select(product_versions::id),
+    ))
+    .get_result(conn)?;
+    let any_product: bool =
+        diesel::select(diesel::dsl::exists(products::table.select(products::id))).get_result(conn)?;
+    if any_version || !any_product {
+        return Ok(None);
+    }
+    rebuild(conn).map(Some)
+}
+
+/// A product as the catalogue showed it in one version.
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct VersionRow {
+    #[serde(skip)]
+    pub id: i32,
+    #[serde(skip)]
+    pub product_id: i32,
+    #[serde(skip)]
+    pub valid_from: NaiveDateTime,
+    #[serde(skip)]
+    pub valid_to: Option<NaiveDateTime>,
+    pub change_kind: String,
+    pub reason: String,
+    pub lot_code: Option<String>,
+    pub listing_status: String,
+    pub catalogue_code: String,
+    pub name: String,
+    pub category: String,
+    pub specification: String,
+    pub unit_price_fen: i64,
+    pub county_code: String,
+    pub county_name: String,
+    pub supplier_name: String,
+}
+
+#[diesel::dsl::auto_type]
+fn version_rows() -> _ {
+    product_versions::table
+        .inner_join(counties::table.on(counties::code.eq(product_versions::county_code)))
+        .select((
+            product_versions::id,
+            product_versions::product_id,
+            product_versions::valid_from,
+            product_versions::valid_to,
+            product_versions::change_kind,
+            product_versions::reason,
+            product_versions::lot_code,
+            product_versions::listing_status,
+            product_versions::catalogue_code,
+            product_versions::name,
+            product_versions::category,
+            product_versions::specification,
+            product_versions::unit_price_fen,
+            product_versions::county_code,
+            counties::name,
+            product_versions::supplier_name,
+        ))
+}
+
+/// Narrowing of the catalogue on a date or of the list of changes.
+#[derive(Debug, Clone, Default)]
+pub struct Narrowing {
+    pub county: Option<String>,
+    pub category: Option<String>,
+}
+
+/// The listed products in force at `at` (UTC), by catalogue code: one page and the total.
+pub fn listed_at(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    narrowing: &Narrowing,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(i64, Vec<VersionRow>)> {
+    let in_force = || {
+        let mut query = version_rows()
+            .filter(product_versions::listing_status.eq(ListingStatus::Listed.as_str()))
+            .filter(product_versions::valid_from.le(at))
+            .filter(
+                product_versions::valid_to
+                    .is_null()
+                    .or(product_versions::valid_to.gt(at)),
+            )
+            .into_boxed();
+        if let Some(county) = &narrowing.county {
+            query = query.filter(product_versions::county_code.eq(county.clone()));
+        }
+        if let Some(category) = &narrowing.category {
+            query = query.filter(product_versions::category.eq(category.clone()));
+        }
+        query
+    };
+    let total: i64 = in_force().count().get_result(conn)?;
+    let rows = in_force()
+        .order(product_versions::catalogue_code)
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    Ok((total, rows))
+}
+
+/// Every product id listed at `at`, for comparing two dates.
+pub fn listed_ids_at(conn: &mut DbConnection, at: NaiveDateTime) -> DbResult<Vec<i32>> {
+    Ok(product_versions::table
+        .filter(product_versions::listing_status.eq(ListingStatus::Listed.as_str()))
+        .filter(product_versions::valid_from.le(at))
+        .filter(
+            product_versions::valid_to
+                .is_null()
+                .or(product_versions::valid_to.gt(at)),
+        )
+        .order(product_versions::product_id)
+        .select(product_versions::product_id)
+        .load(conn)?)
+}
+
+/// What the list of changes is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeFilter {
+    pub narrowing: Narrowing,
+    pub kind: Option<ChangeKind>,
+    /// UTC bounds on when the change was made.
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    /// Only changes recorded after this one (a mirror's cursor), oldest first.
+    pub after_id: Option<i32>,
+}
+
+/// A change as listed: the version it opened, with its cursor.
+#[derive(Debug, Clone)]
+pub struct ChangeRow {
+    pub cursor: i32,
+    pub at: NaiveDateTime,
+    pub version: VersionRow,
+}
+
+/// Changes newest first; with a cursor, those recorded after it, oldest first.
+pub fn changes(
+    conn: &mut DbConnection,
+    filter: &ChangeFilter,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(i64, Vec<ChangeRow>)> {
+    let query = || {
+        let mut query = version_rows().into_boxed();
+        if let Some(county) = &filter.narrowing.county {
+            query = query.filter(product_versions::county_code.eq(county.clone()));
+        }
+        if let Some(category) = &filter.narrowing.category {
+            query = query.filter(product_versions::category.eq(category.clone()));
+        }
+        if let Some(kind) = filter.kind {
+            query = query.filter(product_versions::change_kind.eq(kind.as_str()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(product_versions::valid_from.ge(from));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(product_versions::valid_from.lt(until));
+        }
+        if let Some(after) = filter.after_id {
+            query = query.filter(product_versions::id.gt(after));
+        }
+        query
+    };
+    let total: i64 = query().count().get_result(conn)?;
+    let ordered = if filter.after_id.is_some() {
+        query().order(product_versions::id.asc())
+    } else {
+        query().order((product_versions::valid_from.desc(), product_versions::id.desc()))
+    };
+    let rows: Vec<VersionRow> = ordered.limit(limit).offset(offset).load(conn)?;
+    Ok((
+        total,
+        rows.into_iter()
+            .map(|v| ChangeRow {
+                cursor: v.id,
+                at: v.valid_from,
+                version: v,
+            })
+            .collect(),
+    ))
+}
+
+/// Every version of one product, oldest first.
+pub fn of_product(conn: &mut DbConnection, product_id: i32) -> DbResult<Vec<VersionRow>> {
+    Ok(version_rows()
+        .filter(product_versions::product_id.eq(product_id))
+        .order((product_versions::valid_from, product_versions::id))
+        .load(conn)?)
+}

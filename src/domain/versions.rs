@@ -1,0 +1,182 @@
+//! The catalogue's history: each change to a product opens a version of it (valid from the
+//! change until the next one), so that the catalogue can be shown as it stood at the end of any
+//! day, and every change can be listed with what it was and why.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+
+use super::{Action, ListingStatus};
+
+labelled_names! {
+    /// What kind of change opened a version.
+    ChangeKind {
+        Listed => ("listed", "列入目录"),
+        DetailsChanged => ("details_changed", "信息变更"),
+        Suspended => ("suspended", "暂停推荐"),
+        Reinstated => ("reinstated", "恢复推荐"),
+        Delisted => ("delisted", "清出目录"),
+        Withdrawn => ("withdrawn", "撤出目录"),
+        LotRecalled => ("lot_recalled", "批次召回"),
+    }
+}
+
+impl ChangeKind {
+    /// The change a product's event records, for the events that change what the catalogue shows.
+    pub fn of_action(action: Action) -> Option<ChangeKind> {
+        match action {
+            Action::List => Some(ChangeKind::Listed),
+            Action::Relist => Some(ChangeKind::Reinstated),
+            Action::Suspend => Some(ChangeKind::Suspended),
+            Action::Delist => Some(ChangeKind::Delisted),
+            Action::Withdraw => Some(ChangeKind::Withdrawn),
+            Action::Recall => Some(ChangeKind::LotRecalled),
+            _ => None,
+        }
+    }
+
+    /// The status a product has after this change, given the one it had before.
+    pub fn status_after(self, before: Option<ListingStatus>) -> ListingStatus {
+        match self {
+            ChangeKind::Listed | ChangeKind::Reinstated => ListingStatus::Listed,
+            ChangeKind::Suspended => ListingStatus::Suspended,
+            ChangeKind::Delisted => ListingStatus::Delisted,
+            ChangeKind::Withdrawn => ListingStatus::Withdrawn,
+            ChangeKind::DetailsChanged | ChangeKind::LotRecalled => before.unwrap_or(ListingStatus::Listed),
+        }
+    }
+}
+
+/// One change of one product, as the history records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// UTC.
+    pub at: NaiveDateTime,
+    pub kind: ChangeKind,
+    pub reason: String,
+    /// The lot, for a lot recall.
+    pub lot: Option<String>,
+}
+
+/// A version: the product as it was from one change until the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub from: NaiveDateTime,
+    /// `None` for the current version.
+    pub to: Option<NaiveDateTime>,
+    pub kind: ChangeKind,
+    pub status: ListingStatus,
+    pub reason: String,
+    pub lot: Option<String>,
+}
+
+/// The versions a product's changes make, oldest first. Changes are taken in time order (ties in
+/// the order given), and nothing before the listing counts: a product enters the catalogue when
+/// it is listed.
+pub fn spans(changes: &[Change]) -> Vec<Span> {
+    let mut ordered: Vec<&Change> = changes.iter().collect();
+    ordered.sort_by_key(|c| c.at);
+    let mut out: Vec<Span> = Vec::with_capacity(ordered.len());
+    for change in ordered {
+        let before = out.last().map(|s| s.status);
+        if before.is_none() && change.kind != ChangeKind::Listed {
+            continue;
+        }
+        if let Some(last) = out.last_mut() {
+            last.to = Some(change.at);
+        }
+        out.push(Span {
+            from: change.at,
+            to: None,
+            kind: change.kind,
+            status: change.kind.status_after(before),
+            reason: change.reason.clone(),
+            lot: change.lot.clone(),
+        });
+    }
+    out
+}
+
+/// The version in force at `at` (UTC), if the product was in the catalogue's history by then.
+pub fn in_force(spans: &[Span], at: NaiveDateTime) -> Option<&Span> {
+    spans
+        .iter()
+        .rev()
+        .find(|s| s.from <= at && s.to.is_none_or(|to| to > at))
+}
+
+/// "As of day D" means the end of D in China time: midnight after it, UTC+8, as a UTC time.
+pub fn end_of_china_day(day: NaiveDate) -> NaiveDateTime {
+    (day + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight exists") - Duration::hours(8)
+}
+
+/// The first moment (UTC) of a China-time day.
+pub fn start_of_china_day(day: NaiveDate) -> NaiveDateTime {
+    day.and_hms_opt(0, 0, 0).expect("midnight exists") - Duration::hours(8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: u32, hour: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 3, day)
+            .unwrap()
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
+    }
+
+    fn change(day: u32, hour: u32, kind: ChangeKind) -> Change {
+        Change {
+            at: at(day, hour),
+            kind,
+            reason: kind.label().to_owned(),
+            lot: None,
+        }
+    }
+
+    #[test]
+    fn each_change_opens_a_version_and_closes_the_one_before() {
+        let history = [
+            change(10, 9, ChangeKind::Suspended),
+            change(1, 2, ChangeKind::Listed),
+            change(12, 3, ChangeKind::LotRecalled),
+            change(20, 5, ChangeKind::Delisted),
+        ];
+        let spans = spans(&history);
+        let statuses: Vec<ListingStatus> = spans.iter().map(|s| s.status).collect();
+        assert_eq!(
+            statuses,
+            [
+                ListingStatus::Listed,
+                ListingStatus::Suspended,
+                ListingStatus::Suspended,
+                ListingStatus::Delisted
+            ],
+            "a lot recall keeps the product's status"
+        );
+        assert_eq!(spans[0].to, Some(at(10, 9)));
+        assert_eq!(spans[3].to, None);
+        assert_eq!(in_force(&spans, at(5, 0)).unwrap().status, ListingStatus::Listed);
+        assert_eq!(in_force(&spans, at(10, 9)).unwrap().status, ListingStatus::Suspended);
+        assert!(in_force(&spans, at(1, 1)).is_none(), "not yet listed");
+    }
+
+    #[test]
+    fn changes_before_the_listing_do_not_count() {
+        let spans = spans(&[change(1, 1, ChangeKind::Suspended), change(2, 1, ChangeKind::Listed)]);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].kind, ChangeKind::Listed);
+    }
+
+    #[test]
+    fn a_china_day_ends_at_four_in_the_afternoon_utc() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        assert_eq!(end_of_china_day(day), at(1, 16));
+        assert_eq!(
+            start_of_china_day(day),
+            NaiveDate::from_ymd_opt(2026, 2, 28)
+                .unwrap()
+                .and_hms_opt(16, 0, 0)
+                .unwrap()
+        );
+    }
+}
