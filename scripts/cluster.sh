@@ -89,6 +89,9 @@ http {
         server 127.0.0.1:${ports[2]} max_fails=1 fail_timeout=5s;
         server 127.0.0.1:${ports[3]} max_fails=1 fail_timeout=5s;
         keepalive 64;
+        # Shorter than the servers' own keep-alive (5 s): nginx never reuses a connection the
+        # server is closing, which would fail a POST it may not repeat.
+        keepalive_timeout 4s;
     }
     server {
         listen 127.0.0.1:$lb_port;
@@ -172,5 +175,8 @@ for i in 1 2 3; do
     errors=$(grep -c ' ERROR ' "$work/server$i.log" || true)
     echo "server $i log: $errors ERROR lines"
 done
-echo "nginx: $(grep -c 'upstream' "$work/nginx/error.log" || true) upstream errors logged (the killed server)"
+echo "nginx upstream errors, by kind and server:"
+grep -o 'upstream: "http://[^/]*' "$work/nginx/error.log" | sort | uniq -c | sed 's/^/  /' || true
+grep -o '\(connect() failed ([^)]*)\|upstream prematurely closed connection\|recv() failed ([^)]*)\|no live upstreams\)' \
+    "$work/nginx/error.log" | sort | uniq -c | sed 's/^/  /' || true
 echo "machine: $(nproc) cores, $(grep 'model name' /proc/cpuinfo | head -1 | cut -d: -f2 | xargs)"

@@ -111,7 +111,13 @@ impl Load {
                 let body = r.text().await.unwrap_or_default();
                 if status >= 500 {
                     self.counts.server_errors.fetch_add(1, Ordering::Relaxed);
-                    eprintln!("5xx {status}: {}", body.chars().take(200).collect::<String>());
+                    // One line, with the time, so that errors can be matched with what the cluster did.
+                    let text: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+                    eprintln!(
+                        "5xx {status} at {}: {}",
+                        chrono::Local::now().format("%H:%M:%S"),
+                        text.chars().take(120).collect::<String>()
+                    );
                 } else if status >= 400 {
                     self.counts.refused.fetch_add(1, Ordering::Relaxed);
                 }

@@ -71,6 +71,8 @@ fn define(r: &mut impl Routes) {
     r.get("/", public::home::page)
         .get("/regions", public::regions::page)
         .get("/changes", public::changes::page)
+        .get("/changes.atom", public::feeds::atom)
+        .get("/changes.json", public::feeds::json_feed)
         .get("/search", public::search::page)
         .get("/categories", public::search::categories)
         .get("/products/{code}", public::search::product)

@@ -538,3 +538,115 @@ async fn bad_dates_and_parameters_are_refused_by_name() {
     assert_eq!(status, 400);
     assert!(page.contains("参数 from"), "{page}");
 }
+
+#[tokio::test]
+async fn the_change_feeds_parse_keep_their_ids_and_mark_a_delisting_as_a_tombstone() {
+    let app = spawn_app().await;
+    app.seed_demo(60).await;
+    let code: String = products::table
+        .filter(products::listing_status.eq("listed"))
+        .order(products::id)
+        .select(products::catalogue_code)
+        .first(&mut app.db())
+        .unwrap();
+    // Markup in a reason is text: the feed must carry it escaped, and readers show it as written.
+    let reason = r#"抽检不合格 <b>&"铅"</b>"#;
+    let office = app.signed_in("office").await;
+    let response = office
+        .post(
+            &format!("/office/products/{code}/status"),
+            &[("to", "delisted"), ("reason", reason)],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+
+    let response = app.get("/changes.atom").await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/atom+xml")
+    );
+    let xml = response.text().await.unwrap();
+    let feed = feed_rs::parser::parse(xml.as_bytes()).expect("the Atom feed parses");
+    assert!(!feed.entries.is_empty());
+    let newest = &feed.entries[0];
+    assert!(newest.title.as_ref().unwrap().content.contains(&code), "{newest:?}");
+    assert!(newest.summary.as_ref().unwrap().content.contains(reason), "{newest:?}");
+    let ids: Vec<String> = feed.entries.iter().map(|e| e.id.clone()).collect();
+    let again = feed_rs::parser::parse(app.get("/changes.atom").await.bytes().await.unwrap().as_ref()).unwrap();
+    assert_eq!(
+        again.entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>(),
+        ids,
+        "stable ids"
+    );
+    assert!(
+        ids.iter().all(|id| id.starts_with("tag:127.0.0.1,2020-07-30:change/")),
+        "{ids:?}"
+    );
+
+    // RFC 6721: the product that left, as a tombstone in its namespace.
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let tombstone = doc
+        .descendants()
+        .find(|n| {
+            n.tag_name().name() == "deleted-entry"
+                && n.tag_name().namespace() == Some("http://purl.org/atompub/tombstones/1.0")
+                && n.attribute("ref") == Some(&format!("tag:127.0.0.1,2020-07-30:product/{code}"))
+        })
+        .expect("a tombstone for the delisted product");
+    assert!(tombstone.attribute("when").unwrap().ends_with("+08:00"));
+
+    let response = app.get("/changes.json").await;
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/feed+json")
+    );
+    let text = response.text().await.unwrap();
+    let parsed = feed_rs::parser::parse(text.as_bytes()).expect("the JSON feed parses");
+    assert_eq!(parsed.entries[0].id, ids[0], "the same ids in both feeds");
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
+    assert_eq!(json["items"][0]["_fupin"]["tombstone"], true);
+
+    // Narrowed to another county, the delisting is not there; to this one, it is.
+    let county = &code[..6];
+    let other: String = products::table
+        .filter(products::county_code.ne(county))
+        .select(products::county_code)
+        .first(&mut app.db())
+        .unwrap();
+    let elsewhere = app
+        .get(&format!("/changes.atom?county={other}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!elsewhere.contains(&code));
+    let here = app
+        .get(&format!("/changes.atom?county={county}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(here.contains(&code));
+    assert_ne!(
+        feed_rs::parser::parse(here.as_bytes()).unwrap().id,
+        feed.id,
+        "a narrowed feed has an id of its own"
+    );
+    assert_eq!(app.get("/changes.atom?kind=vanished").await.status().as_u16(), 400);
+
+    // Pages with a feed announce it.
+    for page in ["/", "/changes"] {
+        let (_, html) = app.get_text(page).await;
+        assert!(
+            html.contains(r#"<link rel="alternate" type="application/atom+xml""#)
+                && html.contains(r#"type="application/feed+json""#),
+            "{page} announces its feeds"
+        );
+    }
+}

@@ -289,6 +289,8 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     get("/", "/".into(), anyone(200));
     get("/regions", "/regions".into(), anyone(200));
     get("/changes", "/changes".into(), anyone(200));
+    get("/changes.atom", "/changes.atom".into(), anyone(200));
+    get("/changes.json", "/changes.json".into(), anyone(200));
     get("/search", "/search?q=茶".into(), anyone(200));
     get("/categories", "/categories".into(), anyone(200));
     get("/products/{code}", format!("/products/{own}"), anyone(200));

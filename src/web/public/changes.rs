@@ -32,6 +32,8 @@ struct ChangesPage {
     items: Vec<ChangeView>,
     prev: Option<String>,
     next: Option<String>,
+    /// The page's narrowing, for its feeds (`?county=…&kind=…`, or nothing).
+    feed_query: String,
 }
 
 struct ChangeView {
@@ -68,6 +70,15 @@ pub async fn page(state: State, nav: Nav, req: HttpRequest) -> Result<HttpRespon
         query.push(("page", to_page.to_string()));
         format!("/changes?{}", serde_urlencoded::to_string(&query).unwrap_or_default())
     };
+    let narrowed: Vec<(&str, &String)> = ["county", "category", "kind"]
+        .into_iter()
+        .filter_map(|k| params.get(k).filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect();
+    let feed_query = if narrowed.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", serde_urlencoded::to_string(&narrowed).unwrap_or_default())
+    };
     let items = rows
         .into_iter()
         .map(|c| ChangeView {
@@ -95,5 +106,6 @@ pub async fn page(state: State, nav: Nav, req: HttpRequest) -> Result<HttpRespon
         items,
         prev: (page > 1).then(|| link_to(page - 1)),
         next: (page * PER_PAGE < total).then(|| link_to(page + 1)),
+        feed_query,
     })
 }

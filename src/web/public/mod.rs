@@ -1,6 +1,7 @@
 //! Pages anyone may see: the home page, the regions, and the not-found page.
 
 pub mod changes;
+pub mod feeds;
 pub mod home;
 pub mod qr;
 pub mod regions;
