@@ -60,6 +60,8 @@ fn public_pages_sign_in_and_each_audience_have_no_serious_accessibility_violatio
         product.as_str(),
         "/categories",
         "/regions",
+        "/changes",
+        "/changes?kind=delisted",
         &format!("/t/{code}"),
         "/t/610000-99999",
         "/no-such-page",

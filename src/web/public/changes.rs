@@ -38,6 +38,7 @@ struct ChangesPage {
 
 struct ChangeView {
     at: String,
+    kind: String,
     kind_label: &'static str,
     lot: Option<String>,
     code: String,
@@ -84,6 +85,7 @@ pub async fn page(state: State, nav: Nav, req: HttpRequest) -> Result<HttpRespon
         .map(|c| ChangeView {
             at: china_time(c.at),
             kind_label: ChangeKind::parse(&c.version.change_kind).map_or("", ChangeKind::label),
+            kind: c.version.change_kind.clone(),
             lot: c.version.lot_code,
             code: c.version.catalogue_code,
             name: c.version.name,
