@@ -147,10 +147,24 @@ impl TestApp {
                 .get_result(&mut self.db())
                 .unwrap()
         };
+        let latest_change: i64 = {
+            use diesel::prelude::*;
+            use fupin_catalog::db::schema::search_changes;
+            search_changes::table
+                .select(diesel::dsl::max(search_changes::id))
+                .first::<Option<i32>>(&mut self.db())
+                .unwrap()
+                .unwrap_or(0)
+                .into()
+        };
         let started = std::time::Instant::now();
         loop {
             let body: serde_json::Value = self.get("/api/v1/products?per_page=1").await.json().await.unwrap();
-            if body["total"].as_i64() == Some(listed) {
+            // Every change logged, applied: nothing the demo wrote is still on its way (it would
+            // drop pages a test has just had cached).
+            let ready: serde_json::Value = self.get("/readyz").await.json().await.unwrap();
+            let applied = ready["index_applied_change"].as_i64().unwrap_or(0);
+            if body["total"].as_i64() == Some(listed) && applied >= latest_change {
                 return report;
             }
             assert!(
