@@ -195,6 +195,10 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartupError> {
     if let Some(versions) = db::versions::rebuild_if_missing(&mut conn)? {
         tracing::info!(versions, "product versions rebuilt from the history");
     }
+    let notices = db::notices::backfill(&mut conn)?;
+    if notices > 0 {
+        tracing::info!(notices, "notices issued for changes recorded before notices were kept");
+    }
     let session_key = session::session_key(&mut conn)?;
     let trusted_proxies = settings.trusted_proxies()?;
     let metrics_allow = settings.metrics_allow()?;

@@ -19,6 +19,7 @@ pub mod inventory;
 pub mod lines;
 pub mod media;
 pub mod nominations;
+pub mod notices;
 pub mod orders;
 pub mod organisations;
 pub mod plans;

@@ -105,13 +105,23 @@ pub fn recall(
             NewEvent::new(Subject::ProductBatch, batch_id, Action::Recall, actor)
                 .because(&why)
                 .record(conn)?;
-            super::versions::record(
-                conn,
-                product_id,
-                crate::domain::versions::ChangeKind::LotRecalled,
-                &why,
-                Some(&lot),
-            )?;
+            let kind = crate::domain::versions::ChangeKind::LotRecalled;
+            let version = super::versions::record(conn, product_id, kind, &why, Some(&lot))?;
+            let produced_on: Option<chrono::NaiveDate> = product_batches::table
+                .find(batch_id)
+                .select(product_batches::produced_on)
+                .first(conn)?;
+            let findings = super::notices::Findings {
+                lot_code: Some(lot.clone()),
+                produced_on,
+                failed_item: details.failed_item.clone(),
+                result: details.result.clone(),
+                limit: details.limit.clone(),
+                testing_body: details.testing_body.clone(),
+                source: "监督抽检".to_owned(),
+                source_notice_no: details.notice_no.clone(),
+            };
+            super::notices::issue(conn, version, product_id, kind, &details.reason, &findings)?;
             // Orders on their way with this lot are stopped; received ones get the notice.
             let holding: Vec<(i32, String)> = shipment_lots::table
                 .inner_join(orders::table.on(orders::id.eq(shipment_lots::order_id)))

@@ -638,6 +638,30 @@ diesel::table! {
 
 diesel::joinable!(product_versions -> products (product_id));
 
+diesel::table! {
+    notices (id) {
+        id -> Integer,
+        number -> Text,
+        version_id -> Integer,
+        product_id -> Integer,
+        kind -> Text,
+        issued_at -> Timestamp,
+        lot_code -> Nullable<Text>,
+        produced_on -> Nullable<Date>,
+        failed_item -> Text,
+        result -> Text,
+        limit_value -> Text,
+        testing_body -> Text,
+        source -> Text,
+        source_notice_no -> Text,
+        reason -> Text,
+        corrects_id -> Nullable<Integer>,
+        correction_note -> Text,
+    }
+}
+
+diesel::joinable!(notices -> products (product_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     purchase_stats_helped,
     purchase_stats_monthly,
@@ -682,4 +706,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_log_servers,
     search_log_pruned,
     product_versions,
+    notices,
 );

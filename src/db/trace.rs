@@ -466,6 +466,21 @@ pub struct TraceRecord {
     pub media: Vec<TraceMedia>,
     /// The recalls of the product's lots.
     pub recalls: Vec<super::recalls::LotRecall>,
+    /// The product's notices in force, newest first.
+    pub notices: Vec<super::notices::NoticeLink>,
+}
+
+impl TraceRecord {
+    /// The notice of the product's present suspension or delisting, or of the recall of `lot`: (id, number).
+    pub fn notice_for(&self, lot: Option<&str>) -> Option<(i32, String)> {
+        self.notices
+            .iter()
+            .find(|n| match lot {
+                Some(lot) => n.kind == "lot_recalled" && n.lot_code.as_deref() == Some(lot),
+                None => n.kind == "suspended" || n.kind == "delisted",
+            })
+            .map(|n| (n.id, n.number.clone()))
+    }
 }
 
 impl TraceRecord {
@@ -515,6 +530,7 @@ impl TraceRecord {
             steps: TraceStep::of_product(conn, product.id)?,
             media: TraceMedia::of_product(conn, product.id)?,
             recalls: super::recalls::of_product(conn, product.id)?,
+            notices: super::notices::of_product(conn, product.id)?,
             supplier,
             certificates,
             status_event,

@@ -44,7 +44,7 @@ pub fn record(
     kind: ChangeKind,
     reason: &str,
     lot: Option<&str>,
-) -> DbResult<()> {
+) -> DbResult<i32> {
     let at = now();
     let snapshot: Snapshot = snapshots().filter(products::id.eq(product_id)).first(conn)?;
     let status: String = products::table
@@ -66,7 +66,13 @@ pub fn record(
         reason: reason.to_owned(),
         lot: lot.map(str::to_owned),
     };
-    insert(conn, &snapshot, &[span], at)
+    insert(conn, &snapshot, &[span], at)?;
+    Ok(product_versions::table
+        .filter(product_versions::product_id.eq(product_id))
+        .filter(product_versions::valid_to.is_null())
+        .select(product_versions::id)
+        .order(product_versions::id.desc())
+        .first(conn)?)
 }
 
 fn insert(conn: &mut DbConnection, snapshot: &Snapshot, spans: &[Span], recorded_at: NaiveDateTime) -> DbResult<()> {

@@ -479,7 +479,11 @@ fn set_listing(conn: &mut DbConnection, product_id: i32, to: ListingStatus, reas
     )
     .record(conn)?;
     let kind = ChangeKind::of_action(listing_action(to)).expect("every listing action is a change");
-    super::versions::record(conn, product_id, kind, reason, None)?;
+    let version = super::versions::record(conn, product_id, kind, reason, None)?;
+    if matches!(to, ListingStatus::Suspended | ListingStatus::Delisted) {
+        let findings = super::notices::incident_findings(conn, product_id)?;
+        super::notices::issue(conn, version, product_id, kind, reason, &findings)?;
+    }
     super::search_changes::record(conn, product_id)?;
     Ok(())
 }

@@ -87,6 +87,7 @@ pub fn ensure_at_scale(
         generate(conn, products, show_progress)?;
         // Generated rows come with their history in `events`; their versions are made from it.
         db::versions::rebuild(conn)?;
+        db::notices::backfill(conn)?;
         true
     } else {
         false

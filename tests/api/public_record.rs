@@ -650,3 +650,134 @@ async fn the_change_feeds_parse_keep_their_ids_and_mark_a_delisting_as_a_tombsto
         );
     }
 }
+
+/// The first `/notices/{id}` link in a page: (path, id).
+fn notice_link(page: &str) -> Option<(String, i32)> {
+    let start = page.find("href=\"/notices/")? + "href=\"".len();
+    let path: String = page[start..].chars().take_while(|c| *c != '"').collect();
+    let id = path.trim_start_matches("/notices/").parse().ok()?;
+    Some((path, id))
+}
+
+#[tokio::test]
+async fn a_delisting_and_a_recall_each_get_a_notice_and_a_correction_is_shown_as_one() {
+    let app = spawn_app().await;
+    app.seed_demo(60).await;
+    let codes: Vec<String> = products::table
+        .filter(products::listing_status.eq("listed"))
+        .order(products::id)
+        .select(products::catalogue_code)
+        .load(&mut app.db())
+        .unwrap();
+    let code = &codes[0];
+    let office = app.signed_in("office").await;
+    let response = office
+        .post(
+            &format!("/office/products/{code}/status"),
+            &[("to", "delisted"), ("reason", "市场监管抽检：二氧化硫超标")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+
+    // The scan page's banner and the product page lead to the notice.
+    let (_, scan) = app.get_text(&format!("/t/{code}")).await;
+    let (notice_path, notice) = notice_link(&scan).expect("the banner links the notice");
+    assert!(scan.contains("查看公告：目录公告〔"), "{scan}");
+    let (_, product_page) = app.get_text(&format!("/products/{code}")).await;
+    assert!(product_page.contains(&notice_path));
+    let (status, page) = app.get_text(&notice_path).await;
+    assert_eq!(status, 200);
+    for text in [
+        code.as_str(),
+        "市场监管抽检：二氧化硫超标",
+        "清出全省工会消费扶贫产品推荐目录",
+        "持有人应当",
+        "生产经营单位及地址",
+    ] {
+        assert!(page.contains(text), "the notice shows {text}");
+    }
+
+    // A lot recall's notice carries the regulator's findings, and the lot's scan page links it.
+    let (recalled_code, lot, batch): (String, String, i32) = products::table
+        .inner_join(product_batches::table)
+        .filter(products::listing_status.eq("listed"))
+        .filter(product_batches::removed_at.is_null())
+        .filter(products::catalogue_code.ne(code))
+        .order(product_batches::id.desc())
+        .select((products::catalogue_code, product_batches::lot_code, product_batches::id))
+        .first(&mut app.db())
+        .unwrap();
+    let response = office
+        .post(
+            &format!("/office/products/{recalled_code}/recalls"),
+            &[
+                ("batch_id", batch.to_string().as_str()),
+                ("reason", "抽检不合格"),
+                ("notice_no", "陕市监食抽〔2026〕9号"),
+                ("failed_item", "铅（以Pb计）"),
+                ("result", "1.2 mg/kg"),
+                ("limit", "≤0.5 mg/kg"),
+                ("testing_body", "陕西省食品检验研究院"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, lot_page) = app.get_text(&format!("/t/{recalled_code}/{lot}")).await;
+    let (recall_path, _) = notice_link(&lot_page).expect("the recall banner links its notice");
+    let (_, recall_notice) = app.get_text(&recall_path).await;
+    for text in [
+        "铅（以Pb计） ‖ 1.2 mg/kg ‖ ≤0.5 mg/kg",
+        "陕西省食品检验研究院",
+        "陕市监食抽〔2026〕9号",
+        "监督抽检",
+        lot.as_str(),
+    ] {
+        assert!(recall_notice.contains(text), "the recall notice shows {text}");
+    }
+
+    // Only the office corrects, with a reason for the correction.
+    let county = app.signed_in("county-610924").await;
+    let correct = format!("/office/notices/{notice}/correct");
+    assert_eq!(county.get(&correct).await.status().as_u16(), 403);
+    let (status, form) = office.get_text(&correct).await;
+    assert_eq!(status, 200);
+    assert!(
+        form.contains("市场监管抽检：二氧化硫超标"),
+        "the form starts from the notice"
+    );
+    let refused = office
+        .post(&correct, &[("reason", "市场监管抽检：二氧化硫超标"), ("note", "")])
+        .await;
+    assert_eq!(refused.status().as_u16(), 400);
+    let response = office
+        .post(
+            &correct,
+            &[
+                ("reason", "市场监管抽检：二氧化硫残留量超标"),
+                ("failed_item", "二氧化硫残留量"),
+                ("result", "0.35 g/kg"),
+                ("limit", "≤0.1 g/kg"),
+                ("source", "监督抽检"),
+                ("note", "补充检验结果"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let correction = crate::helpers::location(&response);
+    let (_, new_page) = app.get_text(&correction).await;
+    assert!(new_page.contains("更正公告") && new_page.contains("补充检验结果") && new_page.contains(&notice_path));
+    assert!(new_page.contains("二氧化硫残留量 ‖ 0.35 g/kg ‖ ≤0.1 g/kg"));
+    let (_, old_page) = app.get_text(&notice_path).await;
+    assert!(
+        old_page.contains("本公告已更正") && old_page.contains(&correction),
+        "the corrected notice says so"
+    );
+    let (_, scan) = app.get_text(&format!("/t/{code}")).await;
+    assert_eq!(
+        notice_link(&scan).map(|(p, _)| p),
+        Some(correction.clone()),
+        "the banner leads to the correction"
+    );
+    let (_, list) = app.get_text("/notices").await;
+    assert!(list.contains(&notice_path) && list.contains(&correction) && list.contains(&recall_path));
+}

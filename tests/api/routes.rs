@@ -97,6 +97,8 @@ struct Fixture {
     /// grassroots-01's order delivered by seller-01.
     order: i32,
     recalled_batch: i32,
+    /// A notice (the demo's recall has one).
+    notice: i32,
     seller: i32,
     /// city-610900's report (附件1) for this year, a draft.
     report: i32,
@@ -232,6 +234,11 @@ async fn arrange(app: &TestApp, county: &Browser, city: &Browser, office: &Brows
             .expect("the demo has a recalled lot");
         (order, recalled, seller)
     };
+    let notice: i32 = fupin_catalog::db::schema::notices::table
+        .select(fupin_catalog::db::schema::notices::id)
+        .order(fupin_catalog::db::schema::notices::id)
+        .first(&mut conn)
+        .expect("the demo's recall and delistings have notices");
     let year = chrono::Datelike::year(&fupin_catalog::web::scans::china_today());
     let started = city
         .post(&format!("/reports/{year}/start"), &[("from", "system")])
@@ -248,6 +255,7 @@ async fn arrange(app: &TestApp, county: &Browser, city: &Browser, office: &Brows
         .first(&mut conn)
         .expect("the city's report was started");
     Fixture {
+        notice,
         report,
         year,
         order,
@@ -289,6 +297,8 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     get("/", "/".into(), anyone(200));
     get("/regions", "/regions".into(), anyone(200));
     get("/changes", "/changes".into(), anyone(200));
+    get("/notices", "/notices".into(), anyone(200));
+    get("/notices/{id}", format!("/notices/{}", f.notice), anyone(200));
     get("/changes.atom", "/changes.atom".into(), anyone(200));
     get("/changes.json", "/changes.json".into(), anyone(200));
     get("/search", "/search?q=茶".into(), anyone(200));
@@ -449,6 +459,11 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     get(
         "/office/recalls/{id}.xlsx",
         format!("/office/recalls/{}.xlsx", f.recalled_batch),
+        only(&[Office], 200),
+    );
+    get(
+        "/office/notices/{id}/correct",
+        format!("/office/notices/{}/correct", f.notice),
         only(&[Office], 200),
     );
     // Grassroots unions, kept by the office and the reporting unions
@@ -702,6 +717,12 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         skip(&[Office]),
     );
     post("/office/policies/{id}", policy.clone(), no_form(), skip(&[Office]));
+    post(
+        "/office/notices/{id}/correct",
+        format!("/office/notices/{}/correct", f.notice),
+        no_form(),
+        skip(&[Office]),
+    );
     post(
         "/office/policies/{id}/status",
         format!("{policy}/status"),

@@ -62,6 +62,7 @@ fn public_pages_sign_in_and_each_audience_have_no_serious_accessibility_violatio
         "/regions",
         "/changes",
         "/changes?kind=delisted",
+        "/notices",
         &format!("/t/{code}"),
         "/t/610000-99999",
         "/no-such-page",

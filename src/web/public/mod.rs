@@ -3,6 +3,7 @@
 pub mod changes;
 pub mod feeds;
 pub mod home;
+pub mod notices;
 pub mod qr;
 pub mod regions;
 pub mod resolver;

@@ -246,7 +246,11 @@ fn link_set(base: &str, record: &TraceRecord, gtin14: &str, lot: Option<&LotCode
         } else {
             "目录状态公告"
         };
-        set.add(LinkType::RecallStatus, scan_page, title, "text/html");
+        let notice = lot
+            .and_then(|l| record.notice_for(Some(l.as_str())))
+            .or_else(|| record.notice_for(None));
+        let href = notice.map_or(scan_page, |(id, _)| format!("{base}/notices/{id}"));
+        set.add(LinkType::RecallStatus, href, title, "text/html");
     }
     set
 }

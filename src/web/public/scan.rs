@@ -161,6 +161,8 @@ pub fn not_in_catalogue(code: &str) -> HttpResponse {
 }
 
 pub struct Banner {
+    /// The notice of the suspension or delisting: (id, number).
+    pub notice: Option<(i32, String)>,
     pub title: &'static str,
     pub advice: &'static str,
     pub at: String,
@@ -169,6 +171,8 @@ pub struct Banner {
 
 /// A recalled lot, as its own scan page announces it.
 pub struct RecallBanner {
+    /// The recall's notice: (id, number).
+    pub notice: Option<(i32, String)>,
     pub lot: String,
     pub at: String,
     pub reason: String,
@@ -389,6 +393,11 @@ fn banner(status: ListingStatus, r: &TraceRecord) -> Option<Banner> {
         None => (r.product.status_changed_at, String::new()),
     };
     Some(Banner {
+        notice: if status == ListingStatus::Withdrawn {
+            None
+        } else {
+            r.notice_for(None)
+        },
         title,
         advice,
         at: china_time(at),
@@ -400,6 +409,7 @@ fn recall_banner(r: &TraceRecord) -> Option<RecallBanner> {
     let batch = r.batch.as_ref()?;
     let recall = r.recalls.iter().find(|x| x.batch_id == batch.id)?;
     Some(RecallBanner {
+        notice: r.notice_for(Some(&batch.lot_code)),
         lot: batch.lot_code.clone(),
         at: china_time(recall.recalled_at),
         reason: recall.reason.clone(),

@@ -420,6 +420,8 @@ pub struct ProductView {
     pub certificates: Vec<(String, String)>,
     /// The first photo of its traceability record: (thumbnail, full size, width, height, caption).
     pub photo: Option<(String, String, i32, i32, String)>,
+    /// The product's notices in force, newest first: (id, number).
+    pub notices: Vec<(i32, String)>,
 }
 
 /// Loads a product as the public sees it, or None when the code is unknown.
@@ -461,8 +463,13 @@ pub fn load_product(conn: &mut db::DbConnection, code: &str) -> DbResult<Option<
                 m.caption,
             )
         });
+    let notices = crate::db::notices::of_product(conn, p.id)?
+        .into_iter()
+        .map(|n| (n.id, n.number))
+        .collect();
     let county = region::county(&p.county_code);
     Ok(Some(ProductView {
+        notices,
         photo,
         code: p.catalogue_code.clone(),
         name: p.name.clone(),
