@@ -270,6 +270,21 @@ pub struct Narrowing {
     pub category: Option<String>,
 }
 
+/// Versions that say "listed" and were in force at `at` (UTC): valid from then or before, and
+/// not yet closed.
+#[diesel::dsl::auto_type]
+fn listed_in_force(at: NaiveDateTime) -> _ {
+    let listed: &'static str = ListingStatus::Listed.as_str();
+    product_versions::listing_status
+        .eq(listed)
+        .and(product_versions::valid_from.le(at))
+        .and(
+            product_versions::valid_to
+                .is_null()
+                .or(product_versions::valid_to.gt(at)),
+        )
+}
+
 /// The listed products in force at `at` (UTC), by catalogue code: one page and the total.
 pub fn listed_at(
     conn: &mut DbConnection,
@@ -279,15 +294,7 @@ pub fn listed_at(
     offset: i64,
 ) -> DbResult<(i64, Vec<VersionRow>)> {
     let in_force = || {
-        let mut query = version_rows()
-            .filter(product_versions::listing_status.eq(ListingStatus::Listed.as_str()))
-            .filter(product_versions::valid_from.le(at))
-            .filter(
-                product_versions::valid_to
-                    .is_null()
-                    .or(product_versions::valid_to.gt(at)),
-            )
-            .into_boxed();
+        let mut query = version_rows().filter(listed_in_force(at)).into_boxed();
         if let Some(county) = &narrowing.county {
             query = query.filter(product_versions::county_code.eq(county.clone()));
         }
@@ -308,13 +315,7 @@ pub fn listed_at(
 /// Every product id listed at `at`, for comparing two dates.
 pub fn listed_ids_at(conn: &mut DbConnection, at: NaiveDateTime) -> DbResult<Vec<i32>> {
     Ok(product_versions::table
-        .filter(product_versions::listing_status.eq(ListingStatus::Listed.as_str()))
-        .filter(product_versions::valid_from.le(at))
-        .filter(
-            product_versions::valid_to
-                .is_null()
-                .or(product_versions::valid_to.gt(at)),
-        )
+        .filter(listed_in_force(at))
         .order(product_versions::product_id)
         .select(product_versions::product_id)
         .load(conn)?)

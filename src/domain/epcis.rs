@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 
-use super::{CatalogueCode, Gtin, InspectionResult, LotCode};
+use super::{CatalogueCode, Gtin, InspectionResult, LotCode, in_china};
 
 /// RFC 3986 unreserved characters stay as they are in a Digital Link key value; the rest is escaped.
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
@@ -110,14 +110,14 @@ pub fn document(trace: &BatchTrace<'_>, now: NaiveDateTime) -> Value {
                 extra.insert(key.to_owned(), Value::from(value));
             }
         }
-        let recalled = observation(trace, "holding", at_utc(recall.at), Some("recalled"), extra);
+        let recalled = observation(trace, "holding", in_china(recall.at), Some("recalled"), extra);
         events.push(Value::Object(recalled));
     }
     json!({
         "@context": [EPCIS_CONTEXT, { "fupin": trace.vocabulary() }],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
-        "creationDate": at_utc(now).to_rfc3339(),
+        "creationDate": in_china(now).to_rfc3339(),
         "id": trace.document_url(),
         "epcisBody": { "eventList": events },
     })
@@ -125,7 +125,7 @@ pub fn document(trace: &BatchTrace<'_>, now: NaiveDateTime) -> Value {
 
 /// Production: the lot comes into being, with its master data (ILMD).
 fn commissioning(trace: &BatchTrace<'_>) -> Value {
-    let when = trace.produced_on.map_or_else(|| at_utc(trace.recorded_at), on_day);
+    let when = trace.produced_on.map_or_else(|| in_china(trace.recorded_at), on_day);
     let mut quantity = Map::new();
     quantity.insert("epcClass".to_owned(), Value::from(trace.epc_class()));
     if let Some((amount, uom)) = trace.quantity.and_then(|(milli, unit)| un_ece_quantity(milli, unit)) {
@@ -166,7 +166,7 @@ fn inspection(trace: &BatchTrace<'_>) -> Option<Value> {
         InspectionResult::Passed => "conformant",
         InspectionResult::Failed => "non_conformant",
     };
-    let when = at_utc(trace.inspection_corrected_at.unwrap_or(trace.recorded_at));
+    let when = in_china(trace.inspection_corrected_at.unwrap_or(trace.recorded_at));
     let mut extra = Map::new();
     extra.insert(
         "fupin:inspectionResult".to_owned(),
@@ -218,21 +218,9 @@ fn base_event(trace: &BatchTrace<'_>, action: &str, when: DateTime<FixedOffset>,
     event
 }
 
-fn china() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
-}
-
 /// Midnight of a China date.
 fn on_day(day: NaiveDate) -> DateTime<FixedOffset> {
-    day.and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_local_timezone(china())
-        .single()
-        .expect("a fixed offset has one midnight")
-}
-
-fn at_utc(at: NaiveDateTime) -> DateTime<FixedOffset> {
-    at.and_utc().with_timezone(&china())
+    in_china(super::versions::start_of_china_day(day))
 }
 
 /// A quantity in a UN/ECE Recommendation 20 unit, where the county's unit has one: 公斤 and kg

@@ -84,5 +84,5 @@ pub use listing::{IncidentStatus, ListingStatus};
 pub use money::Fen;
 pub use organisation::OrgKind;
 pub use product::{Category, PovertyRegionKind, Quantity};
-pub use time::{china_date, china_time};
+pub use time::{china_date, china_time, in_china};
 pub use trace::{InspectionResult, TraceStage};

@@ -1,22 +1,24 @@
 //! Times are stored in UTC and shown as people in Shaanxi read them: China Standard Time (UTC+8).
 
-use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 
 fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
+/// A stored UTC time as a China-time instant, for timestamps written with their offset (`+08:00`).
+pub fn in_china(at: NaiveDateTime) -> DateTime<FixedOffset> {
+    at.and_utc().with_timezone(&china())
+}
+
 /// A stored UTC time in China time, to the minute.
 pub fn china_time(at: NaiveDateTime) -> String {
-    at.and_utc()
-        .with_timezone(&china())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    in_china(at).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// The China-time date of a stored UTC time.
 pub fn china_date(at: NaiveDateTime) -> NaiveDate {
-    at.and_utc().with_timezone(&china()).date_naive()
+    in_china(at).date_naive()
 }
 
 #[cfg(test)]

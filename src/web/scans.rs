@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 
 use crate::db::trace::{ScanKey, add_scans};
 use crate::db::{self, DbPool, DbResult};
@@ -163,8 +163,7 @@ impl ScanCounter {
 }
 
 pub fn china_today() -> NaiveDate {
-    let china = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    Utc::now().with_timezone(&china).date_naive()
+    crate::domain::in_china(Utc::now().naive_utc()).date_naive()
 }
 
 #[cfg(test)]

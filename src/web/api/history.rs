@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::db::versions::{self, ChangeFilter, ChangeRow, Narrowing, VersionRow};
 use crate::domain::versions::{ChangeKind, end_of_china_day, start_of_china_day};
-use crate::domain::{Category, CountyCode, Fen, ListingStatus, china_date};
+use crate::domain::{Category, CountyCode, Fen, ListingStatus, china_date, in_china};
 use crate::error::{ApiError, AppError};
 use crate::web::State;
 
@@ -272,11 +272,7 @@ impl From<ChangeRow> for ChangeJson {
         let status = ListingStatus::parse(&c.version.listing_status);
         ChangeJson {
             cursor: c.cursor,
-            at: c
-                .at
-                .and_utc()
-                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                .to_rfc3339(),
+            at: in_china(c.at).to_rfc3339(),
             kind: c.version.change_kind.clone(),
             kind_label: kind.map_or("", ChangeKind::label).to_owned(),
             tombstone: matches!(status, Ok(ListingStatus::Delisted | ListingStatus::Withdrawn)),

@@ -90,18 +90,7 @@ const KNOWN: [&str; 11] = [
 ];
 
 fn parse_params(query: &str) -> Result<CatalogueParams, AppError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query).map_err(|e| AppError::BadRequest(format!("查询参数无法解析：{e}")))?;
-    if let Some((unknown, _)) = pairs.iter().find(|(k, _)| !KNOWN.contains(&k.as_str())) {
-        return Err(AppError::BadRequest(format!(
-            "参数 {unknown}：不认识这个参数（可用：{}）",
-            KNOWN.join("、")
-        )));
-    }
-    let mut seen = std::collections::HashSet::new();
-    if let Some((dup, _)) = pairs.iter().find(|(k, _)| !seen.insert(k.clone())) {
-        return Err(AppError::BadRequest(format!("参数 {dup}：只能出现一次")));
-    }
+    history::pairs(query, &KNOWN)?;
     serde_urlencoded::from_str(query).map_err(|e| AppError::BadRequest(format!("查询参数无法解析：{e}")))
 }
 

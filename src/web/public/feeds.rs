@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use atom_syndication::extension::{Extension, ExtensionMap};
-use atom_syndication::{Category, Entry, Feed, FixedDateTime, Link, Person, Text};
-use chrono::{FixedOffset, NaiveDateTime};
+use atom_syndication::{Category, Entry, Feed, Link, Person, Text};
+use chrono::NaiveDateTime;
 use serde_json::json;
 
 use crate::db::versions::{self, ChangeRow};
-use crate::domain::ListingStatus;
 use crate::domain::versions::ChangeKind;
+use crate::domain::{ListingStatus, in_china};
 use crate::error::AppError;
 use crate::web::State;
 use crate::web::api::history::{change_filter, pairs};
@@ -37,11 +37,6 @@ pub fn tag(base: &str, what: &str) -> String {
         .next()
         .unwrap_or("localhost");
     format!("tag:{host},{TAG_DATE}:{what}")
-}
-
-fn china(at: NaiveDateTime) -> FixedDateTime {
-    at.and_utc()
-        .with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
 }
 
 struct Changes {
@@ -113,8 +108,8 @@ pub async fn atom(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
         .iter()
         .map(|r| r.at)
         .max()
-        .map(china)
-        .unwrap_or_else(|| china(NaiveDateTime::default()));
+        .map(in_china)
+        .unwrap_or_else(|| in_china(NaiveDateTime::default()));
     let entries: Vec<Entry> = changes
         .rows
         .iter()
@@ -123,8 +118,8 @@ pub async fn atom(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
             let mut entry = Entry::default();
             entry.set_id(tag(base, &format!("change/{}", row.cursor)));
             entry.set_title(Text::plain(title_of(row)));
-            entry.set_updated(china(row.at));
-            entry.set_published(Some(china(row.at)));
+            entry.set_updated(in_china(row.at));
+            entry.set_published(Some(in_china(row.at)));
             entry.set_summary(Some(Text::plain(summary_of(row))));
             entry.set_links(vec![Link {
                 href: product_url,
@@ -174,7 +169,7 @@ pub async fn atom(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
                 "ref".to_owned(),
                 tag(base, &format!("product/{}", row.version.catalogue_code)),
             );
-            attrs.insert("when".to_owned(), china(row.at).to_rfc3339());
+            attrs.insert("when".to_owned(), in_china(row.at).to_rfc3339());
             let comment = Extension {
                 name: "at:comment".to_owned(),
                 value: Some(title_of(row) + "。" + &row.version.reason),
@@ -218,8 +213,8 @@ pub async fn json_feed(state: State, req: HttpRequest) -> Result<HttpResponse, A
                 "url": format!("{base}/products/{}", row.version.catalogue_code),
                 "title": title_of(row),
                 "content_text": summary_of(row),
-                "date_published": china(row.at).to_rfc3339(),
-                "date_modified": china(row.at).to_rfc3339(),
+                "date_published": in_china(row.at).to_rfc3339(),
+                "date_modified": in_china(row.at).to_rfc3339(),
                 "tags": [row.version.change_kind],
                 "language": "zh-CN",
                 "_fupin": {
