@@ -44,6 +44,18 @@ enum Command {
     Backup(BackupArgs),
     /// Restore a backup into an empty data directory (or an empty PostgreSQL database).
     Restore(BackupArgs),
+    /// Write the open-data files served at /open-data: the full catalogue as CSV and JSON Lines,
+    /// and one delta per day with changes (the days not written yet, and today's again).
+    OpenData(OpenDataArgs),
+}
+
+#[derive(Args)]
+struct OpenDataArgs {
+    /// Write every day's delta again, not only the days not written yet.
+    #[arg(long)]
+    rewrite: bool,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 #[derive(Subcommand)]
@@ -136,6 +148,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Media(MediaCommand::Migrate(args)) => migrate_media(args),
         Command::Backup(args) => run_backup(args),
         Command::Restore(args) => run_restore(args),
+        Command::OpenData(args) => run_open_data(args),
     }
 }
 
@@ -200,6 +213,12 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     if photos > 0 {
         println!("已为 {photos} 件产品的生产环境配上示意照片（程序绘制）。");
     }
+    let published = crate::open_data::publish(&mut conn, &settings.open_data_dir(), db::now(), false)?;
+    println!(
+        "已写出开放数据（/open-data）：全量 {} 件产品，{} 天的每日变更。",
+        published.products,
+        published.manifest.deltas().len() / 2
+    );
     let elapsed = started.elapsed();
     let size = db::size_bytes(&mut conn)?;
     drop(conn);
@@ -405,6 +424,34 @@ fn run_restore(args: BackupArgs) -> anyhow::Result<()> {
     );
     print_inventory(&inventory);
     Ok(())
+}
+
+fn run_open_data(args: OpenDataArgs) -> anyhow::Result<()> {
+    let settings = data_settings(&args.data);
+    let mut conn = settings.database().connect()?;
+    db::migrate(&mut conn)?;
+    let started = Instant::now();
+    let dir = settings.open_data_dir();
+    let report = crate::open_data::publish(&mut conn, &dir, db::now(), args.rewrite)?;
+    print_open_data(&report, &dir, started.elapsed());
+    Ok(())
+}
+
+fn print_open_data(report: &crate::open_data::Report, dir: &std::path::Path, took: std::time::Duration) {
+    println!(
+        "已写出开放数据到 {}：全量 {} 件产品；每日变更 {} 天新写、{} 天沿用；用时 {:.1} 秒。",
+        dir.display(),
+        report.products,
+        report.deltas_written,
+        report.deltas_kept,
+        took.as_secs_f64()
+    );
+    for file in report.manifest.full() {
+        println!(
+            "  {:<24} {:>10} 字节  {:>8} 行  SHA-256 {}",
+            file.name, file.bytes, file.rows, file.sha256
+        );
+    }
 }
 
 /// Every table's rows and the catalogue's checksum: the same lines after a backup and after its

@@ -113,6 +113,11 @@ impl Settings {
         self.data_dir.join("media")
     }
 
+    /// The open-data files `fupin open-data` writes and the server serves at `/open-data`.
+    pub fn open_data_dir(&self) -> PathBuf {
+        self.data_dir.join("open-data")
+    }
+
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
     }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod indexer;
 pub mod media;
 pub mod metrics;
+pub mod open_data;
 pub mod qr;
 pub mod search;
 pub mod sheet;

@@ -72,6 +72,7 @@ impl Application {
             }),
         };
         indexer::spawn_tailer(state.search.clone(), state.pool.clone(), tailing);
+        crate::open_data::spawn_daily(state.pool.clone(), state.settings.open_data_dir());
         let (key, secure) = (state.session_key.clone(), state.settings.is_https());
         ScanCounter::start_flushing(&state.scan_counter, state.pool.clone());
         let (scan_counter, pool) = (state.scan_counter.clone(), state.pool.clone());

@@ -20,6 +20,7 @@ pub mod lines;
 pub mod media;
 pub mod nominations;
 pub mod notices;
+pub mod open_data;
 pub mod orders;
 pub mod organisations;
 pub mod plans;

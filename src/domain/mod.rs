@@ -65,6 +65,7 @@ pub mod event;
 pub mod listing;
 pub mod money;
 pub mod nomination;
+pub mod open_data;
 pub mod organisation;
 pub mod product;
 pub mod purchasing;

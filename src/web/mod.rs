@@ -75,6 +75,8 @@ fn define(r: &mut impl Routes) {
         .get("/notices/{id}", public::notices::page)
         .get("/changes.atom", public::feeds::atom)
         .get("/changes.json", public::feeds::json_feed)
+        .get("/open-data", public::open_data::page)
+        .get("/open-data/{name}", public::open_data::file)
         .get("/search", public::search::page)
         .get("/categories", public::search::categories)
         .get("/products/{code}", public::search::product)

@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod metrics;
 mod nominations;
+mod open_data;
 mod operations;
 mod pages;
 mod public_record;

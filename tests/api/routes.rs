@@ -301,6 +301,13 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     get("/notices/{id}", format!("/notices/{}", f.notice), anyone(200));
     get("/changes.atom", "/changes.atom".into(), anyone(200));
     get("/changes.json", "/changes.json".into(), anyone(200));
+    get("/open-data", "/open-data".into(), anyone(200));
+    // Public, and not written in this fixture.
+    get(
+        "/open-data/{name}",
+        "/open-data/delta-2020-01-01.csv".into(),
+        anyone(404),
+    );
     get("/search", "/search?q=茶".into(), anyone(200));
     get("/categories", "/categories".into(), anyone(200));
     get("/products/{code}", format!("/products/{own}"), anyone(200));

@@ -45,6 +45,14 @@ fn check(page: &Page, path: &str, problems: &mut Vec<String>, report: &mut Vec<S
 #[test]
 fn public_pages_sign_in_and_each_audience_have_no_serious_accessibility_violations() {
     let Some(served) = Served::with_demo(30) else { return };
+    let app = &served.app;
+    fupin_catalog::open_data::publish(
+        &mut app.db(),
+        &app.settings.open_data_dir(),
+        fupin_catalog::db::now(),
+        false,
+    )
+    .expect("open data written");
     let mut problems = Vec::new();
     let mut report = Vec::new();
 
@@ -63,6 +71,7 @@ fn public_pages_sign_in_and_each_audience_have_no_serious_accessibility_violatio
         "/changes",
         "/changes?kind=delisted",
         "/notices",
+        "/open-data",
         &format!("/t/{code}"),
         "/t/610000-99999",
         "/no-such-page",

@@ -4,6 +4,7 @@ pub mod changes;
 pub mod feeds;
 pub mod home;
 pub mod notices;
+pub mod open_data;
 pub mod qr;
 pub mod regions;
 pub mod resolver;
