@@ -205,6 +205,9 @@ pub struct Notice {
     pub category: String,
     pub supplier_name: String,
     pub supplier_address: Option<String>,
+    pub withdrawn_at: Option<NaiveDateTime>,
+    pub withdrawal_reason: String,
+    pub county_code: String,
 }
 
 #[diesel::dsl::auto_type]
@@ -235,6 +238,9 @@ fn notice_rows() -> _ {
             products::category,
             suppliers::name,
             suppliers::address,
+            notices::withdrawn_at,
+            notices::withdrawal_reason,
+            products::county_code,
         ))
 }
 
@@ -273,10 +279,11 @@ pub struct NoticeLink {
     corrects_id: Option<i32>,
 }
 
-/// The notices of a product in force (not corrected), newest first.
+/// The notices of a product in force (neither corrected nor withdrawn), newest first.
 pub fn of_product(conn: &mut DbConnection, product_id: i32) -> DbResult<Vec<NoticeLink>> {
     let all: Vec<NoticeLink> = notices::table
         .filter(notices::product_id.eq(product_id))
+        .filter(notices::withdrawn_at.is_null())
         .order((notices::issued_at.desc(), notices::id.desc()))
         .select((
             notices::id,
@@ -326,4 +333,81 @@ pub fn correct(
         .record(conn)?;
         Ok(Some(new_id))
     })
+}
+
+/// Why a notice could not be withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawal {
+    Withdrawn,
+    NoSuchNotice,
+    AlreadyWithdrawn,
+}
+
+/// Withdraws notice `id` (issued in error) with `reason`; it stays readable, marked as withdrawn.
+pub fn withdraw(conn: &mut DbConnection, id: i32, reason: &str, actor: &super::Actor) -> DbResult<Withdrawal> {
+    super::transaction(conn, |conn| {
+        let Some(notice) = find(conn, id)? else {
+            return Ok(Withdrawal::NoSuchNotice);
+        };
+        let changed = diesel::update(
+            notices::table
+                .filter(notices::id.eq(id))
+                .filter(notices::withdrawn_at.is_null()),
+        )
+        .set((
+            notices::withdrawn_at.eq(Some(now())),
+            notices::withdrawal_reason.eq(reason),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Ok(Withdrawal::AlreadyWithdrawn);
+        }
+        // A correction, not a change of the product's listing: `Withdraw` would read as one.
+        super::events::NewEvent::new(
+            crate::domain::Subject::Product,
+            notice.product_id,
+            crate::domain::Action::Correct,
+            actor,
+        )
+        .because(&format!("撤回{}：{reason}", notice.number))
+        .record(conn)?;
+        Ok(Withdrawal::Withdrawn)
+    })
+}
+
+/// The notices a feed carries: the newest `limit` by when they were issued or withdrawn, with
+/// that time, newest first; narrowed by the product's county and category.
+pub fn feed(
+    conn: &mut DbConnection,
+    narrowing: &super::versions::Narrowing,
+    limit: i64,
+) -> DbResult<Vec<(NaiveDateTime, Notice)>> {
+    let narrowed = || {
+        let mut query = notice_rows().into_boxed();
+        if let Some(county) = &narrowing.county {
+            query = query.filter(products::county_code.eq(county.clone()));
+        }
+        if let Some(category) = &narrowing.category {
+            query = query.filter(products::category.eq(category.clone()));
+        }
+        query
+    };
+    let issued: Vec<Notice> = narrowed()
+        .order((notices::issued_at.desc(), notices::id.desc()))
+        .limit(limit)
+        .load(conn)?;
+    let withdrawn: Vec<Notice> = narrowed()
+        .filter(notices::withdrawn_at.is_not_null())
+        .order((notices::withdrawn_at.desc(), notices::id.desc()))
+        .limit(limit)
+        .load(conn)?;
+    let mut touched: Vec<(NaiveDateTime, Notice)> = issued
+        .into_iter()
+        .filter(|n| n.withdrawn_at.is_none())
+        .chain(withdrawn)
+        .map(|n| (n.withdrawn_at.unwrap_or(n.issued_at), n))
+        .collect();
+    touched.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.id.cmp(&a.1.id)));
+    touched.truncate(limit as usize);
+    Ok(touched)
 }

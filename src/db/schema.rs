@@ -657,6 +657,8 @@ diesel::table! {
         reason -> Text,
         corrects_id -> Nullable<Integer>,
         correction_note -> Text,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawal_reason -> Text,
     }
 }
 

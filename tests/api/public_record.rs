@@ -781,3 +781,111 @@ async fn a_delisting_and_a_recall_each_get_a_notice_and_a_correction_is_shown_as
     let (_, list) = app.get_text("/notices").await;
     assert!(list.contains(&notice_path) && list.contains(&correction) && list.contains(&recall_path));
 }
+
+#[tokio::test]
+async fn a_withdrawn_notice_is_a_tombstone_in_the_notice_feeds_and_only_the_office_withdraws() {
+    let app = spawn_app().await;
+    app.seed_demo(60).await;
+    let listed: Vec<(String, String)> = products::table
+        .filter(products::listing_status.eq("listed"))
+        .order(products::id)
+        .select((products::catalogue_code, products::county_code))
+        .load(&mut app.db())
+        .unwrap();
+    let (wrong, kept) = (&listed[0], listed.iter().find(|(_, c)| *c != listed[0].1).unwrap());
+    let office = app.signed_in("office").await;
+    let mut notices = Vec::new();
+    for (code, _) in [wrong, kept] {
+        let response = office
+            .post(
+                &format!("/office/products/{code}/status"),
+                &[("to", "suspended"), ("reason", "群众投诉，暂停推荐待查")],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        let (_, scan) = app.get_text(&format!("/t/{code}")).await;
+        notices.push(notice_link(&scan).expect("the banner links the notice").1);
+    }
+    let (withdrawn, standing) = (notices[0], notices[1]);
+    let withdraw = format!("/office/notices/{withdrawn}/withdraw");
+
+    let feed = |body: &str| feed_rs::parser::parse(body.as_bytes()).expect("the Atom feed parses");
+    let entry_ids = |body: &str| -> Vec<String> { feed(body).entries.into_iter().map(|e| e.id).collect() };
+    let (status, before) = app.get_text("/notices.atom").await;
+    assert_eq!(status, 200);
+    let id_of = |n: i32| {
+        entry_ids(&before)
+            .into_iter()
+            .find(|id| id.ends_with(&format!(":notice/{n}")))
+            .unwrap_or_else(|| panic!("notice {n} is in the feed"))
+    };
+    let (withdrawn_id, standing_id) = (id_of(withdrawn), id_of(standing));
+
+    // Only the office withdraws, and only with a reason, once.
+    let county = app.signed_in("county-610924").await;
+    let refused = county.post(&withdraw, &[("reason", "误发")]).await;
+    assert_eq!(refused.status().as_u16(), 403);
+    assert_eq!(office.post(&withdraw, &[("reason", "  ")]).await.status().as_u16(), 400);
+    let response = office
+        .post(&withdraw, &[("reason", "产品编号录入错误，本公告误发")])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(
+        office
+            .post(&withdraw, &[("reason", "再撤一次")])
+            .await
+            .status()
+            .as_u16(),
+        409
+    );
+    let missing = office
+        .post("/office/notices/999999/withdraw", &[("reason", "误发")])
+        .await;
+    assert_eq!(missing.status().as_u16(), 404);
+
+    // In Atom the withdrawn notice is an at:deleted-entry for its own id, and no entry; the other
+    // keeps its id.
+    let (_, after) = app.get_text("/notices.atom").await;
+    let ids = entry_ids(&after);
+    assert!(!ids.contains(&withdrawn_id) && ids.contains(&standing_id), "{ids:?}");
+    let doc = roxmltree::Document::parse(&after).unwrap();
+    let tombstone = doc
+        .descendants()
+        .find(|n| n.tag_name().name() == "deleted-entry" && n.attribute("ref") == Some(withdrawn_id.as_str()))
+        .expect("a tombstone for the withdrawn notice");
+    assert_eq!(
+        tombstone.tag_name().namespace(),
+        Some("http://purl.org/atompub/tombstones/1.0")
+    );
+    assert!(tombstone.attribute("when").unwrap().ends_with("+08:00"));
+    assert!(after.contains("产品编号录入错误，本公告误发"));
+
+    // In JSON Feed it is marked.
+    let json: Value = app.get("/notices.json").await.json().await.unwrap();
+    let item = |id: &str| {
+        json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(item(&withdrawn_id)["_fupin"]["tombstone"], true);
+    assert_eq!(item(&standing_id)["_fupin"]["tombstone"], false);
+
+    // Narrowed to a county: that county's notices only.
+    let (_, narrowed) = app.get_text(&format!("/notices.atom?county={}", kept.1)).await;
+    let narrowed_ids = entry_ids(&narrowed);
+    assert!(narrowed_ids.contains(&standing_id));
+    assert!(!narrowed.contains(&withdrawn_id));
+    assert_eq!(app.get("/notices.atom?kind=delisted").await.status().as_u16(), 400);
+
+    // The page says so; the product no longer leads to it.
+    let (_, page) = app.get_text(&format!("/notices/{withdrawn}")).await;
+    assert!(page.contains("本公告已于") && page.contains("撤回") && page.contains("产品编号录入错误"));
+    let (_, scan) = app.get_text(&format!("/t/{}", wrong.0)).await;
+    assert_ne!(notice_link(&scan).map(|(_, id)| id), Some(withdrawn));
+    let (_, list) = app.get_text("/notices").await;
+    assert!(list.contains("（已撤回）") && list.contains("href=\"/notices.atom\""));
+}

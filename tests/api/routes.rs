@@ -301,6 +301,8 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     get("/notices/{id}", format!("/notices/{}", f.notice), anyone(200));
     get("/changes.atom", "/changes.atom".into(), anyone(200));
     get("/changes.json", "/changes.json".into(), anyone(200));
+    get("/notices.atom", "/notices.atom".into(), anyone(200));
+    get("/notices.json", "/notices.json".into(), anyone(200));
     get("/open-data", "/open-data".into(), anyone(200));
     // Public, and not written in this fixture.
     get(
@@ -727,6 +729,12 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
     post(
         "/office/notices/{id}/correct",
         format!("/office/notices/{}/correct", f.notice),
+        no_form(),
+        skip(&[Office]),
+    );
+    post(
+        "/office/notices/{id}/withdraw",
+        format!("/office/notices/{}/withdraw", f.notice),
         no_form(),
         skip(&[Office]),
     );

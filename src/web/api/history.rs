@@ -43,7 +43,7 @@ pub fn day(name: &str, value: &str) -> Result<NaiveDate, AppError> {
     Ok(day)
 }
 
-fn narrowing(params: &HashMap<String, String>) -> Result<Narrowing, AppError> {
+pub fn narrowing(params: &HashMap<String, String>) -> Result<Narrowing, AppError> {
     let county = match params.get("county").map(|c| c.trim()).filter(|c| !c.is_empty()) {
         Some(c) => Some(
             CountyCode::parse(c)

@@ -1,8 +1,11 @@
-//! Feeds of the catalogue's changes, Atom (RFC 4287) and JSON Feed 1.1, narrowed like `/changes`
-//! (`?county=610924`, `?category=茶叶`, `?kind=delisted`). Entry ids are tag URIs (RFC 4151) from
-//! the change's cursor, stable across requests and servers. A product that leaves the catalogue
-//! (delisted, withdrawn) is also a tombstone for the product: RFC 6721 `at:deleted-entry` in Atom,
-//! `_fupin.tombstone` in JSON Feed.
+//! Feeds, Atom (RFC 4287) and JSON Feed 1.1, of the catalogue's changes (`/changes.atom`,
+//! `/changes.json`) and of its notices (`/notices.atom`, `/notices.json`), narrowed by county and
+//! category (`?county=610924`, `?category=茶叶`; changes also by `?kind=delisted`). Entry ids are
+//! tag URIs (RFC 4151), stable across requests and servers.
+//!
+//! Tombstones (RFC 6721 `at:deleted-entry` in Atom, `_fupin.tombstone` in JSON Feed): a product
+//! that leaves the catalogue (delisted, withdrawn) is one for the product, beside its change's
+//! entry; a withdrawn notice is one for the notice's own entry, which the Atom feed then leaves out.
 
 use std::collections::BTreeMap;
 
@@ -13,19 +16,22 @@ use atom_syndication::{Category, Entry, Feed, Link, Person, Text};
 use chrono::NaiveDateTime;
 use serde_json::json;
 
+use crate::db::notices::{self, Notice};
 use crate::db::versions::{self, ChangeRow};
 use crate::domain::versions::ChangeKind;
 use crate::domain::{ListingStatus, in_china};
 use crate::error::AppError;
 use crate::web::State;
-use crate::web::api::history::{change_filter, pairs};
+use crate::web::api::history::{change_filter, narrowing, pairs};
 
-/// Entries a feed carries: the newest changes.
+/// Entries a feed carries: the newest.
 const ENTRIES: i64 = 100;
 /// When the catalogue began (the plan's date): the date part of every tag URI.
 const TAG_DATE: &str = "2020-07-30";
 const TOMBSTONES: &str = "http://purl.org/atompub/tombstones/1.0";
-const FEED_PARAMS: [&str; 3] = ["county", "category", "kind"];
+const CHANGE_PARAMS: [&str; 3] = ["county", "category", "kind"];
+const NOTICE_PARAMS: [&str; 2] = ["county", "category"];
+const PUBLISHER: &str = "陕西省总工会脱贫攻坚指挥部办公室";
 
 /// `tag:{host},2020-07-30:{what}`: the site's own, unique ids.
 pub fn tag(base: &str, what: &str) -> String {
@@ -39,35 +45,52 @@ pub fn tag(base: &str, what: &str) -> String {
     format!("tag:{host},{TAG_DATE}:{what}")
 }
 
-struct Changes {
-    base: String,
+/// A feed: what it is, where it lives, and its items, newest first.
+struct FeedData {
+    /// `changes` or `notices`: the path of the page and the feeds.
+    path: &'static str,
+    title: &'static str,
+    about: &'static str,
     /// The feed's own query (normalised), so a narrowed feed has an id of its own.
     query: String,
-    rows: Vec<ChangeRow>,
+    base: String,
+    items: Vec<Item>,
 }
 
-async fn load(state: &State, req: &HttpRequest) -> Result<Changes, AppError> {
-    let params = pairs(req.query_string(), &FEED_PARAMS)?;
-    let filter = change_filter(&params)?;
-    let rows = state
-        .db(move |conn| versions::changes(conn, &filter, ENTRIES, 0))
-        .await?
-        .1;
-    let mut narrowed: Vec<(&str, &str)> = FEED_PARAMS
+struct Item {
+    id: String,
+    url: String,
+    title: String,
+    summary: String,
+    published: NaiveDateTime,
+    updated: NaiveDateTime,
+    term: String,
+    label: Option<String>,
+    /// Left out of the Atom feed: its tombstone stands for it.
+    deleted: bool,
+    tombstone: Option<Tombstone>,
+    /// `_fupin` of the JSON Feed item.
+    extra: serde_json::Value,
+}
+
+struct Tombstone {
+    /// The id of what was deleted.
+    target: String,
+    when: NaiveDateTime,
+    comment: String,
+}
+
+fn normalised_query(params: &std::collections::HashMap<String, String>, names: &[&str]) -> String {
+    let mut narrowed: Vec<(&str, &str)> = names
         .iter()
         .filter_map(|k| params.get(*k).filter(|v| !v.is_empty()).map(|v| (*k, v.as_str())))
         .collect();
     narrowed.sort();
-    let query = if narrowed.is_empty() {
+    if narrowed.is_empty() {
         String::new()
     } else {
         format!("?{}", serde_urlencoded::to_string(&narrowed).unwrap_or_default())
-    };
-    Ok(Changes {
-        base: state.settings.public_base(),
-        query,
-        rows,
-    })
+    }
 }
 
 fn is_tombstone(row: &ChangeRow) -> bool {
@@ -80,7 +103,7 @@ fn is_tombstone(row: &ChangeRow) -> bool {
     )
 }
 
-fn title_of(row: &ChangeRow) -> String {
+fn change_title(row: &ChangeRow) -> String {
     let kind = ChangeKind::parse(&row.version.change_kind).map_or("变更", ChangeKind::label);
     match &row.version.lot_code {
         Some(lot) => format!(
@@ -91,96 +114,183 @@ fn title_of(row: &ChangeRow) -> String {
     }
 }
 
-fn summary_of(row: &ChangeRow) -> String {
-    format!(
-        "{}；{} · {} · {}",
-        row.version.reason, row.version.county_name, row.version.category, row.version.supplier_name
-    )
+fn change_item(base: &str, row: &ChangeRow) -> Item {
+    let title = change_title(row);
+    let product = tag(base, &format!("product/{}", row.version.catalogue_code));
+    let tombstone = is_tombstone(row).then(|| Tombstone {
+        target: product.clone(),
+        when: row.at,
+        comment: format!("{title}。{}", row.version.reason),
+    });
+    Item {
+        id: tag(base, &format!("change/{}", row.cursor)),
+        url: format!("{base}/products/{}", row.version.catalogue_code),
+        summary: format!(
+            "{}；{} · {} · {}",
+            row.version.reason, row.version.county_name, row.version.category, row.version.supplier_name
+        ),
+        title,
+        published: row.at,
+        updated: row.at,
+        term: row.version.change_kind.clone(),
+        label: ChangeKind::parse(&row.version.change_kind).map(|k| k.label().to_owned()),
+        deleted: false,
+        extra: json!({
+            "cursor": row.cursor,
+            "kind": row.version.change_kind,
+            "product": product,
+            "catalogue_code": row.version.catalogue_code,
+            "listing_status": row.version.listing_status,
+            "lot_code": row.version.lot_code,
+            "tombstone": tombstone.is_some(),
+        }),
+        tombstone,
+    }
 }
 
-/// `GET /changes.atom`
-pub async fn atom(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let changes = load(&state, &req).await?;
-    let base = &changes.base;
-    let self_url = format!("{base}/changes.atom{}", changes.query);
-    let updated = changes
-        .rows
+fn notice_item(base: &str, updated: NaiveDateTime, n: &Notice) -> Item {
+    let kind = ChangeKind::parse(&n.kind).map_or("公告", ChangeKind::label);
+    let id = tag(base, &format!("notice/{}", n.id));
+    let mut title = format!("{}：{kind}　{}（{}）", n.number, n.product_name, n.catalogue_code);
+    if let Some(lot) = &n.lot_code {
+        title.push_str(&format!("批次 {lot}"));
+    }
+    let tombstone = n.withdrawn_at.map(|when| Tombstone {
+        target: id.clone(),
+        when,
+        comment: format!("{}已撤回：{}", n.number, n.withdrawal_reason),
+    });
+    Item {
+        url: format!("{base}/notices/{}", n.id),
+        summary: match &tombstone {
+            Some(t) => t.comment.clone(),
+            None => n.reason.clone(),
+        },
+        title,
+        published: n.issued_at,
+        updated,
+        term: n.kind.clone(),
+        label: Some(kind.to_owned()),
+        deleted: tombstone.is_some(),
+        extra: json!({
+            "number": n.number,
+            "kind": n.kind,
+            "catalogue_code": n.catalogue_code,
+            "lot_code": n.lot_code,
+            "corrects": n.corrects_id.map(|c| tag(base, &format!("notice/{c}"))),
+            "withdrawn_at": n.withdrawn_at.map(|at| in_china(at).to_rfc3339()),
+            "tombstone": tombstone.is_some(),
+        }),
+        id,
+        tombstone,
+    }
+}
+
+async fn changes(state: &State, req: &HttpRequest) -> Result<FeedData, AppError> {
+    let params = pairs(req.query_string(), &CHANGE_PARAMS)?;
+    let filter = change_filter(&params)?;
+    let rows = state
+        .db(move |conn| versions::changes(conn, &filter, ENTRIES, 0))
+        .await?
+        .1;
+    let base = state.settings.public_base();
+    Ok(FeedData {
+        path: "changes",
+        title: "陕西工会消费扶贫产品推荐目录 · 目录变更",
+        about: "Each item is one change; `_fupin.tombstone` marks a product that left the catalogue, `_fupin.product` is the product's id.",
+        query: normalised_query(&params, &CHANGE_PARAMS),
+        items: rows.iter().map(|row| change_item(&base, row)).collect(),
+        base,
+    })
+}
+
+async fn notices_feed(state: &State, req: &HttpRequest) -> Result<FeedData, AppError> {
+    let params = pairs(req.query_string(), &NOTICE_PARAMS)?;
+    let narrowed = narrowing(&params)?;
+    let rows = state.db(move |conn| notices::feed(conn, &narrowed, ENTRIES)).await?;
+    let base = state.settings.public_base();
+    Ok(FeedData {
+        path: "notices",
+        title: "陕西工会消费扶贫产品推荐目录 · 公告",
+        about: "Each item is one notice; `_fupin.tombstone` marks a withdrawn notice, which the Atom feed gives only as an at:deleted-entry.",
+        query: normalised_query(&params, &NOTICE_PARAMS),
+        items: rows
+            .iter()
+            .map(|(updated, notice)| notice_item(&base, *updated, notice))
+            .collect(),
+        base,
+    })
+}
+
+fn link(href: String, rel: &str, mime_type: &str) -> Link {
+    Link {
+        href,
+        rel: rel.to_owned(),
+        mime_type: Some(mime_type.to_owned()),
+        ..Default::default()
+    }
+}
+
+fn atom_response(data: FeedData) -> HttpResponse {
+    let (base, path, query) = (&data.base, data.path, &data.query);
+    let updated = data
+        .items
         .iter()
-        .map(|r| r.at)
+        .map(|i| i.updated)
         .max()
         .map(in_china)
         .unwrap_or_else(|| in_china(NaiveDateTime::default()));
-    let entries: Vec<Entry> = changes
-        .rows
+    let entries: Vec<Entry> = data
+        .items
         .iter()
-        .map(|row| {
-            let product_url = format!("{base}/products/{}", row.version.catalogue_code);
+        .filter(|i| !i.deleted)
+        .map(|item| {
             let mut entry = Entry::default();
-            entry.set_id(tag(base, &format!("change/{}", row.cursor)));
-            entry.set_title(Text::plain(title_of(row)));
-            entry.set_updated(in_china(row.at));
-            entry.set_published(Some(in_china(row.at)));
-            entry.set_summary(Some(Text::plain(summary_of(row))));
-            entry.set_links(vec![Link {
-                href: product_url,
-                rel: "alternate".to_owned(),
-                mime_type: Some("text/html".to_owned()),
-                ..Default::default()
-            }]);
+            entry.set_id(item.id.clone());
+            entry.set_title(Text::plain(item.title.clone()));
+            entry.set_updated(in_china(item.updated));
+            entry.set_published(Some(in_china(item.published)));
+            entry.set_summary(Some(Text::plain(item.summary.clone())));
+            entry.set_links(vec![link(item.url.clone(), "alternate", "text/html")]);
             entry.set_categories(vec![Category {
-                term: row.version.change_kind.clone(),
-                label: ChangeKind::parse(&row.version.change_kind).map(|k| k.label().to_owned()),
+                term: item.term.clone(),
+                label: item.label.clone(),
                 ..Default::default()
             }]);
             entry
         })
         .collect();
     let mut feed = Feed::default();
-    feed.set_id(tag(base, &format!("changes{}", changes.query)));
-    feed.set_title(Text::plain("陕西工会消费扶贫产品推荐目录 · 目录变更"));
+    feed.set_id(tag(base, &format!("{path}{query}")));
+    feed.set_title(Text::plain(data.title));
     feed.set_updated(updated);
     feed.set_lang(Some("zh-CN".to_owned()));
     feed.set_authors(vec![Person {
-        name: "陕西省总工会脱贫攻坚指挥部办公室".to_owned(),
+        name: PUBLISHER.to_owned(),
         ..Default::default()
     }]);
     feed.set_links(vec![
-        Link {
-            href: self_url,
-            rel: "self".to_owned(),
-            mime_type: Some("application/atom+xml".to_owned()),
-            ..Default::default()
-        },
-        Link {
-            href: format!("{base}/changes{}", changes.query),
-            rel: "alternate".to_owned(),
-            mime_type: Some("text/html".to_owned()),
-            ..Default::default()
-        },
+        link(format!("{base}/{path}.atom{query}"), "self", "application/atom+xml"),
+        link(format!("{base}/{path}{query}"), "alternate", "text/html"),
     ]);
     feed.set_entries(entries);
-    let tombstones: Vec<Extension> = changes
-        .rows
+    let tombstones: Vec<Extension> = data
+        .items
         .iter()
-        .filter(|r| is_tombstone(r))
-        .map(|row| {
+        .filter_map(|i| i.tombstone.as_ref())
+        .map(|t| {
             let mut attrs = BTreeMap::new();
-            attrs.insert(
-                "ref".to_owned(),
-                tag(base, &format!("product/{}", row.version.catalogue_code)),
-            );
-            attrs.insert("when".to_owned(), in_china(row.at).to_rfc3339());
+            attrs.insert("ref".to_owned(), t.target.clone());
+            attrs.insert("when".to_owned(), in_china(t.when).to_rfc3339());
             let comment = Extension {
                 name: "at:comment".to_owned(),
-                value: Some(title_of(row) + "。" + &row.version.reason),
+                value: Some(t.comment.clone()),
                 ..Default::default()
             };
-            let mut children = BTreeMap::new();
-            children.insert("comment".to_owned(), vec![comment]);
             Extension {
                 name: "at:deleted-entry".to_owned(),
                 attrs,
-                children,
+                children: BTreeMap::from([("comment".to_owned(), vec![comment])]),
                 ..Default::default()
             }
         })
@@ -194,55 +304,63 @@ pub async fn atom(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
         feed.set_extensions(extensions);
     }
     feed.set_namespaces(BTreeMap::from([("at".to_owned(), TOMBSTONES.to_owned())]));
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(feed.to_string()))
+        .body(feed.to_string())
 }
 
-/// `GET /changes.json` (JSON Feed 1.1)
-pub async fn json_feed(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let changes = load(&state, &req).await?;
-    let base = &changes.base;
-    let items: Vec<serde_json::Value> = changes
-        .rows
+fn json_response(data: FeedData) -> HttpResponse {
+    let (base, path, query) = (&data.base, data.path, &data.query);
+    let items: Vec<serde_json::Value> = data
+        .items
         .iter()
-        .map(|row| {
+        .map(|item| {
             json!({
-                "id": tag(base, &format!("change/{}", row.cursor)),
-                "url": format!("{base}/products/{}", row.version.catalogue_code),
-                "title": title_of(row),
-                "content_text": summary_of(row),
-                "date_published": in_china(row.at).to_rfc3339(),
-                "date_modified": in_china(row.at).to_rfc3339(),
-                "tags": [row.version.change_kind],
+                "id": item.id,
+                "url": item.url,
+                "title": item.title,
+                "content_text": item.summary,
+                "date_published": in_china(item.published).to_rfc3339(),
+                "date_modified": in_china(item.updated).to_rfc3339(),
+                "tags": [item.term],
                 "language": "zh-CN",
-                "_fupin": {
-                    "cursor": row.cursor,
-                    "kind": row.version.change_kind,
-                    "product": tag(base, &format!("product/{}", row.version.catalogue_code)),
-                    "catalogue_code": row.version.catalogue_code,
-                    "listing_status": row.version.listing_status,
-                    "lot_code": row.version.lot_code,
-                    "tombstone": is_tombstone(row),
-                },
+                "_fupin": item.extra,
             })
         })
         .collect();
     let feed = json!({
         "version": "https://jsonfeed.org/version/1.1",
-        "title": "陕西工会消费扶贫产品推荐目录 · 目录变更",
-        "home_page_url": format!("{base}/changes{}", changes.query),
-        "feed_url": format!("{base}/changes.json{}", changes.query),
+        "title": data.title,
+        "home_page_url": format!("{base}/{path}{query}"),
+        "feed_url": format!("{base}/{path}.json{query}"),
         "language": "zh-CN",
-        "authors": [{ "name": "陕西省总工会脱贫攻坚指挥部办公室" }],
-        "_fupin": {
-            "about": "Each item is one change; `_fupin.tombstone` marks a product that left the catalogue, `_fupin.product` is the product's id.",
-        },
+        "authors": [{ "name": PUBLISHER }],
+        "_fupin": { "about": data.about },
         "items": items,
     });
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("application/feed+json; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(feed.to_string()))
+        .body(feed.to_string())
+}
+
+/// `GET /changes.atom`
+pub async fn atom(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Ok(atom_response(changes(&state, &req).await?))
+}
+
+/// `GET /changes.json` (JSON Feed 1.1)
+pub async fn json_feed(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Ok(json_response(changes(&state, &req).await?))
+}
+
+/// `GET /notices.atom`
+pub async fn notices_atom(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Ok(atom_response(notices_feed(&state, &req).await?))
+}
+
+/// `GET /notices.json` (JSON Feed 1.1)
+pub async fn notices_json(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Ok(json_response(notices_feed(&state, &req).await?))
 }

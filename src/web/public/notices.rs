@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::auth::Office;
 use crate::db::DbResult;
-use crate::db::notices::{self, Findings, Notice};
+use crate::db::notices::{self, Findings, Notice, Withdrawal};
 use crate::domain::china_time;
 use crate::domain::versions::ChangeKind;
 use crate::error::AppError;
@@ -58,6 +58,8 @@ struct NoticeView {
     measure: String,
     advice: &'static str,
     correction_note: String,
+    /// When (China time) and why it was withdrawn.
+    withdrawn: Option<(String, String)>,
 }
 
 fn view(n: Notice) -> NoticeView {
@@ -87,6 +89,7 @@ fn view(n: Notice) -> NoticeView {
         measure,
         advice,
         correction_note: n.correction_note,
+        withdrawn: n.withdrawn_at.map(|at| (china_time(at), n.withdrawal_reason)),
     }
 }
 
@@ -278,4 +281,36 @@ pub async fn correct(
         .await?
         .ok_or_else(missing)?;
     Ok(see_other(&format!("/notices/{created}")))
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /office/notices/{id}/withdraw`: a notice issued in error is withdrawn, with the reason.
+pub async fn withdraw(
+    state: State,
+    office: Office,
+    path: web::Path<i32>,
+    form: web::Form<WithdrawForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let reason = form.into_inner().reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(AppError::BadRequest("请写明撤回公告的原因。".to_owned()));
+    }
+    if reason.chars().count() > 300 {
+        return Err(AppError::BadRequest("撤回原因请控制在 300 字以内。".to_owned()));
+    }
+    let actor = office.actor();
+    match state
+        .db(move |conn| notices::withdraw(conn, id, &reason, &actor))
+        .await?
+    {
+        Withdrawal::Withdrawn => Ok(see_other(&format!("/notices/{id}"))),
+        Withdrawal::NoSuchNotice => Err(missing()),
+        Withdrawal::AlreadyWithdrawn => Err(AppError::Conflict("这份公告已经撤回。".to_owned())),
+    }
 }

@@ -1,0 +1,3 @@
+DROP INDEX notices_withdrawn;
+ALTER TABLE notices DROP COLUMN withdrawal_reason;
+ALTER TABLE notices DROP COLUMN withdrawn_at;
