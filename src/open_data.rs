@@ -278,8 +278,8 @@ fn timestamp(at: NaiveDateTime) -> String {
     in_china(at).to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// Writes the full dump from one snapshot of the database.
-fn write_full(conn: &mut DbConnection, dir: &Path, now: &str) -> Result<[FileEntry; 2], OpenDataError> {
+/// Writes the full dump from one snapshot of the database and returns its two files.
+pub fn write_full(conn: &mut DbConnection, dir: &Path, now: &str) -> Result<[FileEntry; 2], OpenDataError> {
     let mut pair = Pair::create(dir, FULL_CSV.to_owned(), FULL_JSONL.to_owned(), &rows::header())?;
     db::open_data::in_snapshot(conn, |conn| -> Result<(), OpenDataError> {
         let mut after = 0;
@@ -298,8 +298,8 @@ fn write_full(conn: &mut DbConnection, dir: &Path, now: &str) -> Result<[FileEnt
     pair.finish(dir, "full", None, true, now)
 }
 
-/// Writes the delta of one day.
-fn write_delta(
+/// Writes the delta of one day (`complete`: the day is over) and returns its two files.
+pub fn write_delta(
     conn: &mut DbConnection,
     dir: &Path,
     day: NaiveDate,

@@ -273,7 +273,7 @@ pub struct Narrowing {
 /// Versions that say "listed" and were in force at `at` (UTC): valid from then or before, and
 /// not yet closed.
 #[diesel::dsl::auto_type]
-fn listed_in_force(at: NaiveDateTime) -> _ {
+pub fn listed_in_force(at: NaiveDateTime) -> _ {
     let listed: &'static str = ListingStatus::Listed.as_str();
     product_versions::listing_status
         .eq(listed)

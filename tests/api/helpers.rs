@@ -302,6 +302,17 @@ impl Browser {
     }
 
     /// The session's CSRF token, read from the sign-in form like a browser would.
+    /// The office changes a product's listing status (`delisted`, `suspended`…) with a reason.
+    pub async fn change_status(&self, code: &str, to: &str, reason: &str) {
+        let response = self
+            .post(
+                &format!("/office/products/{code}/status"),
+                &[("to", to), ("reason", reason)],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 303, "{code} → {to}");
+    }
+
     pub async fn csrf(&self) -> String {
         let (_, body) = self.get_text("/login").await;
         csrf_from(&body).expect("the page carries a CSRF token")

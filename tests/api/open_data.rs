@@ -214,13 +214,7 @@ async fn a_delisting_is_a_tombstone_in_the_days_delta_and_past_days_are_kept() {
             .unwrap()
     };
     let office = app.signed_in("office").await;
-    let response = office
-        .post(
-            &format!("/office/products/{code}/status"),
-            &[("to", "delisted"), ("reason", "抽检不合格，清出目录")],
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 303);
+    office.change_status(&code, "delisted", "抽检不合格，清出目录").await;
 
     let printed = run_open_data(&app);
     let today = format!("delta-{}.csv", china_today());

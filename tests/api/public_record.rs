@@ -347,6 +347,18 @@ fn product_events(app: &TestApp) -> Vec<(i32, String, chrono::NaiveDateTime)> {
         .unwrap()
 }
 
+/// A product listed before `day` began (China time), and listed still.
+fn listed_since_before(app: &TestApp, day: chrono::NaiveDate) -> String {
+    let before = fupin_catalog::domain::versions::start_of_china_day(day);
+    products::table
+        .filter(products::listing_status.eq("listed"))
+        .filter(products::listed_at.lt(before))
+        .order(products::id)
+        .select(products::catalogue_code)
+        .first(&mut app.db())
+        .unwrap()
+}
+
 fn china_today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
@@ -402,15 +414,7 @@ async fn a_delisting_is_in_the_change_log_with_a_tombstone_and_in_the_catalogue_
     let app = spawn_app().await;
     app.seed_demo(60).await;
     let yesterday = china_today() - chrono::Duration::days(1);
-    let before = fupin_catalog::domain::versions::end_of_china_day(yesterday - chrono::Duration::days(1));
-    // A product listed well before yesterday, and listed still.
-    let code: String = products::table
-        .filter(products::listing_status.eq("listed"))
-        .filter(products::listed_at.lt(before))
-        .order(products::id)
-        .select(products::catalogue_code)
-        .first(&mut app.db())
-        .unwrap();
+    let code = listed_since_before(&app, yesterday);
     let mirror: Value = app
         .get("/api/v1/changes?since=0&per_page=1000")
         .await
@@ -432,13 +436,7 @@ async fn a_delisting_is_in_the_change_log_with_a_tombstone_and_in_the_catalogue_
     }
 
     let office = app.signed_in("office").await;
-    let response = office
-        .post(
-            &format!("/office/products/{code}/status"),
-            &[("to", "delisted"), ("reason", "抽检不合格，清出目录")],
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 303);
+    office.change_status(&code, "delisted", "抽检不合格，清出目录").await;
 
     // A mirror that kept the cursor gets exactly the delisting, as a tombstone.
     let news: Value = app
@@ -552,13 +550,7 @@ async fn the_change_feeds_parse_keep_their_ids_and_mark_a_delisting_as_a_tombsto
     // Markup in a reason is text: the feed must carry it escaped, and readers show it as written.
     let reason = r#"抽检不合格 <b>&"铅"</b>"#;
     let office = app.signed_in("office").await;
-    let response = office
-        .post(
-            &format!("/office/products/{code}/status"),
-            &[("to", "delisted"), ("reason", reason)],
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 303);
+    office.change_status(&code, "delisted", reason).await;
 
     let response = app.get("/changes.atom").await;
     assert_eq!(response.status().as_u16(), 200);
@@ -671,13 +663,9 @@ async fn a_delisting_and_a_recall_each_get_a_notice_and_a_correction_is_shown_as
         .unwrap();
     let code = &codes[0];
     let office = app.signed_in("office").await;
-    let response = office
-        .post(
-            &format!("/office/products/{code}/status"),
-            &[("to", "delisted"), ("reason", "市场监管抽检：二氧化硫超标")],
-        )
+    office
+        .change_status(code, "delisted", "市场监管抽检：二氧化硫超标")
         .await;
-    assert_eq!(response.status().as_u16(), 303);
 
     // The scan page's banner and the product page lead to the notice.
     let (_, scan) = app.get_text(&format!("/t/{code}")).await;
@@ -888,4 +876,76 @@ async fn a_withdrawn_notice_is_a_tombstone_in_the_notice_feeds_and_only_the_offi
     assert_ne!(notice_link(&scan).map(|(_, id)| id), Some(withdrawn));
     let (_, list) = app.get_text("/notices").await;
     assert!(list.contains("（已撤回）") && list.contains("href=\"/notices.atom\""));
+}
+
+#[tokio::test]
+async fn the_catalogue_on_a_date_reads_as_pages_and_exports_before_and_after_a_delisting() {
+    let app = spawn_app().await;
+    app.seed_demo(60).await;
+    let today = china_today();
+    let yesterday = today - chrono::Duration::days(1);
+    let code = listed_since_before(&app, yesterday);
+    let county = &code[..6];
+    let office = app.signed_in("office").await;
+    office.change_status(&code, "delisted", "抽检不合格，清出目录").await;
+    let link = format!("/products/{code}?as_of=");
+
+    // The list: in it at the end of yesterday, not today.
+    let (status, then) = app
+        .get_text(&format!("/search?as_of={yesterday}&county={county}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        then.contains(&link) && then.contains(&format!("{yesterday} 日终的目录")),
+        "{then}"
+    );
+    let (_, now) = app.get_text(&format!("/search?as_of={today}&county={county}")).await;
+    assert!(!now.contains(&link));
+
+    // The product page as it stood.
+    let (status, listed) = app.get_text(&format!("/products/{code}?as_of={yesterday}")).await;
+    assert_eq!(status, 200);
+    assert!(listed.contains("当时在目录中"), "{listed}");
+    let (_, gone) = app.get_text(&format!("/products/{code}?as_of={today}")).await;
+    assert!(gone.contains("不在目录中") && gone.contains("清出目录") && gone.contains("抽检不合格，清出目录"));
+    let (_, early) = app.get_text(&format!("/products/{code}?as_of=2019-01-01")).await;
+    assert!(early.contains("还没有列入目录"), "{early}");
+
+    // The office's export on a date agrees with the API's count.
+    let export = |day: chrono::NaiveDate| {
+        let office = &office;
+        async move {
+            let response = office.get(&format!("/office/export/catalogue.csv?as_of={day}")).await;
+            assert_eq!(response.status().as_u16(), 200);
+            response.text().await.unwrap()
+        }
+    };
+    let (csv_then, csv_now) = (export(yesterday).await, export(today).await);
+    assert!(csv_then.contains(&code) && !csv_now.contains(&code));
+    let api: Value = app
+        .get(&format!("/api/v1/products?as_of={today}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let exported_rows = csv::Reader::from_reader(csv_now.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .count();
+    assert_eq!(exported_rows as i64, api["total"].as_i64().unwrap(), "{csv_now}");
+
+    // Bad dates and parameters are named.
+    for (path, words) in [
+        ("/search?as_of=2026-13-01".to_owned(), "as_of"),
+        (format!("/search?as_of={today}&q=茶"), "不能搜索"),
+        (format!("/products/{code}?as_of=yesterday"), "as_of"),
+        (
+            format!("/office/export/catalogue.csv?as_of={today}&status=all"),
+            "status",
+        ),
+    ] {
+        let response = office.get(&path).await;
+        assert_eq!(response.status().as_u16(), 400, "{path}");
+        assert!(response.text().await.unwrap().contains(words), "{path}");
+    }
+    assert_eq!(app.get(&format!("/search?as_of={today}")).await.status().as_u16(), 200);
 }

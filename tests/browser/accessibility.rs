@@ -72,6 +72,8 @@ fn public_pages_sign_in_and_each_audience_have_no_serious_accessibility_violatio
         "/changes?kind=delisted",
         "/notices",
         "/open-data",
+        "/search?as_of=2025-06-30",
+        &format!("/products/{code}?as_of=2025-06-30"),
         &format!("/t/{code}"),
         "/t/610000-99999",
         "/no-such-page",

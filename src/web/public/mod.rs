@@ -1,5 +1,6 @@
 //! Pages anyone may see: the home page, the regions, and the not-found page.
 
+pub mod as_of;
 pub mod changes;
 pub mod feeds;
 pub mod home;

@@ -246,6 +246,11 @@ fn facet_group<'a>(
     }
 }
 
+/// `?as_of=` asks for the catalogue as it stood on a past day.
+fn has_as_of(query: &str) -> bool {
+    form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == "as_of")
+}
+
 pub async fn page(
     state: State,
     nav: Nav,
@@ -253,6 +258,9 @@ pub async fn page(
     req: HttpRequest,
     params: web::Query<CatalogueParams>,
 ) -> Result<HttpResponse, AppError> {
+    if has_as_of(req.query_string()) {
+        return super::as_of::catalogue(&state, nav, req.query_string()).await;
+    }
     let params = params.into_inner();
     // A visitor's page depends on the query string alone; a signed-in user's shows who it is.
     let keep_as = nav.user.is_none().then_some(Audience::PublicPage);
@@ -508,10 +516,14 @@ pub fn load_product(conn: &mut db::DbConnection, code: &str) -> DbResult<Option<
 pub async fn product(
     state: State,
     nav: Nav,
+    req: HttpRequest,
     path: web::Path<String>,
     query: web::Query<ProductQuery>,
 ) -> Result<HttpResponse, AppError> {
     let code = path.into_inner();
+    if has_as_of(req.query_string()) {
+        return super::as_of::product(&state, nav, code, req.query_string()).await;
+    }
     let union = nav
         .user
         .as_ref()
