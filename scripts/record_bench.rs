@@ -1,6 +1,7 @@
 //! The public record at scale (issue 15): 100,000 products with a year of changes, 1,000,000
-//! product versions (each version is one change: listed, lot recalled, suspended, reinstated,
-//! delisted). Measures:
+//! product versions (each version is one change: listed, details (price) changed, lot recalled,
+//! suspended, reinstated, delisted), each suspension, delisting and recall with its notice.
+//! Measures:
 //!
 //! - the full dump (`fupin open-data`, a child process): wall time and peak RSS, at a tenth of
 //!   the products and at all of them, to show the memory is flat in the number of products;
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use fupin_catalog::config::Settings;
-use fupin_catalog::db::schema::{product_versions, products, suppliers};
+use fupin_catalog::db::schema::{listing_spans, product_versions, products, suppliers};
 use fupin_catalog::db::{self, DbConnection};
 use fupin_catalog::demo::{self, spending::SpendingScale};
 use fupin_catalog::domain::versions::ChangeKind;
@@ -33,17 +34,18 @@ use support::{PgBench, arg, machine, report, start_server};
 
 type ProductRow = (i32, String, String, String, String, i64, String, String);
 
-/// The next change of a product whose status is `status`, as the office makes them: mostly lot
-/// recalls; some suspensions, most of them reinstated; a few delistings.
+/// The next change of a product whose status is `status`: mostly new prices and
+/// specifications; some lot recalls; some suspensions, most of them reinstated; a few delistings.
 fn next_change(rng: &mut SmallRng, status: ListingStatus) -> (ChangeKind, &'static str) {
     let roll: f64 = rng.random();
     match status {
-        ListingStatus::Listed if roll < 0.70 => (ChangeKind::LotRecalled, "批次抽检不合格，召回该批次"),
-        ListingStatus::Listed if roll < 0.97 => (ChangeKind::Suspended, "群众投诉，暂停推荐待查"),
+        ListingStatus::Listed if roll < 0.80 => (ChangeKind::DetailsChanged, "供应商调整价格"),
+        ListingStatus::Listed if roll < 0.92 => (ChangeKind::LotRecalled, "批次抽检不合格，召回该批次"),
+        ListingStatus::Listed if roll < 0.98 => (ChangeKind::Suspended, "群众投诉，暂停推荐待查"),
         ListingStatus::Listed => (ChangeKind::Delisted, "抽检不合格，清出目录"),
         ListingStatus::Suspended if roll < 0.85 => (ChangeKind::Reinstated, "核查无问题，恢复推荐"),
         ListingStatus::Suspended => (ChangeKind::Delisted, "核查属实，清出目录"),
-        _ => (ChangeKind::LotRecalled, "批次抽检不合格，召回该批次"),
+        _ => (ChangeKind::DetailsChanged, "供应商调整价格"),
     }
 }
 
@@ -62,6 +64,7 @@ fn synthesize(conn: &mut DbConnection, batch: &[ProductRow], per_product: usize,
             times.sort();
             times.insert(0, listed);
             let mut status = ListingStatus::Listed;
+            let mut price = *price;
             for (i, from) in times.iter().enumerate() {
                 let (kind, reason) = if i == 0 {
                     (ChangeKind::Listed, "审核通过，列入目录")
@@ -69,6 +72,9 @@ fn synthesize(conn: &mut DbConnection, batch: &[ProductRow], per_product: usize,
                     next_change(&mut rng, status)
                 };
                 status = kind.status_after(Some(status));
+                if kind == ChangeKind::DetailsChanged {
+                    price = (price + rng.random_range(-200..=300)).max(100);
+                }
                 let lot = (kind == ChangeKind::LotRecalled)
                     .then(|| format!("L{}-{i:02}", china_date(*from).format("%Y%m%d")));
                 rows.push((
@@ -84,7 +90,7 @@ fn synthesize(conn: &mut DbConnection, batch: &[ProductRow], per_product: usize,
                     product_versions::name.eq(name.clone()),
                     product_versions::category.eq(category.clone()),
                     product_versions::specification.eq(specification.clone()),
-                    product_versions::unit_price_fen.eq(*price),
+                    product_versions::unit_price_fen.eq(price),
                     product_versions::county_code.eq(county.clone()),
                     product_versions::supplier_name.eq(supplier.clone()),
                 ));
@@ -176,6 +182,7 @@ fn main() -> anyhow::Result<()> {
             suppliers::name,
         ))
         .load(&mut conn)?;
+    diesel::delete(listing_spans::table).execute(&mut conn)?;
     diesel::delete(product_versions::table).execute(&mut conn)?;
     let now = db::now();
     let tenth = catalogue.len() / 10;
@@ -184,6 +191,7 @@ fn main() -> anyhow::Result<()> {
     // A tenth of the products first, then all: the dump's memory should not grow with them.
     let started = Instant::now();
     synthesize(&mut conn, &catalogue[..tenth], per_product, now);
+    db::versions::rebuild_listing_spans(&mut conn)?;
     let versions: i64 = product_versions::table.count().get_result(&mut conn)?;
     println!(
         "versions: {versions} for {tenth} products in {:.0} s",
@@ -199,6 +207,8 @@ fn main() -> anyhow::Result<()> {
     );
     let started = Instant::now();
     synthesize(&mut conn, &catalogue[tenth..], per_product, now);
+    let periods = db::versions::rebuild_listing_spans(&mut conn)?;
+    println!("listed periods: {periods}");
     let versions: i64 = product_versions::table.count().get_result(&mut conn)?;
     let products_with_versions: i64 = product_versions::table
         .filter(product_versions::valid_to.is_null())
@@ -210,6 +220,10 @@ fn main() -> anyhow::Result<()> {
         catalogue.len(),
         started.elapsed().as_secs_f64()
     );
+    // Each suspension, delisting and recall has its notice, as the application issues them.
+    let started = Instant::now();
+    let notices = db::notices::backfill(&mut conn)?;
+    println!("notices: {notices} in {:.0} s", started.elapsed().as_secs_f64());
     let (first, first_rss) = open_data_run(&settings, true);
     let manifest = fupin_catalog::open_data::read_manifest(&open_data).expect("an index");
     println!(

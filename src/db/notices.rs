@@ -37,12 +37,17 @@ pub fn issue(
     reason: &str,
     findings: &Findings,
 ) -> DbResult<i32> {
-    insert(conn, version_id, product_id, kind, reason, findings, None, "", now())
+    let at = now();
+    let number = next_number(conn, at)?;
+    insert(
+        conn, &number, version_id, product_id, kind, reason, findings, None, "", at,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
 fn insert(
     conn: &mut DbConnection,
+    number: &str,
     version_id: i32,
     product_id: i32,
     kind: ChangeKind,
@@ -52,7 +57,6 @@ fn insert(
     correction_note: &str,
     at: NaiveDateTime,
 ) -> DbResult<i32> {
-    let number = next_number(conn, at)?;
     Ok(diesel::insert_into(notices::table)
         .values((
             notices::number.eq(number),
@@ -76,16 +80,23 @@ fn insert(
         .get_result(conn)?)
 }
 
+fn number_prefix(year: i32) -> String {
+    format!("目录公告〔{year}〕第 ")
+}
+
+/// How many notices the China-time year `year` has.
+fn issued_in(conn: &mut DbConnection, year: i32) -> DbResult<i64> {
+    Ok(notices::table
+        .filter(notices::number.like(format!("{}%", number_prefix(year))))
+        .count()
+        .get_result(conn)?)
+}
+
 /// `目录公告〔2026〕第 12 号`: numbered within the China-time year. Writers of notices hold the
 /// change log's lock (they change a product), so two never take the same number.
 fn next_number(conn: &mut DbConnection, at: NaiveDateTime) -> DbResult<String> {
     let year = china_date(at).year();
-    let prefix = format!("目录公告〔{year}〕第 ");
-    let issued: i64 = notices::table
-        .filter(notices::number.like(format!("{prefix}%")))
-        .count()
-        .get_result(conn)?;
-    Ok(format!("{prefix}{} 号", issued + 1))
+    Ok(format!("{}{} 号", number_prefix(year), issued_in(conn, year)? + 1))
 }
 
 /// What the latest incident of a product says of where its case came from.
@@ -132,13 +143,25 @@ pub fn backfill(conn: &mut DbConnection) -> DbResult<usize> {
                 product_versions::valid_from,
             ))
             .load(conn)?;
+        // Numbered here, not by counting the year's notices again for each one (quadratic in a
+        // large history).
+        let mut issued: std::collections::HashMap<i32, i64> = std::collections::HashMap::new();
         for (version, product, kind, reason, lot, at) in &lacking {
             let kind = ChangeKind::parse(kind).unwrap_or(ChangeKind::Suspended);
             let findings = match lot {
                 Some(lot) => recall_findings(conn, *product, lot)?,
                 None => incident_findings(conn, *product)?,
             };
-            insert(conn, *version, *product, kind, reason, &findings, None, "", *at)?;
+            let year = china_date(*at).year();
+            let count = match issued.get(&year) {
+                Some(n) => *n,
+                None => issued_in(conn, year)?,
+            };
+            issued.insert(year, count + 1);
+            let number = format!("{}{} 号", number_prefix(year), count + 1);
+            insert(
+                conn, &number, *version, *product, kind, reason, &findings, None, "", *at,
+            )?;
         }
         Ok(lacking.len())
     })
@@ -312,8 +335,11 @@ pub fn correct(
             return Ok(None);
         };
         let kind = ChangeKind::parse(&original.kind).unwrap_or(ChangeKind::Suspended);
+        let at = now();
+        let number = next_number(conn, at)?;
         let new_id = insert(
             conn,
+            &number,
             original.version_id,
             original.product_id,
             kind,
@@ -321,7 +347,7 @@ pub fn correct(
             findings,
             Some(id),
             note,
-            now(),
+            at,
         )?;
         super::events::NewEvent::new(
             crate::domain::Subject::Product,

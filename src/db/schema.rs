@@ -639,6 +639,18 @@ diesel::table! {
 diesel::joinable!(product_versions -> products (product_id));
 
 diesel::table! {
+    listing_spans (id) {
+        id -> Integer,
+        product_id -> Integer,
+        listed_from -> Timestamp,
+        listed_to -> Nullable<Timestamp>,
+        catalogue_code -> Text,
+        county_code -> Text,
+        category -> Text,
+    }
+}
+
+diesel::table! {
     notices (id) {
         id -> Integer,
         number -> Text,

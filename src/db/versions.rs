@@ -4,9 +4,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{counties, events, product_batches, product_versions, products, suppliers};
+use super::schema::{counties, events, listing_spans, product_batches, product_versions, products, suppliers};
 use super::{DbConnection, DbResult, now};
-use crate::domain::versions::{Change, ChangeKind, Span, spans};
+use crate::domain::versions::{Change, ChangeKind, Span, listed_periods, spans};
 use crate::domain::{Action, ListingStatus, Subject};
 
 /// What a version keeps of the product, as the catalogue showed it.
@@ -51,6 +51,12 @@ pub fn record(
         .find(product_id)
         .select(products::listing_status)
         .first(conn)?;
+    let status_before: Option<String> = product_versions::table
+        .filter(product_versions::product_id.eq(product_id))
+        .filter(product_versions::valid_to.is_null())
+        .select(product_versions::listing_status)
+        .first(conn)
+        .optional()?;
     diesel::update(
         product_versions::table
             .filter(product_versions::product_id.eq(product_id))
@@ -66,6 +72,14 @@ pub fn record(
         reason: reason.to_owned(),
         lot: lot.map(str::to_owned),
     };
+    let listed = ListingStatus::Listed.as_str();
+    follow_listing(
+        conn,
+        &snapshot,
+        at,
+        status_before.as_deref() == Some(listed),
+        span.status == ListingStatus::Listed,
+    )?;
     insert(conn, &snapshot, &[span], at)?;
     Ok(product_versions::table
         .filter(product_versions::product_id.eq(product_id))
@@ -73,6 +87,104 @@ pub fn record(
         .select(product_versions::id)
         .order(product_versions::id.desc())
         .first(conn)?)
+}
+
+/// Opens or closes the product's listed period as a change at `at` takes it in or out of the
+/// catalogue; while it stays listed, the open period takes its present code, county and category.
+fn follow_listing(
+    conn: &mut DbConnection,
+    snapshot: &Snapshot,
+    at: NaiveDateTime,
+    was_listed: bool,
+    is_listed: bool,
+) -> DbResult<()> {
+    let open = listing_spans::table
+        .filter(listing_spans::product_id.eq(snapshot.id))
+        .filter(listing_spans::listed_to.is_null());
+    match (was_listed, is_listed) {
+        (false, true) => {
+            crate::batch_insert!(
+                conn,
+                listing_spans::table,
+                &vec![period_row(snapshot.id, at, None, snapshot)]
+            )?;
+        }
+        (true, false) => {
+            diesel::update(open)
+                .set(listing_spans::listed_to.eq(Some(at)))
+                .execute(conn)?;
+        }
+        (true, true) => {
+            diesel::update(open)
+                .set((
+                    listing_spans::catalogue_code.eq(&snapshot.catalogue_code),
+                    listing_spans::county_code.eq(&snapshot.county_code),
+                    listing_spans::category.eq(&snapshot.category),
+                ))
+                .execute(conn)?;
+        }
+        (false, false) => {}
+    }
+    Ok(())
+}
+
+type PeriodRow = (
+    diesel::dsl::Eq<listing_spans::product_id, i32>,
+    diesel::dsl::Eq<listing_spans::listed_from, NaiveDateTime>,
+    diesel::dsl::Eq<listing_spans::listed_to, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<listing_spans::catalogue_code, String>,
+    diesel::dsl::Eq<listing_spans::county_code, String>,
+    diesel::dsl::Eq<listing_spans::category, String>,
+);
+
+fn period_row(product_id: i32, from: NaiveDateTime, to: Option<NaiveDateTime>, snapshot: &Snapshot) -> PeriodRow {
+    (
+        listing_spans::product_id.eq(product_id),
+        listing_spans::listed_from.eq(from),
+        listing_spans::listed_to.eq(to),
+        listing_spans::catalogue_code.eq(snapshot.catalogue_code.clone()),
+        listing_spans::county_code.eq(snapshot.county_code.clone()),
+        listing_spans::category.eq(snapshot.category.clone()),
+    )
+}
+
+/// Rebuilds every product's listed periods from its versions, in one transaction; returns how
+/// many were written.
+pub fn rebuild_listing_spans(conn: &mut DbConnection) -> DbResult<usize> {
+    const PAGE: i64 = 2_000;
+    super::transaction(conn, |conn| {
+        diesel::delete(listing_spans::table).execute(conn)?;
+        let mut written = 0;
+        let mut after = 0;
+        loop {
+            let ids = super::open_data::products_after(conn, after, PAGE)?;
+            let Some(&last) = ids.last() else { break };
+            after = last;
+            let mut rows = Vec::new();
+            for (id, history) in super::open_data::histories(conn, &ids)? {
+                let Some(latest) = history.last() else { continue };
+                let snapshot = Snapshot {
+                    id,
+                    catalogue_code: latest.catalogue_code.clone(),
+                    name: String::new(),
+                    category: latest.category.clone(),
+                    specification: String::new(),
+                    unit_price_fen: 0,
+                    county_code: latest.county_code.clone(),
+                    supplier_name: String::new(),
+                };
+                let statuses: Vec<_> = history.iter().map(|v| (v.from, v.status)).collect();
+                for (from, to) in listed_periods(&statuses) {
+                    rows.push(period_row(id, from, to, &snapshot));
+                }
+            }
+            for chunk in rows.chunks(1_000) {
+                written += chunk.len();
+                crate::batch_insert!(conn, listing_spans::table, chunk)?;
+            }
+        }
+        Ok(written)
+    })
 }
 
 fn insert(conn: &mut DbConnection, snapshot: &Snapshot, spans: &[Span], recorded_at: NaiveDateTime) -> DbResult<()> {
@@ -196,6 +308,7 @@ pub fn rebuild(conn: &mut DbConnection) -> DbResult<usize> {
                 insert(conn, snapshot, &spans, recorded_at)?;
             }
         }
+        rebuild_listing_spans(conn)?;
         Ok(written)
     })
 }
@@ -208,10 +321,15 @@ pub fn rebuild_if_missing(conn: &mut DbConnection) -> DbResult<Option<usize>> {
     .get_result(conn)?;
     let any_product: bool =
         diesel::select(diesel::dsl::exists(products::table.select(products::id))).get_result(conn)?;
-    if any_version || !any_product {
-        return Ok(None);
+    if !any_version && any_product {
+        return rebuild(conn).map(Some);
     }
-    rebuild(conn).map(Some)
+    let any_period: bool =
+        diesel::select(diesel::dsl::exists(listing_spans::table.select(listing_spans::id))).get_result(conn)?;
+    if any_version && !any_period {
+        rebuild_listing_spans(conn)?;
+    }
+    Ok(None)
 }
 
 /// A product as the catalogue showed it in one version.
@@ -285,7 +403,17 @@ pub fn listed_in_force(at: NaiveDateTime) -> _ {
         )
 }
 
-/// The listed products in force at `at` (UTC), by catalogue code: one page and the total.
+/// Listed periods that include `at` (UTC).
+#[diesel::dsl::auto_type]
+fn period_in_force(at: NaiveDateTime) -> _ {
+    listing_spans::listed_from
+        .le(at)
+        .and(listing_spans::listed_to.is_null().or(listing_spans::listed_to.gt(at)))
+}
+
+/// The listed products in force at `at` (UTC), by catalogue code: one page and the total. Counted
+/// and paged on the listed periods (one row per period, not per change); only the page's versions
+/// are read.
 pub fn listed_at(
     conn: &mut DbConnection,
     at: NaiveDateTime,
@@ -294,30 +422,36 @@ pub fn listed_at(
     offset: i64,
 ) -> DbResult<(i64, Vec<VersionRow>)> {
     let in_force = || {
-        let mut query = version_rows().filter(listed_in_force(at)).into_boxed();
+        let mut query = listing_spans::table.filter(period_in_force(at)).into_boxed();
         if let Some(county) = &narrowing.county {
-            query = query.filter(product_versions::county_code.eq(county.clone()));
+            query = query.filter(listing_spans::county_code.eq(county.clone()));
         }
         if let Some(category) = &narrowing.category {
-            query = query.filter(product_versions::category.eq(category.clone()));
+            query = query.filter(listing_spans::category.eq(category.clone()));
         }
         query
     };
     let total: i64 = in_force().count().get_result(conn)?;
-    let rows = in_force()
-        .order(product_versions::catalogue_code)
+    let ids: Vec<i32> = in_force()
+        .order(listing_spans::catalogue_code)
+        .select(listing_spans::product_id)
         .limit(limit)
         .offset(offset)
         .load(conn)?;
+    let mut rows: Vec<VersionRow> = version_rows()
+        .filter(product_versions::product_id.eq_any(&ids))
+        .filter(listed_in_force(at))
+        .load(conn)?;
+    rows.sort_by(|a, b| a.catalogue_code.cmp(&b.catalogue_code));
     Ok((total, rows))
 }
 
 /// Every product id listed at `at`, for comparing two dates.
 pub fn listed_ids_at(conn: &mut DbConnection, at: NaiveDateTime) -> DbResult<Vec<i32>> {
-    Ok(product_versions::table
-        .filter(listed_in_force(at))
-        .order(product_versions::product_id)
-        .select(product_versions::product_id)
+    Ok(listing_spans::table
+        .filter(period_in_force(at))
+        .order(listing_spans::product_id)
+        .select(listing_spans::product_id)
         .load(conn)?)
 }
 

@@ -103,6 +103,27 @@ pub fn in_force(spans: &[Span], at: NaiveDateTime) -> Option<&Span> {
         .find(|s| s.from <= at && s.to.is_none_or(|to| to > at))
 }
 
+/// The periods a product was listed, from its versions' (start, status), oldest first: each from
+/// the version that listed it to the first that did not (`None`: listed still).
+pub fn listed_periods(versions: &[(NaiveDateTime, ListingStatus)]) -> Vec<(NaiveDateTime, Option<NaiveDateTime>)> {
+    let mut periods = Vec::new();
+    let mut open: Option<NaiveDateTime> = None;
+    for (from, status) in versions {
+        match (open, *status == ListingStatus::Listed) {
+            (None, true) => open = Some(*from),
+            (Some(start), false) => {
+                periods.push((start, Some(*from)));
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = open {
+        periods.push((start, None));
+    }
+    periods
+}
+
 /// "As of day D" means the end of D in China time: midnight after it, UTC+8, as a UTC time.
 pub fn end_of_china_day(day: NaiveDate) -> NaiveDateTime {
     (day + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight exists") - Duration::hours(8)
@@ -130,6 +151,33 @@ mod tests {
             kind,
             reason: kind.label().to_owned(),
             lot: None,
+        }
+    }
+
+    #[test]
+    fn listed_periods_run_from_a_listing_to_the_first_version_not_listed() {
+        let history = spans(&[
+            change(1, 2, ChangeKind::Listed),
+            change(3, 2, ChangeKind::LotRecalled),
+            change(5, 2, ChangeKind::Suspended),
+            change(6, 2, ChangeKind::Delisted),
+            change(7, 2, ChangeKind::Reinstated),
+            change(8, 2, ChangeKind::DetailsChanged),
+        ]);
+        let versions: Vec<_> = history.iter().map(|s| (s.from, s.status)).collect();
+        assert_eq!(
+            listed_periods(&versions),
+            [(at(1, 2), Some(at(5, 2))), (at(7, 2), None)]
+        );
+        assert!(listed_periods(&[]).is_empty());
+        // Every moment is in a period exactly when the version in force then is listed.
+        for day in 1..10 {
+            let moment = at(day, 12);
+            let listed = in_force(&history, moment).is_some_and(|s| s.status == ListingStatus::Listed);
+            let in_period = listed_periods(&versions)
+                .iter()
+                .any(|(from, to)| *from <= moment && to.is_none_or(|to| to > moment));
+            assert_eq!(listed, in_period, "day {day}");
         }
     }
 
