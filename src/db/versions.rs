@@ -438,9 +438,16 @@ pub fn listed_at(
         .limit(limit)
         .offset(offset)
         .load(conn)?;
+    // The period says the product was listed; asking again for the status would lead SQLite's
+    // planner to the status index (a range over most of the history) instead of the product's.
     let mut rows: Vec<VersionRow> = version_rows()
         .filter(product_versions::product_id.eq_any(&ids))
-        .filter(listed_in_force(at))
+        .filter(product_versions::valid_from.le(at))
+        .filter(
+            product_versions::valid_to
+                .is_null()
+                .or(product_versions::valid_to.gt(at)),
+        )
         .load(conn)?;
     rows.sort_by(|a, b| a.catalogue_code.cmp(&b.catalogue_code));
     Ok((total, rows))
@@ -475,13 +482,16 @@ pub struct ChangeRow {
     pub version: VersionRow,
 }
 
-/// Changes newest first; with a cursor, those recorded after it, oldest first.
+/// Changes newest first; with a cursor, those recorded after it, oldest first. Counted only when
+/// `counted` (counting every change is the slow part of a large history; a feed or a mirror's
+/// next page does not need it).
 pub fn changes(
     conn: &mut DbConnection,
     filter: &ChangeFilter,
     limit: i64,
     offset: i64,
-) -> DbResult<(i64, Vec<ChangeRow>)> {
+    counted: bool,
+) -> DbResult<(Option<i64>, Vec<ChangeRow>)> {
     let query = || {
         let mut query = version_rows().into_boxed();
         if let Some(county) = &filter.narrowing.county {
@@ -504,7 +514,11 @@ pub fn changes(
         }
         query
     };
-    let total: i64 = query().count().get_result(conn)?;
+    let total: Option<i64> = if counted {
+        Some(query().count().get_result(conn)?)
+    } else {
+        None
+    };
     let ordered = if filter.after_id.is_some() {
         query().order(product_versions::id.asc())
     } else {

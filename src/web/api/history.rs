@@ -293,7 +293,8 @@ impl From<ChangeRow> for ChangeJson {
 
 #[derive(Serialize)]
 struct ChangeList {
-    total: i64,
+    /// Every change the filter matches; `null` when reading by cursor.
+    total: Option<i64>,
     /// Pass as `since` to get what comes after (with `since` only).
     next_cursor: Option<i32>,
     items: Vec<ChangeJson>,
@@ -344,7 +345,7 @@ pub async fn changes(state: State, req: actix_web::HttpRequest) -> Result<HttpRe
     let per_page = number(&params, "per_page", 100, 1_000)?;
     let by_cursor = filter.after_id;
     let (total, rows) = state
-        .db(move |conn| versions::changes(conn, &filter, per_page, (page - 1) * per_page))
+        .db(move |conn| versions::changes(conn, &filter, per_page, (page - 1) * per_page, by_cursor.is_none()))
         .await?;
     let items: Vec<ChangeJson> = rows.into_iter().map(ChangeJson::from).collect();
     let next_cursor = by_cursor.map(|after| items.last().map_or(after, |c| c.cursor));

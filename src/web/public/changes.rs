@@ -60,8 +60,9 @@ pub async fn page(state: State, nav: Nav, req: HttpRequest) -> Result<HttpRespon
         None => 1,
     };
     let (total, rows) = state
-        .db(move |conn| versions::changes(conn, &filter, PER_PAGE, (page - 1) * PER_PAGE))
+        .db(move |conn| versions::changes(conn, &filter, PER_PAGE, (page - 1) * PER_PAGE, true))
         .await?;
+    let total = total.unwrap_or_default();
     let value = |name: &str| params.get(name).cloned().unwrap_or_default();
     let link_to = |to_page: i64| {
         let mut query: Vec<(&str, String)> = ["kind", "category", "county", "from", "to"]

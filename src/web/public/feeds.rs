@@ -190,7 +190,7 @@ async fn changes(state: &State, req: &HttpRequest) -> Result<FeedData, AppError>
     let params = pairs(req.query_string(), &CHANGE_PARAMS)?;
     let filter = change_filter(&params)?;
     let rows = state
-        .db(move |conn| versions::changes(conn, &filter, ENTRIES, 0))
+        .db(move |conn| versions::changes(conn, &filter, ENTRIES, 0, false))
         .await?
         .1;
     let base = state.settings.public_base();

@@ -1,0 +1,2 @@
+DROP INDEX product_versions_category;
+DROP INDEX product_versions_county;
