@@ -124,20 +124,27 @@ fn open_data_run(settings: &Settings, rewrite: bool) -> (Duration, f64) {
         cmd.env("DATABASE_URL", url);
     }
     let started = Instant::now();
-    // Reaped by wait4 below, which also reports the child's own peak RSS.
-    #[allow(clippy::zombie_processes)]
-    let child = cmd.spawn().expect("fupin starts");
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child, once; `status` and `usage` outlive the call.
-    let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let mut child = cmd.spawn().expect("fupin starts");
+    // The child's own high-water mark, read until it exits. (wait4's ru_maxrss would also count
+    // the memory of this process, which the child shared until it called exec.)
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0;
+    let status = loop {
+        if let Some(hwm) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        }) {
+            peak_kb = peak_kb.max(hwm);
+        }
+        if let Some(status) = child.try_wait().expect("fupin is waited for") {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
     let took = started.elapsed();
-    assert!(
-        waited > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "fupin open-data failed"
-    );
-    (took, usage.ru_maxrss as f64 / 1024.0)
+    assert!(status.success(), "fupin open-data failed");
+    (took, peak_kb as f64 / 1024.0)
 }
 
 fn file_size(dir: &Path, name: &str) -> f64 {
