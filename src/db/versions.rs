@@ -106,7 +106,13 @@ fn follow_listing(
             crate::batch_insert!(
                 conn,
                 listing_spans::table,
-                &vec![period_row(snapshot.id, at, None, snapshot)]
+                &vec![period_row(
+                    snapshot.id,
+                    (at, None),
+                    &snapshot.catalogue_code,
+                    &snapshot.county_code,
+                    &snapshot.category
+                )]
             )?;
         }
         (true, false) => {
@@ -137,14 +143,20 @@ type PeriodRow = (
     diesel::dsl::Eq<listing_spans::category, String>,
 );
 
-fn period_row(product_id: i32, from: NaiveDateTime, to: Option<NaiveDateTime>, snapshot: &Snapshot) -> PeriodRow {
+fn period_row(
+    product_id: i32,
+    (from, to): (NaiveDateTime, Option<NaiveDateTime>),
+    catalogue_code: &str,
+    county_code: &str,
+    category: &str,
+) -> PeriodRow {
     (
         listing_spans::product_id.eq(product_id),
         listing_spans::listed_from.eq(from),
         listing_spans::listed_to.eq(to),
-        listing_spans::catalogue_code.eq(snapshot.catalogue_code.clone()),
-        listing_spans::county_code.eq(snapshot.county_code.clone()),
-        listing_spans::category.eq(snapshot.category.clone()),
+        listing_spans::catalogue_code.eq(catalogue_code.to_owned()),
+        listing_spans::county_code.eq(county_code.to_owned()),
+        listing_spans::category.eq(category.to_owned()),
     )
 }
 
@@ -163,19 +175,15 @@ pub fn rebuild_listing_spans(conn: &mut DbConnection) -> DbResult<usize> {
             let mut rows = Vec::new();
             for (id, history) in super::open_data::histories(conn, &ids)? {
                 let Some(latest) = history.last() else { continue };
-                let snapshot = Snapshot {
-                    id,
-                    catalogue_code: latest.catalogue_code.clone(),
-                    name: String::new(),
-                    category: latest.category.clone(),
-                    specification: String::new(),
-                    unit_price_fen: 0,
-                    county_code: latest.county_code.clone(),
-                    supplier_name: String::new(),
-                };
                 let statuses: Vec<_> = history.iter().map(|v| (v.from, v.status)).collect();
-                for (from, to) in listed_periods(&statuses) {
-                    rows.push(period_row(id, from, to, &snapshot));
+                for period in listed_periods(&statuses) {
+                    rows.push(period_row(
+                        id,
+                        period,
+                        &latest.catalogue_code,
+                        &latest.county_code,
+                        &latest.category,
+                    ));
                 }
             }
             for chunk in rows.chunks(1_000) {
