@@ -281,7 +281,7 @@ fn timestamp(at: NaiveDateTime) -> String {
 /// Writes the full dump from one snapshot of the database and returns its two files.
 pub fn write_full(conn: &mut DbConnection, dir: &Path, now: &str) -> Result<[FileEntry; 2], OpenDataError> {
     let mut pair = Pair::create(dir, FULL_CSV.to_owned(), FULL_JSONL.to_owned(), &rows::header())?;
-    db::open_data::in_snapshot(conn, |conn| -> Result<(), OpenDataError> {
+    db::in_snapshot(conn, |conn| -> Result<(), OpenDataError> {
         let mut after = 0;
         loop {
             let ids = db::open_data::products_after(conn, after, PAGE)?;
@@ -312,7 +312,7 @@ pub fn write_delta(
         delta_name(day, "jsonl.gz"),
         &rows::delta_header(),
     )?;
-    db::open_data::in_snapshot(conn, |conn| -> Result<(), OpenDataError> {
+    db::in_snapshot(conn, |conn| -> Result<(), OpenDataError> {
         let changed = db::open_data::changed_on(conn, day)?;
         for ids in changed.chunks(PAGE as usize) {
             for (_, history) in db::open_data::histories(conn, ids)? {

@@ -78,6 +78,23 @@ impl DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
+/// Runs `read` in one read-only transaction, so that every page it reads sees the database as it
+/// was at its first read while writers go on (SQLite in WAL mode; PostgreSQL at REPEATABLE READ).
+pub fn in_snapshot<T, E>(conn: &mut DbConnection, read: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    diesel::Connection::transaction(conn, |conn| {
+        if let DbConnection::Postgresql(pg) = conn {
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+                pg,
+            )?;
+        }
+        read(conn)
+    })
+}
+
 /// Runs `work` as one transaction that writes; inside a transaction already, as a savepoint.
 ///
 /// On SQLite the transaction begins IMMEDIATE, taking the write lock before its first read. A

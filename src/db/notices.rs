@@ -401,8 +401,17 @@ pub fn withdraw(conn: &mut DbConnection, id: i32, reason: &str, actor: &super::A
     })
 }
 
-/// The notices a feed carries: the newest `limit` by when they were issued or withdrawn, with
-/// that time, newest first; narrowed by the product's county and category.
+/// What the notices are, as a stamp that moves with every notice issued or withdrawn (a
+/// correction is a notice of its own): the newest id and the newest withdrawal, each read from its
+/// index.
+pub fn stamp(conn: &mut DbConnection) -> DbResult<(Option<i32>, Option<NaiveDateTime>)> {
+    let newest = notices::table.select(diesel::dsl::max(notices::id)).first(conn)?;
+    let withdrawn = notices::table
+        .select(diesel::dsl::max(notices::withdrawn_at))
+        .first(conn)?;
+    Ok((newest, withdrawn))
+}
+
 pub fn feed(
     conn: &mut DbConnection,
     narrowing: &super::versions::Narrowing,

@@ -116,17 +116,3 @@ pub fn changed_on(conn: &mut DbConnection, day: NaiveDate) -> DbResult<Vec<i32>>
         .order(product_versions::product_id)
         .load(conn)?)
 }
-
-/// Runs `read` in one read-only transaction, so that every page it reads sees the database as it
-/// was at its first read while writers go on (SQLite in WAL mode; PostgreSQL at REPEATABLE READ).
-pub fn in_snapshot<T, E>(conn: &mut DbConnection, read: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    conn.transaction(|conn| {
-        if let DbConnection::Postgresql(pg) = conn {
-            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(pg)?;
-        }
-        read(conn)
-    })
-}

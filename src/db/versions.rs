@@ -545,6 +545,14 @@ pub fn changes(
     ))
 }
 
+/// What the change log holds, as a stamp that moves with every change written: the newest
+/// version's id (ids are never reused, so a rebuild moves it too).
+pub fn stamp(conn: &mut DbConnection) -> DbResult<Option<i32>> {
+    Ok(product_versions::table
+        .select(diesel::dsl::max(product_versions::id))
+        .first(conn)?)
+}
+
 /// Every version of one product, oldest first.
 pub fn of_product(conn: &mut DbConnection, product_id: i32) -> DbResult<Vec<VersionRow>> {
     Ok(version_rows()

@@ -1,5 +1,5 @@
 //! Whole bodies of catalogue search responses, as sent: the API's JSON and the search page's HTML
-//! for visitors who are not signed in. A popular search asked again is answered without
+//! for visitors who are not signed in; and the bodies of the public feeds. A popular search asked again is answered without
 //! serialising or rendering anything; that was most of the CPU time of a repeated search
 //! (`scripts/bench_search.sh`, one query repeated).
 //!
@@ -21,6 +21,9 @@ pub enum Audience {
     Api { office: bool },
     /// The search page for a visitor who is not signed in.
     PublicPage,
+    /// A feed (`changes.atom`, `notices.json`, …), the same for everyone; keyed by its stamp
+    /// (what it was made from) and its narrowing, not by an index generation.
+    Feed(&'static str),
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]

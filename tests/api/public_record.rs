@@ -549,6 +549,11 @@ async fn the_change_feeds_parse_keep_their_ids_and_mark_a_delisting_as_a_tombsto
         .unwrap();
     // Markup in a reason is text: the feed must carry it escaped, and readers show it as written.
     let reason = r#"抽检不合格 <b>&"铅"</b>"#;
+    // Read once before the change: a feed kept from then must not be what is served after it.
+    let (_, earlier) = app.get_text("/changes.atom").await;
+    let earlier_newest = feed_rs::parser::parse(earlier.as_bytes()).unwrap().entries[0]
+        .id
+        .clone();
     let office = app.signed_in("office").await;
     office.change_status(&code, "delisted", reason).await;
 
@@ -564,6 +569,7 @@ async fn the_change_feeds_parse_keep_their_ids_and_mark_a_delisting_as_a_tombsto
     let feed = feed_rs::parser::parse(xml.as_bytes()).expect("the Atom feed parses");
     assert!(!feed.entries.is_empty());
     let newest = &feed.entries[0];
+    assert_ne!(newest.id, earlier_newest, "the change is in the feed at once");
     assert!(newest.title.as_ref().unwrap().content.contains(&code), "{newest:?}");
     assert!(newest.summary.as_ref().unwrap().content.contains(reason), "{newest:?}");
     let ids: Vec<String> = feed.entries.iter().map(|e| e.id.clone()).collect();

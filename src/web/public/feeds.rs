@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use atom_syndication::extension::{Extension, ExtensionMap};
 use atom_syndication::{Category, Entry, Feed, Link, Person, Text};
@@ -17,12 +18,14 @@ use chrono::NaiveDateTime;
 use serde_json::json;
 
 use crate::db::notices::{self, Notice};
-use crate::db::versions::{self, ChangeRow};
+use crate::db::versions::{self, ChangeFilter, ChangeRow, Narrowing};
+use crate::db::{self, DbConnection, DbResult};
 use crate::domain::versions::ChangeKind;
 use crate::domain::{ListingStatus, in_china};
 use crate::error::AppError;
 use crate::web::State;
 use crate::web::api::history::{change_filter, narrowing, pairs};
+use crate::web::response_cache::Audience;
 
 /// Entries a feed carries: the newest.
 const ENTRIES: i64 = 100;
@@ -47,10 +50,7 @@ pub fn tag(base: &str, what: &str) -> String {
 
 /// A feed: what it is, where it lives, and its items, newest first.
 struct FeedData {
-    /// `changes` or `notices`: the path of the page and the feeds.
-    path: &'static str,
-    title: &'static str,
-    about: &'static str,
+    source: Source,
     /// The feed's own query (normalised), so a narrowed feed has an id of its own.
     query: String,
     base: String,
@@ -186,40 +186,138 @@ fn notice_item(base: &str, updated: NaiveDateTime, n: &Notice) -> Item {
     }
 }
 
-async fn changes(state: &State, req: &HttpRequest) -> Result<FeedData, AppError> {
-    let params = pairs(req.query_string(), &CHANGE_PARAMS)?;
-    let filter = change_filter(&params)?;
-    let rows = state
-        .db(move |conn| versions::changes(conn, &filter, ENTRIES, 0, false))
-        .await?
-        .1;
-    let base = state.settings.public_base();
-    Ok(FeedData {
-        path: "changes",
-        title: "陕西工会消费扶贫产品推荐目录 · 目录变更",
-        about: "Each item is one change; `_fupin.tombstone` marks a product that left the catalogue, `_fupin.product` is the product's id.",
-        query: normalised_query(&params, &CHANGE_PARAMS),
-        items: rows.iter().map(|row| change_item(&base, row)).collect(),
-        base,
-    })
+/// Which feed: what it is made of, what narrows it, and what says it has changed.
+#[derive(Clone, Copy)]
+enum Source {
+    Changes,
+    Notices,
 }
 
-async fn notices_feed(state: &State, req: &HttpRequest) -> Result<FeedData, AppError> {
-    let params = pairs(req.query_string(), &NOTICE_PARAMS)?;
-    let narrowed = narrowing(&params)?;
-    let rows = state.db(move |conn| notices::feed(conn, &narrowed, ENTRIES)).await?;
-    let base = state.settings.public_base();
-    Ok(FeedData {
-        path: "notices",
-        title: "陕西工会消费扶贫产品推荐目录 · 公告",
-        about: "Each item is one notice; `_fupin.tombstone` marks a withdrawn notice, which the Atom feed gives only as an at:deleted-entry.",
-        query: normalised_query(&params, &NOTICE_PARAMS),
-        items: rows
-            .iter()
-            .map(|(updated, notice)| notice_item(&base, *updated, notice))
-            .collect(),
-        base,
-    })
+#[derive(Clone, Copy)]
+enum Format {
+    Atom,
+    Json,
+}
+
+impl Source {
+    fn path(self) -> &'static str {
+        match self {
+            Self::Changes => "changes",
+            Self::Notices => "notices",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Self::Changes => "陕西工会消费扶贫产品推荐目录 · 目录变更",
+            Self::Notices => "陕西工会消费扶贫产品推荐目录 · 公告",
+        }
+    }
+
+    fn about(self) -> &'static str {
+        match self {
+            Self::Changes => {
+                "Each item is one change; `_fupin.tombstone` marks a product that left the catalogue, `_fupin.product` is the product's id."
+            }
+            Self::Notices => {
+                "Each item is one notice; `_fupin.tombstone` marks a withdrawn notice, which the Atom feed gives only as an at:deleted-entry."
+            }
+        }
+    }
+
+    fn params(self) -> &'static [&'static str] {
+        match self {
+            Self::Changes => &CHANGE_PARAMS,
+            Self::Notices => &NOTICE_PARAMS,
+        }
+    }
+}
+
+/// What a feed is made from, read and validated from the request.
+#[derive(Clone)]
+enum Wanted {
+    Changes(ChangeFilter),
+    Notices(Narrowing),
+}
+
+impl Wanted {
+    /// The stamp of what the feed is made from: the feed is the same until it moves.
+    fn stamp(&self, conn: &mut DbConnection) -> DbResult<String> {
+        Ok(match self {
+            Self::Changes(_) => format!("{:?}", versions::stamp(conn)?),
+            Self::Notices(_) => format!("{:?}", notices::stamp(conn)?),
+        })
+    }
+
+    /// The feed's stamp and items, read in one snapshot so that the one describes the other.
+    fn items(&self, conn: &mut DbConnection, base: &str) -> DbResult<(String, Vec<Item>)> {
+        db::in_snapshot(conn, |conn| {
+            let stamp = self.stamp(conn)?;
+            let items = match self {
+                Self::Changes(filter) => versions::changes(conn, filter, ENTRIES, 0, false)?
+                    .1
+                    .iter()
+                    .map(|row| change_item(base, row))
+                    .collect(),
+                Self::Notices(narrowed) => notices::feed(conn, narrowed, ENTRIES)?
+                    .iter()
+                    .map(|(updated, notice)| notice_item(base, *updated, notice))
+                    .collect(),
+            };
+            Ok((stamp, items))
+        })
+    }
+}
+
+/// Answers a feed from the response cache while what it is made from has not changed (a feed
+/// reader polls the same few feeds over and over); otherwise reads, writes and keeps it.
+async fn feed(state: State, req: HttpRequest, source: Source, format: Format) -> Result<HttpResponse, AppError> {
+    let params = pairs(req.query_string(), source.params())?;
+    let wanted = match source {
+        Source::Changes => Wanted::Changes(change_filter(&params)?),
+        Source::Notices => Wanted::Notices(narrowing(&params)?),
+    };
+    let query = normalised_query(&params, source.params());
+    let audience = Audience::Feed(match (source, format) {
+        (Source::Changes, Format::Atom) => "changes.atom",
+        (Source::Changes, Format::Json) => "changes.json",
+        (Source::Notices, Format::Atom) => "notices.atom",
+        (Source::Notices, Format::Json) => "notices.json",
+    });
+    let reading = wanted.clone();
+    let stamp = state.db(move |conn| reading.stamp(conn)).await?;
+    let key = format!("{stamp} {query}");
+    let body = match state.response_cache.get(0, audience, &key) {
+        Some(body) => body,
+        None => {
+            let base = state.settings.public_base();
+            let (stamp, items) = {
+                let base = base.clone();
+                state.db(move |conn| wanted.items(conn, &base)).await?
+            };
+            let data = FeedData {
+                source,
+                query: query.clone(),
+                base,
+                items,
+            };
+            let body = Bytes::from(match format {
+                Format::Atom => atom_body(data),
+                Format::Json => json_body(data),
+            });
+            state
+                .response_cache
+                .put(0, audience, &format!("{stamp} {query}"), body.clone());
+            body
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(match format {
+            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Json => "application/feed+json; charset=utf-8",
+        })
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(body))
 }
 
 fn link(href: String, rel: &str, mime_type: &str) -> Link {
@@ -231,8 +329,8 @@ fn link(href: String, rel: &str, mime_type: &str) -> Link {
     }
 }
 
-fn atom_response(data: FeedData) -> HttpResponse {
-    let (base, path, query) = (&data.base, data.path, &data.query);
+fn atom_body(data: FeedData) -> String {
+    let (base, path, query) = (&data.base, data.source.path(), &data.query);
     let updated = data
         .items
         .iter()
@@ -262,7 +360,7 @@ fn atom_response(data: FeedData) -> HttpResponse {
         .collect();
     let mut feed = Feed::default();
     feed.set_id(tag(base, &format!("{path}{query}")));
-    feed.set_title(Text::plain(data.title));
+    feed.set_title(Text::plain(data.source.title()));
     feed.set_updated(updated);
     feed.set_lang(Some("zh-CN".to_owned()));
     feed.set_authors(vec![Person {
@@ -304,14 +402,11 @@ fn atom_response(data: FeedData) -> HttpResponse {
         feed.set_extensions(extensions);
     }
     feed.set_namespaces(BTreeMap::from([("at".to_owned(), TOMBSTONES.to_owned())]));
-    HttpResponse::Ok()
-        .content_type("application/atom+xml; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(feed.to_string())
+    feed.to_string()
 }
 
-fn json_response(data: FeedData) -> HttpResponse {
-    let (base, path, query) = (&data.base, data.path, &data.query);
+fn json_body(data: FeedData) -> String {
+    let (base, path, query) = (&data.base, data.source.path(), &data.query);
     let items: Vec<serde_json::Value> = data
         .items
         .iter()
@@ -331,36 +426,33 @@ fn json_response(data: FeedData) -> HttpResponse {
         .collect();
     let feed = json!({
         "version": "https://jsonfeed.org/version/1.1",
-        "title": data.title,
+        "title": data.source.title(),
         "home_page_url": format!("{base}/{path}{query}"),
         "feed_url": format!("{base}/{path}.json{query}"),
         "language": "zh-CN",
         "authors": [{ "name": PUBLISHER }],
-        "_fupin": { "about": data.about },
+        "_fupin": { "about": data.source.about() },
         "items": items,
     });
-    HttpResponse::Ok()
-        .content_type("application/feed+json; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(feed.to_string())
+    feed.to_string()
 }
 
 /// `GET /changes.atom`
 pub async fn atom(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Ok(atom_response(changes(&state, &req).await?))
+    feed(state, req, Source::Changes, Format::Atom).await
 }
 
 /// `GET /changes.json` (JSON Feed 1.1)
 pub async fn json_feed(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Ok(json_response(changes(&state, &req).await?))
+    feed(state, req, Source::Changes, Format::Json).await
 }
 
 /// `GET /notices.atom`
 pub async fn notices_atom(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Ok(atom_response(notices_feed(&state, &req).await?))
+    feed(state, req, Source::Notices, Format::Atom).await
 }
 
 /// `GET /notices.json` (JSON Feed 1.1)
 pub async fn notices_json(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Ok(json_response(notices_feed(&state, &req).await?))
+    feed(state, req, Source::Notices, Format::Json).await
 }
