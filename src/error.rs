@@ -46,6 +46,10 @@ impl From<crate::db::workflow::WorkflowError> for AppError {
             WorkflowError::Listing(l) => AppError::Conflict(l.to_string()),
             WorkflowError::Moved(m) => AppError::Conflict(m),
             WorkflowError::NotFound(m) => AppError::NotFound(m),
+            WorkflowError::Details(d @ crate::domain::details::DetailsError::OutOfCatalogue(_)) => {
+                AppError::Conflict(d.to_string())
+            }
+            WorkflowError::Details(d) => AppError::BadRequest(d.to_string()),
             WorkflowError::Db(d) => AppError::Db(d),
         }
     }

@@ -39,9 +39,35 @@ pub fn issue(
 ) -> DbResult<i32> {
     let at = now();
     let number = next_number(conn, at)?;
+    let named = named(conn, version_id)?;
     insert(
-        conn, &number, version_id, product_id, kind, reason, findings, None, "", at,
+        conn, &number, version_id, product_id, kind, reason, findings, None, "", at, &named,
     )
+}
+
+/// The product as a notice names it: as it was in the version the change opened, kept with the
+/// notice so that a later correction of the product does not rewrite what was published.
+#[derive(Debug, Clone, Queryable)]
+struct Named {
+    product_name: String,
+    specification: String,
+    trademark: String,
+    supplier_name: String,
+    supplier_address: Option<String>,
+}
+
+fn named(conn: &mut DbConnection, version_id: i32) -> DbResult<Named> {
+    Ok(product_versions::table
+        .inner_join(products::table.inner_join(suppliers::table))
+        .filter(product_versions::id.eq(version_id))
+        .select((
+            product_versions::name,
+            product_versions::specification,
+            product_versions::trademark,
+            product_versions::supplier_name,
+            suppliers::address,
+        ))
+        .first(conn)?)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -56,9 +82,15 @@ fn insert(
     corrects: Option<i32>,
     correction_note: &str,
     at: NaiveDateTime,
+    named: &Named,
 ) -> DbResult<i32> {
     Ok(diesel::insert_into(notices::table)
         .values((
+            notices::product_name.eq(&named.product_name),
+            notices::specification.eq(&named.specification),
+            notices::trademark.eq(&named.trademark),
+            notices::supplier_name.eq(&named.supplier_name),
+            notices::supplier_address.eq(&named.supplier_address),
             notices::number.eq(number),
             notices::version_id.eq(version_id),
             notices::product_id.eq(product_id),
@@ -159,8 +191,9 @@ pub fn backfill(conn: &mut DbConnection) -> DbResult<usize> {
             };
             issued.insert(year, count + 1);
             let number = format!("{}{} 号", number_prefix(year), count + 1);
+            let named = named(conn, *version)?;
             insert(
-                conn, &number, *version, *product, kind, reason, &findings, None, "", *at,
+                conn, &number, *version, *product, kind, reason, &findings, None, "", *at, &named,
             )?;
         }
         Ok(lacking.len())
@@ -225,6 +258,7 @@ pub struct Notice {
     pub catalogue_code: String,
     pub product_name: String,
     pub specification: String,
+    pub trademark: String,
     pub category: String,
     pub supplier_name: String,
     pub supplier_address: Option<String>,
@@ -235,36 +269,35 @@ pub struct Notice {
 
 #[diesel::dsl::auto_type]
 fn notice_rows() -> _ {
-    notices::table
-        .inner_join(products::table.inner_join(suppliers::table))
-        .select((
-            notices::id,
-            notices::number,
-            notices::version_id,
-            notices::product_id,
-            notices::kind,
-            notices::issued_at,
-            notices::lot_code,
-            notices::produced_on,
-            notices::failed_item,
-            notices::result,
-            notices::limit_value,
-            notices::testing_body,
-            notices::source,
-            notices::source_notice_no,
-            notices::reason,
-            notices::corrects_id,
-            notices::correction_note,
-            products::catalogue_code,
-            products::name,
-            products::specification,
-            products::category,
-            suppliers::name,
-            suppliers::address,
-            notices::withdrawn_at,
-            notices::withdrawal_reason,
-            products::county_code,
-        ))
+    notices::table.inner_join(products::table).select((
+        notices::id,
+        notices::number,
+        notices::version_id,
+        notices::product_id,
+        notices::kind,
+        notices::issued_at,
+        notices::lot_code,
+        notices::produced_on,
+        notices::failed_item,
+        notices::result,
+        notices::limit_value,
+        notices::testing_body,
+        notices::source,
+        notices::source_notice_no,
+        notices::reason,
+        notices::corrects_id,
+        notices::correction_note,
+        products::catalogue_code,
+        notices::product_name,
+        notices::specification,
+        notices::trademark,
+        products::category,
+        notices::supplier_name,
+        notices::supplier_address,
+        notices::withdrawn_at,
+        notices::withdrawal_reason,
+        products::county_code,
+    ))
 }
 
 pub fn find(conn: &mut DbConnection, id: i32) -> DbResult<Option<Notice>> {
@@ -348,6 +381,13 @@ pub fn correct(
             Some(id),
             note,
             at,
+            &Named {
+                product_name: original.product_name.clone(),
+                specification: original.specification.clone(),
+                trademark: original.trademark.clone(),
+                supplier_name: original.supplier_name.clone(),
+                supplier_address: original.supplier_address.clone(),
+            },
         )?;
         super::events::NewEvent::new(
             crate::domain::Subject::Product,

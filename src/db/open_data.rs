@@ -25,6 +25,7 @@ type VersionColumns = (
     i64,
     String,
     String,
+    String,
 );
 
 /// The next `limit` products after `after` (by id) that are in the catalogue's history.
@@ -60,10 +61,26 @@ pub fn histories(conn: &mut DbConnection, ids: &[i32]) -> DbResult<Vec<(i32, Vec
             product_versions::unit_price_fen,
             product_versions::county_code,
             product_versions::supplier_name,
+            product_versions::trademark,
         ))
         .load(conn)?;
     let mut grouped: Vec<(i32, Vec<Version>)> = Vec::with_capacity(ids.len());
-    for (product, from, kind, status, reason, code, name, category, specification, price, county, supplier) in rows {
+    for (
+        product,
+        from,
+        kind,
+        status,
+        reason,
+        code,
+        name,
+        category,
+        specification,
+        price,
+        county,
+        supplier,
+        trademark,
+    ) in rows
+    {
         let version = Version {
             from,
             kind: ChangeKind::parse(&kind).unwrap_or(ChangeKind::DetailsChanged),
@@ -76,6 +93,7 @@ pub fn histories(conn: &mut DbConnection, ids: &[i32]) -> DbResult<Vec<(i32, Vec
             unit_price_fen: price,
             county_code: county,
             supplier_name: supplier,
+            trademark,
         };
         match grouped.last_mut() {
             Some((id, versions)) if *id == product => versions.push(version),

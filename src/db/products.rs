@@ -31,6 +31,7 @@ pub struct Product {
     pub listed_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub trademark: String,
 }
 
 impl Product {
@@ -96,6 +97,8 @@ pub struct NewProduct {
     pub listed_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Empty when none is on record (nomination sheets do not carry one; the office adds it).
+    pub trademark: String,
 }
 
 impl NewProduct {

@@ -87,6 +87,7 @@ diesel::table! {
         listed_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        trademark -> Text,
     }
 }
 
@@ -633,6 +634,7 @@ diesel::table! {
         unit_price_fen -> BigInt,
         county_code -> Text,
         supplier_name -> Text,
+        trademark -> Text,
     }
 }
 
@@ -671,6 +673,11 @@ diesel::table! {
         correction_note -> Text,
         withdrawn_at -> Nullable<Timestamp>,
         withdrawal_reason -> Text,
+        product_name -> Text,
+        specification -> Text,
+        trademark -> Text,
+        supplier_name -> Text,
+        supplier_address -> Nullable<Text>,
     }
 }
 

@@ -6,7 +6,8 @@ use diesel::prelude::*;
 
 use super::schema::{counties, events, listing_spans, product_batches, product_versions, products, suppliers};
 use super::{DbConnection, DbResult, now};
-use crate::domain::versions::{Change, ChangeKind, Span, listed_periods, spans};
+use crate::domain::details::{Details, FieldChange, field_changes};
+use crate::domain::versions::{Change, ChangeKind, Span, details_of, listed_periods, spans};
 use crate::domain::{Action, ListingStatus, Subject};
 
 /// What a version keeps of the product, as the catalogue showed it.
@@ -20,6 +21,29 @@ struct Snapshot {
     unit_price_fen: i64,
     county_code: String,
     supplier_name: String,
+    trademark: String,
+}
+
+impl Snapshot {
+    fn details(&self) -> Details {
+        Details {
+            name: self.name.clone(),
+            specification: self.specification.clone(),
+            unit_price_fen: self.unit_price_fen,
+            trademark: self.trademark.clone(),
+        }
+    }
+
+    /// The product as it showed `details`.
+    fn showing(&self, details: Details) -> Snapshot {
+        Snapshot {
+            name: details.name,
+            specification: details.specification,
+            unit_price_fen: details.unit_price_fen,
+            trademark: details.trademark,
+            ..self.clone()
+        }
+    }
 }
 
 #[diesel::dsl::auto_type]
@@ -33,6 +57,7 @@ fn snapshots() -> _ {
         products::unit_price_fen,
         products::county_code,
         suppliers::name,
+        products::trademark,
     ))
 }
 
@@ -44,6 +69,35 @@ pub fn record(
     kind: ChangeKind,
     reason: &str,
     lot: Option<&str>,
+) -> DbResult<i32> {
+    record_change(conn, product_id, kind, reason, lot, None)
+}
+
+/// [`record`] a details change, with the fields it changed as they were before (as its event
+/// keeps them).
+pub fn record_details_change(
+    conn: &mut DbConnection,
+    product_id: i32,
+    reason: &str,
+    details_before: String,
+) -> DbResult<i32> {
+    record_change(
+        conn,
+        product_id,
+        ChangeKind::DetailsChanged,
+        reason,
+        None,
+        Some(details_before),
+    )
+}
+
+fn record_change(
+    conn: &mut DbConnection,
+    product_id: i32,
+    kind: ChangeKind,
+    reason: &str,
+    lot: Option<&str>,
+    details_before: Option<String>,
 ) -> DbResult<i32> {
     let at = now();
     let snapshot: Snapshot = snapshots().filter(products::id.eq(product_id)).first(conn)?;
@@ -71,6 +125,7 @@ pub fn record(
         status: ListingStatus::parse(&status).unwrap_or(ListingStatus::Listed),
         reason: reason.to_owned(),
         lot: lot.map(str::to_owned),
+        details_before,
     };
     let listed = ListingStatus::Listed.as_str();
     follow_listing(
@@ -80,13 +135,8 @@ pub fn record(
         status_before.as_deref() == Some(listed),
         span.status == ListingStatus::Listed,
     )?;
-    insert(conn, &snapshot, &[span], at)?;
-    Ok(product_versions::table
-        .filter(product_versions::product_id.eq(product_id))
-        .filter(product_versions::valid_to.is_null())
-        .select(product_versions::id)
-        .order(product_versions::id.desc())
-        .first(conn)?)
+    insert(conn, &[(snapshot, span)], at)?;
+    Ok(current_id(conn, product_id)?.expect("the version just written is in force"))
 }
 
 /// Opens or closes the product's listed period as a change at `at` takes it in or out of the
@@ -195,10 +245,10 @@ pub fn rebuild_listing_spans(conn: &mut DbConnection) -> DbResult<usize> {
     })
 }
 
-fn insert(conn: &mut DbConnection, snapshot: &Snapshot, spans: &[Span], recorded_at: NaiveDateTime) -> DbResult<()> {
-    let rows: Vec<_> = spans
+fn insert(conn: &mut DbConnection, versions: &[(Snapshot, Span)], recorded_at: NaiveDateTime) -> DbResult<()> {
+    let rows: Vec<_> = versions
         .iter()
-        .map(|s| {
+        .map(|(snapshot, s)| {
             (
                 product_versions::product_id.eq(snapshot.id),
                 product_versions::valid_from.eq(s.from),
@@ -215,6 +265,7 @@ fn insert(conn: &mut DbConnection, snapshot: &Snapshot, spans: &[Span], recorded
                 product_versions::unit_price_fen.eq(snapshot.unit_price_fen),
                 product_versions::county_code.eq(snapshot.county_code.clone()),
                 product_versions::supplier_name.eq(snapshot.supplier_name.clone()),
+                product_versions::trademark.eq(snapshot.trademark.clone()),
             )
         })
         .collect();
@@ -232,16 +283,23 @@ pub fn changes_from_events(conn: &mut DbConnection, product_ids: &[i32]) -> DbRe
         Action::Suspend,
         Action::Delist,
         Action::Withdraw,
+        Action::Edit,
     ]
     .iter()
     .map(|a| a.as_str())
     .collect();
-    let listing: Vec<(i32, String, String, NaiveDateTime)> = events::table
+    let listing: Vec<(i32, String, String, NaiveDateTime, Option<String>)> = events::table
         .filter(events::entity_kind.eq(Subject::Product.as_str()))
         .filter(events::entity_id.eq_any(product_ids))
         .filter(events::action.eq_any(&actions))
         .order(events::id)
-        .select((events::entity_id, events::action, events::reason, events::occurred_at))
+        .select((
+            events::entity_id,
+            events::action,
+            events::reason,
+            events::occurred_at,
+            events::from_state,
+        ))
         .load(conn)?;
     let recalls: Vec<(i32, String, String, NaiveDateTime)> = events::table
         .inner_join(product_batches::table.on(product_batches::id.eq(events::entity_id)))
@@ -258,7 +316,7 @@ pub fn changes_from_events(conn: &mut DbConnection, product_ids: &[i32]) -> DbRe
         .load(conn)?;
     let mut out: Vec<(i32, Change)> = listing
         .into_iter()
-        .filter_map(|(product, action, reason, at)| {
+        .filter_map(|(product, action, reason, at, from_state)| {
             let kind = Action::parse(&action).and_then(ChangeKind::of_action)?;
             Some((
                 product,
@@ -267,6 +325,7 @@ pub fn changes_from_events(conn: &mut DbConnection, product_ids: &[i32]) -> DbRe
                     kind,
                     reason,
                     lot: None,
+                    details_before: (kind == ChangeKind::DetailsChanged).then_some(from_state).flatten(),
                 },
             ))
         })
@@ -279,6 +338,7 @@ pub fn changes_from_events(conn: &mut DbConnection, product_ids: &[i32]) -> DbRe
                 kind: ChangeKind::LotRecalled,
                 reason,
                 lot: Some(lot),
+                details_before: None,
             },
         )
     }));
@@ -313,7 +373,12 @@ pub fn rebuild(conn: &mut DbConnection) -> DbResult<usize> {
                     .collect();
                 let spans = spans(&mine);
                 written += spans.len();
-                insert(conn, snapshot, &spans, recorded_at)?;
+                let versions: Vec<(Snapshot, Span)> = details_of(&spans, &snapshot.details())
+                    .into_iter()
+                    .map(|details| snapshot.showing(details))
+                    .zip(spans)
+                    .collect();
+                insert(conn, &versions, recorded_at)?;
             }
         }
         rebuild_listing_spans(conn)?;
@@ -363,6 +428,18 @@ pub struct VersionRow {
     pub county_code: String,
     pub county_name: String,
     pub supplier_name: String,
+    pub trademark: String,
+}
+
+impl VersionRow {
+    pub fn details(&self) -> Details {
+        Details {
+            name: self.name.clone(),
+            specification: self.specification.clone(),
+            unit_price_fen: self.unit_price_fen,
+            trademark: self.trademark.clone(),
+        }
+    }
 }
 
 #[diesel::dsl::auto_type]
@@ -386,6 +463,7 @@ fn version_rows() -> _ {
             product_versions::county_code,
             counties::name,
             product_versions::supplier_name,
+            product_versions::trademark,
         ))
 }
 
@@ -488,6 +566,8 @@ pub struct ChangeRow {
     pub cursor: i32,
     pub at: NaiveDateTime,
     pub version: VersionRow,
+    /// For a details change, what it changed, from → to (empty for other kinds).
+    pub fields: Vec<FieldChange>,
 }
 
 /// Changes newest first; with a cursor, those recorded after it, oldest first. Counted only when
@@ -533,16 +613,57 @@ pub fn changes(
         query().order((product_versions::valid_from.desc(), product_versions::id.desc()))
     };
     let rows: Vec<VersionRow> = ordered.limit(limit).offset(offset).load(conn)?;
+    let before = versions_before_corrections(conn, &rows)?;
     Ok((
         total,
         rows.into_iter()
             .map(|v| ChangeRow {
                 cursor: v.id,
                 at: v.valid_from,
+                fields: before
+                    .get(&(v.product_id, v.valid_from))
+                    .map(|b| field_changes(&b.details(), &v.details()))
+                    .unwrap_or_default(),
                 version: v,
             })
             .collect(),
     ))
+}
+
+/// The version each details change among `rows` closed, by (product, when the change was made):
+/// what it changed is the difference. One query for the page.
+fn versions_before_corrections(
+    conn: &mut DbConnection,
+    rows: &[VersionRow],
+) -> DbResult<std::collections::HashMap<(i32, NaiveDateTime), VersionRow>> {
+    let corrections: Vec<&VersionRow> = rows
+        .iter()
+        .filter(|v| v.change_kind == ChangeKind::DetailsChanged.as_str())
+        .collect();
+    if corrections.is_empty() {
+        return Ok(Default::default());
+    }
+    let products: Vec<i32> = corrections.iter().map(|v| v.product_id).collect();
+    let closed_at: Vec<NaiveDateTime> = corrections.iter().map(|v| v.valid_from).collect();
+    let before: Vec<VersionRow> = version_rows()
+        .filter(product_versions::product_id.eq_any(products))
+        .filter(product_versions::valid_to.eq_any(closed_at.into_iter().map(Some)))
+        .load(conn)?;
+    Ok(before
+        .into_iter()
+        .filter_map(|v| Some(((v.product_id, v.valid_to?), v)))
+        .collect())
+}
+
+/// The id of the version of `product_id` in force now, if it has one.
+pub fn current_id(conn: &mut DbConnection, product_id: i32) -> DbResult<Option<i32>> {
+    Ok(product_versions::table
+        .filter(product_versions::product_id.eq(product_id))
+        .filter(product_versions::valid_to.is_null())
+        .select(product_versions::id)
+        .order(product_versions::id.desc())
+        .first(conn)
+        .optional()?)
 }
 
 /// What the change log holds, as a stamp that moves with every change written: the newest

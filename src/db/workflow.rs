@@ -10,6 +10,7 @@ use super::schema::{products, quality_incidents};
 use super::search_changes::logged_transaction;
 use super::suppliers::{NewSupplier, Supplier};
 use super::{DbConnection, DbError, now};
+use crate::domain::details::{self, Details, DetailsError, FieldChange};
 use crate::domain::listing::ListingError;
 use crate::domain::nomination::{BatchStatus, NominationError, ReviewDecision, RowStatus};
 use crate::domain::{Action, CountyCode, IncidentStatus, ListingStatus, Subject};
@@ -28,6 +29,8 @@ pub enum WorkflowError {
     Moved(String),
     #[error("{0}")]
     NotFound(String),
+    #[error(transparent)]
+    Details(#[from] DetailsError),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -379,6 +382,7 @@ fn list_product(conn: &mut DbConnection, row: &Row, batch: &Batch, actor: &Actor
     let code = reserve_catalogue_codes(conn, &county, 1)?.remove(0);
     let output = input.annual_output.clone().expect("complete rows carry an output");
     let product_id = NewProduct {
+        trademark: String::new(),
         catalogue_code: code.to_string(),
         name: input.product_name.clone(),
         supplier_id,
@@ -439,13 +443,17 @@ pub fn change_listing(
     logged_transaction(conn, |conn| set_listing(conn, product_id, to, reason.trim(), actor))
 }
 
-fn set_listing(conn: &mut DbConnection, product_id: i32, to: ListingStatus, reason: &str, actor: &Actor) -> Result<()> {
-    let product = products::table
+fn product(conn: &mut DbConnection, product_id: i32) -> Result<Product> {
+    products::table
         .find(product_id)
         .select(Product::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| WorkflowError::NotFound(format!("产品 {product_id} 不存在")))?;
+        .ok_or_else(|| WorkflowError::NotFound(format!("产品 {product_id} 不存在")))
+}
+
+fn set_listing(conn: &mut DbConnection, product_id: i32, to: ListingStatus, reason: &str, actor: &Actor) -> Result<()> {
+    let product = product(conn, product_id)?;
     let from = ListingStatus::parse(&product.listing_status)?;
     from.move_to(to)?;
     let at = now();
@@ -486,6 +494,67 @@ fn set_listing(conn: &mut DbConnection, product_id: i32, to: ListingStatus, reas
     }
     super::search_changes::record(conn, product_id)?;
     Ok(())
+}
+
+/// Corrects the details of a product in the catalogue (listed or suspended) to `to`, as one
+/// change of the catalogue: the product row, its event (with the changed fields before and after),
+/// a version, and the search index's log, in one transaction. `seen_version` is the version the
+/// form was made from: if another change came first, nothing is written. Returns what changed.
+pub fn change_details(
+    conn: &mut DbConnection,
+    product_id: i32,
+    seen_version: i32,
+    to: &Details,
+    reason: &str,
+    actor: &Actor,
+) -> Result<Vec<FieldChange>> {
+    let reason = details::reason(reason)?;
+    logged_transaction(conn, |conn| {
+        let product = product(conn, product_id)?;
+        details::correctable(ListingStatus::parse(&product.listing_status)?)?;
+        let current = super::versions::current_id(conn, product_id)?;
+        if current != Some(seen_version) {
+            return Err(moved(
+                conn,
+                Subject::Product,
+                product_id,
+                &format!("产品 {}", product.catalogue_code),
+            ));
+        }
+        let from = Details {
+            name: product.name.clone(),
+            specification: product.specification.clone(),
+            unit_price_fen: product.unit_price_fen,
+            trademark: product.trademark.clone(),
+        };
+        let changes = details::field_changes(&from, to);
+        if changes.is_empty() {
+            return Err(DetailsError::Unchanged.into());
+        }
+        diesel::update(products::table.find(product_id))
+            .set((
+                products::name.eq(&to.name),
+                products::specification.eq(&to.specification),
+                products::unit_price_fen.eq(to.unit_price_fen),
+                products::trademark.eq(&to.trademark),
+                products::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        let before = from.stored(&changes);
+        event(
+            Subject::Product,
+            product_id,
+            Action::Edit,
+            Some(&before),
+            Some(&to.stored(&changes)),
+            &reason,
+            actor,
+        )
+        .record(conn)?;
+        super::versions::record_details_change(conn, product_id, &reason, before)?;
+        super::search_changes::record(conn, product_id)?;
+        Ok(changes)
+    })
 }
 
 fn listing_action(to: ListingStatus) -> Action {

@@ -351,6 +351,13 @@ impl ProductPlan {
         let created_at = now();
         let serial = &catalogue_code[7..];
         NewProduct {
+            // A specialty sells under a brand of its county (demo data: made up).
+            trademark: if self.specialty {
+                let stem = self.county.name.trim_end_matches(['县', '区', '市']);
+                format!("{stem}源")
+            } else {
+                String::new()
+            },
             catalogue_code: catalogue_code.to_owned(),
             name: self.name.clone(),
             supplier_id: self.supplier_id,

@@ -29,6 +29,7 @@ use crate::db::schema::{
 use crate::db::suppliers::NewSupplier;
 use crate::db::users::{NewUser, User};
 use crate::db::{self, DbConnection, DbError, now};
+use crate::domain::details::{Details, field_changes};
 use crate::domain::{CountyCode, CreditCode, Gtin, ListingStatus, OrgKind, PovertyRegionKind, region};
 
 /// The plan's scale (陕工发〔2020〕1号 三(二)2): 575 enterprises, 1,500-odd products.
@@ -471,6 +472,11 @@ fn listing_history(product_id: i32, row: &NewProduct, office: &Actor) -> Vec<New
         row.listed_at,
     )];
     let status = ListingStatus::parse(&row.listing_status).expect("demo rows carry valid statuses");
+    out.extend(
+        corrections(product_id, row, status)
+            .into_iter()
+            .map(|(at, before, after, reason)| event("edit", Some(&before), &after, reason, at)),
+    );
     if status != ListingStatus::Listed {
         out.push(event(
             status_action(status),
@@ -479,6 +485,61 @@ fn listing_history(product_id: i32, row: &NewProduct, office: &Actor) -> Vec<New
             &status_reason(status),
             row.status_changed_at,
         ));
+    }
+    out
+}
+
+/// Details corrections in a product's history, while it was in the catalogue: a quarter of the
+/// products had their price changed by the supplier half-way, and a third of those with a
+/// trademark had it added later. As (when, fields before, fields after, why); the product row
+/// holds the details after them.
+fn corrections(
+    product_id: i32,
+    row: &NewProduct,
+    status: ListingStatus,
+) -> Vec<(NaiveDateTime, String, String, &'static str)> {
+    let end = if status == ListingStatus::Listed {
+        now()
+    } else {
+        row.status_changed_at
+    };
+    let span = end - row.listed_at;
+    if span < Duration::days(4) {
+        return Vec::new();
+    }
+    let now_details = Details {
+        name: row.name.clone(),
+        specification: row.specification.clone(),
+        unit_price_fen: row.unit_price_fen,
+        trademark: row.trademark.clone(),
+    };
+    let mut out = Vec::new();
+    let mut change = |at: NaiveDateTime, before: Details, reason: &'static str| {
+        let fields = field_changes(&before, &now_details);
+        if !fields.is_empty() {
+            out.push((at, before.stored(&fields), now_details.stored(&fields), reason));
+        }
+    };
+    if product_id % 4 == 1 {
+        let older = (row.unit_price_fen * 9 / 10 / 100).max(1) * 100;
+        change(
+            row.listed_at + span / 2,
+            Details {
+                unit_price_fen: older,
+                ..now_details.clone()
+            },
+            "供应商调整价格（演示数据）",
+        );
+    }
+    if product_id % 3 == 0 && !row.trademark.is_empty() {
+        change(
+            row.listed_at + span * 3 / 4,
+            Details {
+                trademark: String::new(),
+                ..now_details.clone()
+            },
+            "补登注册商标（演示数据）",
+        );
     }
     out
 }

@@ -60,6 +60,7 @@ macro_rules! labelled_names {
 }
 
 pub mod codes;
+pub mod details;
 pub mod epcis;
 pub mod event;
 pub mod listing;

@@ -5,6 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime, SecondsFormat};
 use serde::Serialize;
 
+use super::details::{Details, FieldChange, field_changes};
 use super::versions::{ChangeKind, end_of_china_day, start_of_china_day};
 use super::{Fen, ListingStatus, in_china, region};
 
@@ -29,7 +30,7 @@ const fn column(name: &'static str, kind: &'static str, description: &'static st
 }
 
 /// The columns of the full dump, in order.
-pub const COLUMNS: [Column; 17] = [
+pub const COLUMNS: [Column; 18] = [
     column(
         "catalogue_code",
         "文本",
@@ -38,6 +39,7 @@ pub const COLUMNS: [Column; 17] = [
     column("name", "文本", "产品名称"),
     column("category", "文本", "产品类别"),
     column("specification", "文本", "规格"),
+    column("trademark", "文本或空", "商标（目录中登记了的）"),
     column("unit_price_yuan", "小数（元）", "单价，元，两位小数"),
     column("unit_price_fen", "整数（分）", "单价，分"),
     column("city_code", "文本", "所在市（区）行政区划代码"),
@@ -55,7 +57,7 @@ pub const COLUMNS: [Column; 17] = [
     column(
         "last_change",
         "变更类型",
-        "最近一次变更：listed, suspended, reinstated, delisted, withdrawn, lot_recalled",
+        "最近一次变更：listed, details_changed, suspended, reinstated, delisted, withdrawn, lot_recalled",
     ),
     column(
         "left_at",
@@ -66,7 +68,7 @@ pub const COLUMNS: [Column; 17] = [
 ];
 
 /// The columns a delta adds before the dump's.
-pub const DELTA_COLUMNS: [Column; 4] = [
+pub const DELTA_COLUMNS: [Column; 5] = [
     column("day", "日期", "变更所在的日期（北京时间）"),
     column(
         "change",
@@ -79,6 +81,11 @@ pub const DELTA_COLUMNS: [Column; 4] = [
         "离开目录的记录为 true（墓碑记录），镜像应据此删除或标记该产品",
     ),
     column("reason", "文本", "当日最后一次变更的原因"),
+    column(
+        "changed_fields",
+        "文本（JSON 中为列表）",
+        "当日信息变更改了哪些项，由什么改为什么，如“单价（元）：38.00 → 42.00”；CSV 中以“；”分隔，JSON 中每项为 {field, label, from, to}",
+    ),
 ];
 
 /// What a version says of the product, as the catalogue showed it then.
@@ -96,6 +103,18 @@ pub struct Version {
     pub unit_price_fen: i64,
     pub county_code: String,
     pub supplier_name: String,
+    pub trademark: String,
+}
+
+impl Version {
+    fn details(&self) -> Details {
+        Details {
+            name: self.name.clone(),
+            specification: self.specification.clone(),
+            unit_price_fen: self.unit_price_fen,
+            trademark: self.trademark.clone(),
+        }
+    }
 }
 
 /// One product in the full dump: how it stands after the versions given.
@@ -105,6 +124,7 @@ pub struct Row {
     pub name: String,
     pub category: String,
     pub specification: String,
+    pub trademark: String,
     pub unit_price_yuan: String,
     pub unit_price_fen: i64,
     pub city_code: String,
@@ -139,6 +159,8 @@ pub struct DeltaRow {
     pub change: DayChange,
     pub tombstone: bool,
     pub reason: String,
+    /// What the day's details changes changed, start of day → end of day.
+    pub changed_fields: Vec<FieldChange>,
     #[serde(flatten)]
     pub row: Row,
 }
@@ -170,6 +192,7 @@ pub fn row(history: &[Version]) -> Option<Row> {
         name: last.name.clone(),
         category: last.category.clone(),
         specification: last.specification.clone(),
+        trademark: last.trademark.clone(),
         unit_price_yuan: Fen(last.unit_price_fen).to_string(),
         unit_price_fen: last.unit_price_fen,
         city_code: county.map(|c| c.city_code).unwrap_or_default().to_owned(),
@@ -210,11 +233,15 @@ pub fn delta(history: &[Version], day: NaiveDate) -> Option<DeltaRow> {
         DayChange::Removed => row.left_reason.clone().unwrap_or_else(|| at_end.reason.clone()),
         _ => at_end.reason.clone(),
     };
+    // Against the details at the day's start, or, for a product new that day, as it was listed.
+    let start_details = history[before.saturating_sub(1)].details();
+    let changed_fields = field_changes(&start_details, &at_end.details());
     Some(DeltaRow {
         day,
         change,
         tombstone: change == DayChange::Removed,
         reason,
+        changed_fields,
         row,
     })
 }
@@ -231,6 +258,7 @@ impl Row {
             self.name.clone(),
             self.category.clone(),
             self.specification.clone(),
+            self.trademark.clone(),
             self.unit_price_yuan.clone(),
             self.unit_price_fen.to_string(),
             self.city_code.clone(),
@@ -266,6 +294,11 @@ impl DeltaRow {
             self.change.as_str().to_owned(),
             self.tombstone.to_string(),
             self.reason.clone(),
+            self.changed_fields
+                .iter()
+                .map(FieldChange::describe)
+                .collect::<Vec<_>>()
+                .join("；"),
         ];
         fields.extend(self.row.csv_fields());
         fields
@@ -306,6 +339,7 @@ mod tests {
             unit_price_fen: 12_850,
             county_code: "610902".into(),
             supplier_name: "汉滨茶业".into(),
+            trademark: String::new(),
         }
     }
 
@@ -373,10 +407,42 @@ mod tests {
         assert!(d.tombstone);
     }
 
+    /// The history with the price and name corrected on the 9th, before the suspension.
+    fn corrected_history() -> Vec<Version> {
+        let mut h = history();
+        let corrected = Version {
+            unit_price_fen: 13_800,
+            name: "紫阳富硒绿茶".into(),
+            ..version(9, 0, ChangeKind::DetailsChanged, ListingStatus::Listed)
+        };
+        h.insert(2, corrected.clone());
+        for later in &mut h[3..] {
+            later.unit_price_fen = corrected.unit_price_fen;
+            later.name = corrected.name.clone();
+        }
+        h
+    }
+
+    #[test]
+    fn a_day_with_a_correction_says_which_fields_it_changed() {
+        let h = corrected_history();
+        let d = delta(&h, NaiveDate::from_ymd_opt(2026, 3, 9).unwrap()).unwrap();
+        let described: Vec<String> = d.changed_fields.iter().map(FieldChange::describe).collect();
+        assert_eq!(
+            described,
+            ["产品名称：紫阳富硒茶 → 紫阳富硒绿茶", "单价（元）：128.50 → 138.00"]
+        );
+        let quiet = delta(&h, NaiveDate::from_ymd_opt(2026, 3, 12).unwrap()).unwrap();
+        assert!(quiet.changed_fields.is_empty(), "a recall changes no details");
+        let first = delta(&h, NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()).unwrap();
+        assert!(first.changed_fields.is_empty(), "a listing is not a correction");
+    }
+
     #[test]
     fn the_csv_columns_are_the_json_keys_in_order() {
-        let h = history();
+        let h = corrected_history();
         let d = delta(&h, NaiveDate::from_ymd_opt(2026, 3, 9).unwrap()).unwrap();
+        assert!(!d.changed_fields.is_empty());
         let json = serde_json::to_value(&d).unwrap();
         let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
         let mut names = delta_header();
@@ -391,6 +457,11 @@ mod tests {
             let json_value = match &json[*name] {
                 serde_json::Value::String(s) => s.clone(),
                 serde_json::Value::Null => String::new(),
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(|i| format!("{}：{} → {}", i["label"].as_str().unwrap(), i["from"], i["to"]).replace('"', ""))
+                    .collect::<Vec<_>>()
+                    .join("；"),
                 other => other.to_string(),
             };
             assert_eq!(&json_value, value, "column {name}");

@@ -4,6 +4,7 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
+use super::details::Details;
 use super::{Action, ListingStatus};
 
 labelled_names! {
@@ -29,6 +30,7 @@ impl ChangeKind {
             Action::Delist => Some(ChangeKind::Delisted),
             Action::Withdraw => Some(ChangeKind::Withdrawn),
             Action::Recall => Some(ChangeKind::LotRecalled),
+            Action::Edit => Some(ChangeKind::DetailsChanged),
             _ => None,
         }
     }
@@ -54,6 +56,9 @@ pub struct Change {
     pub reason: String,
     /// The lot, for a lot recall.
     pub lot: Option<String>,
+    /// For a details change, the fields it changed as they were before (its event's
+    /// `from_state`, see [`Details::stored`]).
+    pub details_before: Option<String>,
 }
 
 /// A version: the product as it was from one change until the next.
@@ -66,6 +71,8 @@ pub struct Span {
     pub status: ListingStatus,
     pub reason: String,
     pub lot: Option<String>,
+    /// As [`Change::details_before`].
+    pub details_before: Option<String>,
 }
 
 /// The versions a product's changes make, oldest first. Changes are taken in time order (ties in
@@ -90,7 +97,21 @@ pub fn spans(changes: &[Change]) -> Vec<Span> {
             status: change.kind.status_after(before),
             reason: change.reason.clone(),
             lot: change.lot.clone(),
+            details_before: change.details_before.clone(),
         });
+    }
+    out
+}
+
+/// The details each version showed, oldest first, given the details now: the last version shows
+/// them, and walking back, each details change puts back what it changed.
+pub fn details_of(spans: &[Span], now: &Details) -> Vec<Details> {
+    let mut out = vec![now.clone(); spans.len()];
+    for i in (1..spans.len()).rev() {
+        out[i - 1] = match &spans[i].details_before {
+            Some(before) => out[i].with_stored(before),
+            None => out[i].clone(),
+        };
     }
     out
 }
@@ -151,7 +172,40 @@ mod tests {
             kind,
             reason: kind.label().to_owned(),
             lot: None,
+            details_before: None,
         }
+    }
+
+    #[test]
+    fn each_version_shows_the_details_as_they_stood_before_the_next_correction() {
+        let listed = Details::parse("紫阳富硒茶", "250克/盒", "38", "").unwrap();
+        let dearer = Details {
+            unit_price_fen: 4_200,
+            ..listed.clone()
+        };
+        let renamed = Details {
+            name: "紫阳富硒绿茶".to_owned(),
+            trademark: "汉水".to_owned(),
+            ..dearer.clone()
+        };
+        let correction = |day, before: &Details, after: &Details| Change {
+            details_before: Some(before.stored(&crate::domain::details::field_changes(before, after))),
+            ..change(day, 9, ChangeKind::DetailsChanged)
+        };
+        let history = spans(&[
+            change(1, 2, ChangeKind::Listed),
+            correction(3, &listed, &dearer),
+            change(4, 2, ChangeKind::Suspended),
+            correction(5, &dearer, &renamed),
+        ]);
+        assert_eq!(
+            details_of(&history, &renamed),
+            [listed.clone(), dearer.clone(), dearer, renamed]
+        );
+        // With no corrections, every version shows the details of now.
+        let plain = spans(&[change(1, 2, ChangeKind::Listed), change(4, 2, ChangeKind::Suspended)]);
+        assert!(details_of(&[], &listed).is_empty());
+        assert_eq!(details_of(&plain, &listed), [listed.clone(), listed]);
     }
 
     #[test]

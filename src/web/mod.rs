@@ -152,6 +152,7 @@ fn define(r: &mut impl Routes) {
         .get("/office/products", office::products::list)
         .get("/office/products/{code}", office::products::page)
         .post("/office/products/{code}/status", office::products::change_status)
+        .post("/office/products/{code}/details", office::products::change_details)
         .post("/office/products/{code}/incidents", office::products::open_incident)
         .post("/office/incidents/{id}/settle", office::products::settle_incident)
         .get("/office/export/catalogue.{ext}", office::export::catalogue)

@@ -103,13 +103,25 @@ fn demo_codes_are_valid_and_every_product_has_its_listing_recorded() {
         .unwrap();
     assert_eq!(listed_events, 400);
     let not_listed = rows.iter().filter(|(_, _, s)| s != "listed").count() as i64;
-    let other_events: i64 = events::table
+    let status_events: i64 = events::table
         .filter(events::entity_kind.eq("product"))
-        .filter(events::action.ne("list"))
+        .filter(events::action.ne_all(["list", "edit"]))
         .count()
         .get_result(&mut t.conn)
         .unwrap();
-    assert_eq!(other_events, not_listed);
+    assert_eq!(status_events, not_listed);
+    // Some details were corrected while listed, each with what it changed.
+    let corrections: Vec<(Option<String>, Option<String>)> = events::table
+        .filter(events::entity_kind.eq("product"))
+        .filter(events::action.eq("edit"))
+        .select((events::from_state, events::to_state))
+        .load(&mut t.conn)
+        .unwrap();
+    assert!(corrections.len() > 50, "{}", corrections.len());
+    for (before, after) in corrections {
+        let changed = fupin_catalog::domain::details::stored_changes(&before.unwrap(), &after.unwrap());
+        assert!(!changed.is_empty());
+    }
 
     use fupin_catalog::db::schema::suppliers;
     let suppliers: Vec<(String, String, String)> = suppliers::table

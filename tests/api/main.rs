@@ -5,6 +5,7 @@
 mod auth;
 mod bundles;
 mod cli;
+mod corrections;
 mod database;
 mod demo;
 mod export;

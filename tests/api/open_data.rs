@@ -15,7 +15,7 @@ fn china_today() -> chrono::NaiveDate {
 }
 
 /// Runs `fupin open-data` on the app's database, as an operator would.
-fn run_open_data(app: &TestApp) -> String {
+pub(crate) fn run_open_data(app: &TestApp) -> String {
     let mut cmd = fupin();
     cmd.arg("open-data").arg("--data-dir").arg(&app.settings.data_dir);
     if let Some(url) = &app.settings.database_url {
@@ -32,7 +32,7 @@ fn run_open_data(app: &TestApp) -> String {
 }
 
 /// A file as served, checked against the size and SHA-256 the index gives for it.
-async fn fetch(app: &TestApp, entry: &Value) -> Vec<u8> {
+pub(crate) async fn fetch(app: &TestApp, entry: &Value) -> Vec<u8> {
     let name = entry["name"].as_str().unwrap();
     let response = app.get(&format!("/open-data/{name}")).await;
     assert_eq!(response.status().as_u16(), 200, "{name}");
@@ -46,7 +46,7 @@ async fn fetch(app: &TestApp, entry: &Value) -> Vec<u8> {
     bytes
 }
 
-fn csv_rows(bytes: &[u8]) -> Vec<BTreeMap<String, String>> {
+pub(crate) fn csv_rows(bytes: &[u8]) -> Vec<BTreeMap<String, String>> {
     let text = std::str::from_utf8(bytes).unwrap();
     let text = text
         .strip_prefix('\u{feff}')
@@ -80,13 +80,13 @@ fn as_csv(value: &Value) -> String {
     }
 }
 
-async fn manifest(app: &TestApp) -> Value {
+pub(crate) async fn manifest(app: &TestApp) -> Value {
     let response = app.get("/open-data/index.json").await;
     assert_eq!(response.status().as_u16(), 200);
     response.json().await.unwrap()
 }
 
-fn entry<'a>(manifest: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn entry<'a>(manifest: &'a Value, name: &str) -> &'a Value {
     manifest["files"]
         .as_array()
         .unwrap()

@@ -347,8 +347,35 @@ fn product_events(app: &TestApp) -> Vec<(i32, String, chrono::NaiveDateTime)> {
         .unwrap()
 }
 
+/// Each product's price at `at`, replayed from its price now and the corrections (`edit` events,
+/// whose `from_state` keeps the fields as they were) made after `at`, latest first.
+fn replay_prices(app: &TestApp, at: chrono::NaiveDateTime) -> std::collections::BTreeMap<i32, i64> {
+    use fupin_catalog::db::schema::events;
+    let mut prices: std::collections::BTreeMap<i32, i64> = products::table
+        .select((products::id, products::unit_price_fen))
+        .load(&mut app.db())
+        .unwrap()
+        .into_iter()
+        .collect();
+    let later: Vec<(i32, Option<String>)> = events::table
+        .filter(events::entity_kind.eq("product"))
+        .filter(events::action.eq("edit"))
+        .filter(events::occurred_at.gt(at))
+        .order((events::occurred_at.desc(), events::id.desc()))
+        .select((events::entity_id, events::from_state))
+        .load(&mut app.db())
+        .unwrap();
+    for (product, before) in later {
+        let before: Value = serde_json::from_str(&before.unwrap()).unwrap();
+        if let Some(fen) = before["unit_price_yuan"].as_i64() {
+            prices.insert(product, fen);
+        }
+    }
+    prices
+}
+
 /// A product listed before `day` began (China time), and listed still.
-fn listed_since_before(app: &TestApp, day: chrono::NaiveDate) -> String {
+pub(crate) fn listed_since_before(app: &TestApp, day: chrono::NaiveDate) -> String {
     let before = fupin_catalog::domain::versions::start_of_china_day(day);
     products::table
         .filter(products::listing_status.eq("listed"))
@@ -359,7 +386,7 @@ fn listed_since_before(app: &TestApp, day: chrono::NaiveDate) -> String {
         .unwrap()
 }
 
-fn china_today() -> chrono::NaiveDate {
+pub(crate) fn china_today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
@@ -378,6 +405,20 @@ async fn the_catalogue_on_every_past_day_equals_a_replay_of_the_events() {
         let expected = replay_listed(&events, at);
         let kept = fupin_catalog::db::versions::listed_ids_at(&mut conn, at).unwrap();
         assert_eq!(kept, expected, "the catalogue at the end of {day}");
+        // And with the details of then: every 30 days, each listed product's price.
+        if days % 30 == 0 {
+            let all = fupin_catalog::db::versions::Narrowing::default();
+            let (_, rows) = fupin_catalog::db::versions::listed_at(&mut conn, at, &all, i64::MAX, 0).unwrap();
+            let prices = replay_prices(&app, at);
+            for row in rows {
+                assert_eq!(
+                    Some(&row.unit_price_fen),
+                    prices.get(&row.product_id),
+                    "the price of {} at the end of {day}",
+                    row.catalogue_code
+                );
+            }
+        }
         if kept != last {
             changed_days += 1;
         }
@@ -389,6 +430,8 @@ async fn the_catalogue_on_every_past_day_equals_a_replay_of_the_events() {
         days > 365 && changed_days > 100,
         "{days} days, {changed_days} with changes"
     );
+    let corrections = events.iter().filter(|(_, action, _)| action == "edit").count();
+    assert!(corrections > 30, "the demo's history has corrections: {corrections}");
     assert!(!last.is_empty());
 
     // The API gives the same, page by page.
@@ -650,7 +693,7 @@ async fn the_change_feeds_parse_keep_their_ids_and_mark_a_delisting_as_a_tombsto
 }
 
 /// The first `/notices/{id}` link in a page: (path, id).
-fn notice_link(page: &str) -> Option<(String, i32)> {
+pub(crate) fn notice_link(page: &str) -> Option<(String, i32)> {
     let start = page.find("href=\"/notices/")? + "href=\"".len();
     let path: String = page[start..].chars().take_while(|c| *c != '"').collect();
     let id = path.trim_start_matches("/notices/").parse().ok()?;

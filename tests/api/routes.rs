@@ -687,6 +687,18 @@ fn table(f: &Fixture) -> BTreeMap<(&'static str, &'static str), Line> {
         skip(&[Office]),
     );
     post(
+        "/office/products/{code}/details",
+        format!("/office/products/{own}/details"),
+        vec![
+            ("version", "1"),
+            ("name", "x"),
+            ("specification", "x"),
+            ("price_yuan", "1"),
+            ("reason", "x"),
+        ],
+        skip(&[Office]),
+    );
+    post(
         "/office/products/{code}/incidents",
         format!("/office/products/{own}/incidents"),
         no_form(),

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::db::versions::{self, ChangeFilter, ChangeRow, Narrowing, VersionRow};
+use crate::domain::details;
 use crate::domain::versions::{ChangeKind, end_of_china_day, start_of_china_day};
 use crate::domain::{Category, CountyCode, Fen, ListingStatus, china_date, in_china};
 use crate::error::{ApiError, AppError};
@@ -159,14 +160,27 @@ struct Difference {
 struct Changed {
     catalogue_code: String,
     name: String,
-    fields: Vec<FieldChange>,
+    fields: Vec<FieldJson>,
 }
 
+/// A field that differs, as the API gives it (`unit_price_yuan`: `"38.00"` → `"42.00"`).
 #[derive(Serialize)]
-struct FieldChange {
+pub struct FieldJson {
     field: &'static str,
+    label: &'static str,
     from: String,
     to: String,
+}
+
+impl From<details::FieldChange> for FieldJson {
+    fn from(c: details::FieldChange) -> Self {
+        FieldJson {
+            field: c.field.as_str(),
+            label: c.field.label(),
+            from: c.from,
+            to: c.to,
+        }
+    }
 }
 
 /// `GET /api/v1/catalogue/compare?from=…&to=…`: products added, removed and changed between the
@@ -218,29 +232,28 @@ pub async fn compare(state: State, req: actix_web::HttpRequest) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(difference))
 }
 
-fn field_changes(a: &VersionRow, b: &VersionRow) -> Vec<FieldChange> {
-    let pairs = [
-        ("name", &a.name, &b.name),
-        ("category", &a.category, &b.category),
-        ("specification", &a.specification, &b.specification),
-        ("supplier_name", &a.supplier_name, &b.supplier_name),
-    ];
-    let mut out: Vec<FieldChange> = pairs
+/// The details that differ and, beyond them, what changes with the product's other records (its
+/// category, its supplier's name).
+fn field_changes(a: &VersionRow, b: &VersionRow) -> Vec<FieldJson> {
+    let mut out: Vec<FieldJson> = details::field_changes(&a.details(), &b.details())
         .into_iter()
-        .filter(|(_, x, y)| x != y)
-        .map(|(field, x, y)| FieldChange {
-            field,
-            from: x.clone(),
-            to: y.clone(),
-        })
+        .map(FieldJson::from)
         .collect();
-    if a.unit_price_fen != b.unit_price_fen {
-        out.push(FieldChange {
-            field: "unit_price_yuan",
-            from: Fen(a.unit_price_fen).to_string(),
-            to: Fen(b.unit_price_fen).to_string(),
-        });
-    }
+    let others = [
+        ("category", "品类", &a.category, &b.category),
+        ("supplier_name", "供应商", &a.supplier_name, &b.supplier_name),
+    ];
+    out.extend(
+        others
+            .into_iter()
+            .filter(|(_, _, x, y)| x != y)
+            .map(|(field, label, x, y)| FieldJson {
+                field,
+                label,
+                from: x.clone(),
+                to: y.clone(),
+            }),
+    );
     out
 }
 
@@ -263,6 +276,9 @@ pub struct ChangeJson {
     pub supplier_name: String,
     pub listing_status: String,
     pub unit_price_fen: i64,
+    pub trademark: String,
+    /// For a details change, what it changed, from → to.
+    pub fields: Vec<details::FieldChange>,
     pub url: String,
 }
 
@@ -287,6 +303,8 @@ impl From<ChangeRow> for ChangeJson {
             supplier_name: c.version.supplier_name,
             listing_status: c.version.listing_status,
             unit_price_fen: c.version.unit_price_fen,
+            trademark: c.version.trademark,
+            fields: c.fields,
         }
     }
 }

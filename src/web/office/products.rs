@@ -12,7 +12,10 @@ use crate::db::events;
 use crate::db::products::Product;
 use crate::db::schema::{products, quality_incidents, suppliers};
 use crate::db::workflow::{self, NewIncident};
-use crate::domain::{CatalogueCode, Fen, IncidentStatus, ListingStatus, LotCode, PovertyRegionKind, Subject, region};
+use crate::domain::details::Details;
+use crate::domain::{
+    Action, CatalogueCode, Fen, IncidentStatus, ListingStatus, LotCode, PovertyRegionKind, Subject, region,
+};
 use crate::error::AppError;
 use crate::web::nav::Nav;
 use crate::web::nominations::HistoryLine;
@@ -131,6 +134,9 @@ struct ProductPage {
     today: String,
     scans_30d: i64,
     lots: Vec<LotLine>,
+    /// The version in force: a details correction is made against it.
+    version: i32,
+    correctable: bool,
 }
 
 /// A lot of the product, for the recall form.
@@ -151,7 +157,7 @@ pub fn find_product(conn: &mut DbConnection, code: &str) -> Result<Product, AppE
 pub async fn page(state: State, _office: Office, nav: Nav, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let code = path.into_inner();
     let counter = state.scan_counter.clone();
-    let (product, supplier, history, incidents, scans_30d, lots) = state
+    let (product, supplier, history, incidents, scans_30d, lots, version) = state
         .db(move |conn| -> Result<_, AppError> {
             if let Err(e) = counter.flush_with(conn) {
                 tracing::warn!(error = %e, "scan counts not written before reading them");
@@ -195,7 +201,8 @@ pub async fn page(state: State, _office: Office, nav: Nav, path: web::Path<Strin
                     code: b.lot_code,
                 })
                 .collect();
-            Ok((product, supplier, history, incidents, scans_30d, lots))
+            let version = crate::db::versions::current_id(conn, product.id)?.unwrap_or(0);
+            Ok((product, supplier, history, incidents, scans_30d, lots, version))
         })
         .await?;
     let status = ListingStatus::parse(&product.listing_status).unwrap_or(ListingStatus::Listed);
@@ -226,7 +233,7 @@ pub async fn page(state: State, _office: Office, nav: Nav, path: web::Path<Strin
             unit: product.annual_output_unit.clone(),
         }
         .to_string(),
-        history: history.iter().map(|e| HistoryLine::from_event(e, "")).collect(),
+        history: history.iter().map(history_line).collect(),
         incidents: incidents
             .into_iter()
             .map(|(id, on, lot, source, description, status)| IncidentView {
@@ -241,8 +248,58 @@ pub async fn page(state: State, _office: Office, nav: Nav, path: web::Path<Strin
         moves,
         today: chrono::Utc::now().date_naive().to_string(),
         scans_30d,
+        version,
+        correctable: crate::domain::details::correctable(status).is_ok(),
         product,
     })
+}
+
+#[derive(Deserialize)]
+pub struct DetailsForm {
+    version: i32,
+    name: String,
+    specification: String,
+    price_yuan: String,
+    #[serde(default)]
+    trademark: String,
+    reason: String,
+}
+
+/// `POST /office/products/{code}/details`: corrects a listed product's name, specification, price
+/// or trademark; the change log, the feeds and the day's open-data delta show what changed.
+pub async fn change_details(
+    state: State,
+    office: Office,
+    path: web::Path<String>,
+    form: web::Form<DetailsForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let details = Details::parse(&form.name, &form.specification, &form.price_yuan, &form.trademark)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let code = path.into_inner();
+    let back = format!("/office/products/{code}");
+    let app = state.clone();
+    state
+        .db(move |conn| -> Result<(), AppError> {
+            let product = find_product(conn, &code)?;
+            workflow::change_details(conn, product.id, form.version, &details, &form.reason, &office.actor())?;
+            app.refresh_search(conn);
+            Ok(())
+        })
+        .await?;
+    Ok(see_other(&back))
+}
+
+/// A line of the product's record; a correction says what it changed.
+fn history_line(e: &crate::db::events::Event) -> HistoryLine {
+    let mut line = HistoryLine::from_event(e, "");
+    if let (Some(Action::Edit), Some(before), Some(after)) = (Action::parse(&e.action), &e.from_state, &e.to_state) {
+        for change in crate::domain::details::stored_changes(before, after) {
+            line.reason.push('；');
+            line.reason.push_str(&change.describe());
+        }
+    }
+    line
 }
 
 #[derive(Deserialize)]

@@ -9,6 +9,7 @@ use askama::Template;
 use chrono::NaiveDate;
 
 use crate::db::versions::{self, Narrowing, VersionRow};
+use crate::domain::details::{FieldChange, field_changes};
 use crate::domain::versions::{ChangeKind, end_of_china_day};
 use crate::domain::{Fen, ListingStatus, china_time, region};
 use crate::error::AppError;
@@ -25,6 +26,7 @@ struct Line {
     county: String,
     category: String,
     specification: String,
+    trademark: String,
     price: String,
     supplier: String,
 }
@@ -38,6 +40,7 @@ impl From<VersionRow> for Line {
             county: v.county_name,
             category: v.category,
             specification: v.specification,
+            trademark: v.trademark,
             supplier: v.supplier_name,
         }
     }
@@ -117,6 +120,8 @@ struct VersionView {
     reason: String,
     lot: String,
     in_force: bool,
+    /// What a details change changed: `单价（元）：38.00 → 42.00`.
+    fields: Vec<String>,
 }
 
 #[derive(Template)]
@@ -165,6 +170,15 @@ pub async fn product(state: &State, nav: Nav, code: String, query: &str) -> Resu
             reason: v.reason.clone(),
             lot: v.lot_code.clone().unwrap_or_default(),
             in_force: Some(i) == in_force,
+            fields: match i.checked_sub(1).map(|before| &history[before]) {
+                Some(before) if v.change_kind == ChangeKind::DetailsChanged.as_str() => {
+                    field_changes(&before.details(), &v.details())
+                        .iter()
+                        .map(FieldChange::describe)
+                        .collect()
+                }
+                _ => Vec::new(),
+            },
         })
         .collect();
     let then = in_force.map(|i| {

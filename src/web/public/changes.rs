@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::db::versions;
+use crate::domain::details::FieldChange;
 use crate::domain::product::CATEGORIES;
 use crate::domain::versions::ChangeKind;
 use crate::domain::{china_date, china_time};
@@ -45,6 +46,8 @@ struct ChangeView {
     name: String,
     county: String,
     reason: String,
+    /// What a details change changed: `单价（元）：38.00 → 42.00`.
+    fields: Vec<String>,
 }
 
 pub async fn page(state: State, nav: Nav, req: HttpRequest) -> Result<HttpResponse, AppError> {
@@ -92,6 +95,7 @@ pub async fn page(state: State, nav: Nav, req: HttpRequest) -> Result<HttpRespon
             name: c.version.name,
             county: c.version.county_name,
             reason: c.version.reason,
+            fields: c.fields.iter().map(FieldChange::describe).collect(),
         })
         .collect();
     render(&ChangesPage {

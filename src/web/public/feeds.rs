@@ -114,6 +114,17 @@ fn change_title(row: &ChangeRow) -> String {
     }
 }
 
+/// The reason, what a details change changed, and where the product is from.
+fn change_summary(row: &ChangeRow) -> String {
+    let v = &row.version;
+    let mut summary = v.reason.clone();
+    for field in &row.fields {
+        summary.push('；');
+        summary.push_str(&field.describe());
+    }
+    format!("{summary}；{} · {} · {}", v.county_name, v.category, v.supplier_name)
+}
+
 fn change_item(base: &str, row: &ChangeRow) -> Item {
     let title = change_title(row);
     let product = tag(base, &format!("product/{}", row.version.catalogue_code));
@@ -125,10 +136,7 @@ fn change_item(base: &str, row: &ChangeRow) -> Item {
     Item {
         id: tag(base, &format!("change/{}", row.cursor)),
         url: format!("{base}/products/{}", row.version.catalogue_code),
-        summary: format!(
-            "{}；{} · {} · {}",
-            row.version.reason, row.version.county_name, row.version.category, row.version.supplier_name
-        ),
+        summary: change_summary(row),
         title,
         published: row.at,
         updated: row.at,
@@ -142,6 +150,7 @@ fn change_item(base: &str, row: &ChangeRow) -> Item {
             "catalogue_code": row.version.catalogue_code,
             "listing_status": row.version.listing_status,
             "lot_code": row.version.lot_code,
+            "fields": row.fields,
             "tombstone": tombstone.is_some(),
         }),
         tombstone,

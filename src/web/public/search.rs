@@ -417,6 +417,7 @@ pub struct ProductView {
     pub poverty_note: String,
     pub category: String,
     pub specification: String,
+    pub trademark: String,
     pub price: String,
     pub output: String,
     pub poor_people: i32,
@@ -493,6 +494,7 @@ pub fn load_product(conn: &mut db::DbConnection, code: &str) -> DbResult<Option<
         poverty_note: p.poverty_region_note.clone().unwrap_or_default(),
         category: p.category.clone(),
         specification: p.specification.clone(),
+        trademark: p.trademark.clone(),
         price: Fen(p.unit_price_fen).to_string(),
         output: crate::domain::Quantity {
             milli: p.annual_output_milli,
