@@ -578,6 +578,19 @@ async fn bad_dates_and_parameters_are_refused_by_name() {
     let (status, page) = app.get_text("/changes?from=yesterday").await;
     assert_eq!(status, 400);
     assert!(page.contains("参数 from"), "{page}");
+    // Pages are numbered alike everywhere; a form's empty page is the first.
+    for path in [
+        "/changes?page=0",
+        "/search?as_of=2026-01-01&page=x",
+        "/api/v1/changes?page=-1",
+    ] {
+        let (status, page) = app.get_text(path).await;
+        assert_eq!(status, 400, "{path}");
+        assert!(page.contains("参数 page"), "{path}: {page}");
+    }
+    for path in ["/changes?page=", "/search?as_of=2026-01-01&page="] {
+        assert_eq!(app.get_text(path).await.0, 200, "{path}");
+    }
 }
 
 #[tokio::test]

@@ -66,15 +66,15 @@ pub fn narrowing(params: &HashMap<String, String>) -> Result<Narrowing, AppError
     Ok(Narrowing { county, category })
 }
 
-fn number(params: &HashMap<String, String>, name: &str, default: i64, max: i64) -> Result<i64, AppError> {
-    match params.get(name) {
+/// A whole number from 1 to `max`; `default` when not given or left empty (as a form sends it).
+pub fn number(params: &HashMap<String, String>, name: &str, default: i64, max: i64) -> Result<i64, AppError> {
+    match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
         None => Ok(default),
         Some(v) => v
-            .trim()
             .parse::<i64>()
             .ok()
             .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| AppError::BadRequest(format!("参数 {name}：应为 1 到 {max} 的整数"))),
+            .ok_or_else(|| AppError::BadRequest(format!("参数 {name}：“{v}”应为 1 到 {max} 的整数"))),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::domain::details::{FieldChange, field_changes};
 use crate::domain::versions::{ChangeKind, end_of_china_day};
 use crate::domain::{Fen, ListingStatus, china_time, region};
 use crate::error::AppError;
-use crate::web::api::history::{day, narrowing, pairs};
+use crate::web::api::history::{day, narrowing, number, pairs};
 use crate::web::nav::Nav;
 use crate::web::{State, render};
 
@@ -60,28 +60,17 @@ struct CataloguePage {
     next: Option<String>,
 }
 
-fn bad_request(message: String) -> AppError {
-    AppError::BadRequest(message)
-}
-
 /// `GET /search?as_of=YYYY-MM-DD[&county=&category=&page=]`
 pub async fn catalogue(state: &State, nav: Nav, query: &str) -> Result<HttpResponse, AppError> {
     let params: HashMap<String, String> = pairs(query, &LIST_PARAMS).map_err(|e| match e {
         AppError::BadRequest(m) if m.contains("不认识") => {
-            bad_request(format!("{m}；按日期查看目录时只能按县区和品类筛选，不能搜索或排序"))
+            AppError::BadRequest(format!("{m}；按日期查看目录时只能按县区和品类筛选，不能搜索或排序"))
         }
         other => other,
     })?;
     let day = day("as_of", params.get("as_of").map(String::as_str).unwrap_or(""))?;
     let narrowed: Narrowing = narrowing(&params)?;
-    let page: i64 = match params.get("page").map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        Some(p) => p
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=10_000).contains(n))
-            .ok_or_else(|| bad_request(format!("参数 page：“{p}”不是 1 到 10000 之间的页码")))?,
-        None => 1,
-    };
+    let page = number(&params, "page", 1, 10_000)?;
     let at = end_of_china_day(day);
     let filter = narrowed.clone();
     let (total, rows) = state

@@ -10,7 +10,7 @@ use crate::domain::product::CATEGORIES;
 use crate::domain::versions::ChangeKind;
 use crate::domain::{china_date, china_time};
 use crate::error::AppError;
-use crate::web::api::history::{CHANGE_PARAMS, change_filter, pairs};
+use crate::web::api::history::{CHANGE_PARAMS, change_filter, number, pairs};
 use crate::web::nav::Nav;
 use crate::web::{State, render};
 
@@ -53,15 +53,7 @@ struct ChangeView {
 pub async fn page(state: State, nav: Nav, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let params = pairs(req.query_string(), &CHANGE_PARAMS)?;
     let filter = change_filter(&params)?;
-    let page: i64 = match params.get("page") {
-        Some(p) => p
-            .trim()
-            .parse()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| AppError::BadRequest("参数 page：应为正整数".to_owned()))?,
-        None => 1,
-    };
+    let page = number(&params, "page", 1, 100_000)?;
     let (total, rows) = state
         .db(move |conn| versions::changes(conn, &filter, PER_PAGE, (page - 1) * PER_PAGE, true))
         .await?;
