@@ -455,6 +455,8 @@ pub fn stamp(conn: &mut DbConnection) -> DbResult<(Option<i32>, Option<NaiveDate
     Ok((newest, withdrawn))
 }
 
+/// The notices a feed carries: the newest `limit` by when they were issued or withdrawn, with
+/// that time, newest first; narrowed by the product's county and category.
 pub fn feed(
     conn: &mut DbConnection,
     narrowing: &super::versions::Narrowing,

@@ -68,6 +68,11 @@ impl FieldChange {
     }
 }
 
+/// What changed, as one line: `单价（元）：38.00 → 42.00；商标：（空） → 汉水`.
+pub fn describe_all(changes: &[FieldChange]) -> String {
+    changes.iter().map(FieldChange::describe).collect::<Vec<_>>().join("；")
+}
+
 /// The fields `b` differs from `a` in, in form order.
 pub fn field_changes(a: &Details, b: &Details) -> Vec<FieldChange> {
     DetailField::ALL
@@ -115,18 +120,17 @@ pub fn correctable(status: ListingStatus) -> Result<(), DetailsError> {
     }
 }
 
-fn text(field: DetailField, value: &str, max: usize, required: bool) -> Result<String, DetailsError> {
+const REASON: &str = "变更原因";
+
+/// `value` trimmed, checked against the form's rules for the field labelled `field`.
+fn text(field: &'static str, value: &str, max: usize, required: bool) -> Result<String, DetailsError> {
     let value = value.trim();
     if required && value.is_empty() {
-        return Err(DetailsError::Missing { field: field.label() });
+        return Err(DetailsError::Missing { field });
     }
     let len = value.chars().count();
     if len > max {
-        return Err(DetailsError::TooLong {
-            field: field.label(),
-            max,
-            len,
-        });
+        return Err(DetailsError::TooLong { field, max, len });
     }
     Ok(value.to_owned())
 }
@@ -134,8 +138,13 @@ fn text(field: DetailField, value: &str, max: usize, required: bool) -> Result<S
 impl Details {
     /// The details a correction form gives (price in yuan as typed), checked.
     pub fn parse(name: &str, specification: &str, price_yuan: &str, trademark: &str) -> Result<Self, DetailsError> {
-        let name = text(DetailField::Name, name, NAME_MAX, true)?;
-        let specification = text(DetailField::Specification, specification, SPECIFICATION_MAX, true)?;
+        let name = text(DetailField::Name.label(), name, NAME_MAX, true)?;
+        let specification = text(
+            DetailField::Specification.label(),
+            specification,
+            SPECIFICATION_MAX,
+            true,
+        )?;
         if price_yuan.trim().is_empty() {
             return Err(DetailsError::Missing {
                 field: DetailField::UnitPrice.label(),
@@ -145,7 +154,7 @@ impl Details {
         if price.0 <= 0 {
             return Err(DetailsError::FreePrice);
         }
-        let trademark = text(DetailField::Trademark, trademark, TRADEMARK_MAX, false)?;
+        let trademark = text(DetailField::Trademark.label(), trademark, TRADEMARK_MAX, false)?;
         Ok(Self {
             name,
             specification,
@@ -205,19 +214,7 @@ impl Details {
 
 /// The reason a correction is made with: required, as for every change of the catalogue.
 pub fn reason(input: &str) -> Result<String, DetailsError> {
-    let value = input.trim();
-    if value.is_empty() {
-        return Err(DetailsError::Missing { field: "变更原因" });
-    }
-    let len = value.chars().count();
-    if len > REASON_MAX {
-        return Err(DetailsError::TooLong {
-            field: "变更原因",
-            max: REASON_MAX,
-            len,
-        });
-    }
-    Ok(value.to_owned())
+    text(REASON, input, REASON_MAX, true)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime, SecondsFormat};
 use serde::Serialize;
 
-use super::details::{Details, FieldChange, field_changes};
+use super::details::{Details, FieldChange, describe_all, field_changes};
 use super::versions::{ChangeKind, end_of_china_day, start_of_china_day};
 use super::{Fen, ListingStatus, in_china, region};
 
@@ -294,11 +294,7 @@ impl DeltaRow {
             self.change.as_str().to_owned(),
             self.tombstone.to_string(),
             self.reason.clone(),
-            self.changed_fields
-                .iter()
-                .map(FieldChange::describe)
-                .collect::<Vec<_>>()
-                .join("；"),
+            describe_all(&self.changed_fields),
         ];
         fields.extend(self.row.csv_fields());
         fields

@@ -294,9 +294,9 @@ pub async fn change_details(
 fn history_line(e: &crate::db::events::Event) -> HistoryLine {
     let mut line = HistoryLine::from_event(e, "");
     if let (Some(Action::Edit), Some(before), Some(after)) = (Action::parse(&e.action), &e.from_state, &e.to_state) {
-        for change in crate::domain::details::stored_changes(before, after) {
-            line.reason.push('；');
-            line.reason.push_str(&change.describe());
+        let changes = crate::domain::details::stored_changes(before, after);
+        if !changes.is_empty() {
+            line.reason = format!("{}；{}", line.reason, crate::domain::details::describe_all(&changes));
         }
     }
     line

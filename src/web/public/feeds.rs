@@ -20,6 +20,7 @@ use serde_json::json;
 use crate::db::notices::{self, Notice};
 use crate::db::versions::{self, ChangeFilter, ChangeRow, Narrowing};
 use crate::db::{self, DbConnection, DbResult};
+use crate::domain::details::describe_all;
 use crate::domain::versions::ChangeKind;
 use crate::domain::{ListingStatus, in_china};
 use crate::error::AppError;
@@ -118,9 +119,8 @@ fn change_title(row: &ChangeRow) -> String {
 fn change_summary(row: &ChangeRow) -> String {
     let v = &row.version;
     let mut summary = v.reason.clone();
-    for field in &row.fields {
-        summary.push('；');
-        summary.push_str(&field.describe());
+    if !row.fields.is_empty() {
+        summary = format!("{summary}；{}", describe_all(&row.fields));
     }
     format!("{summary}；{} · {} · {}", v.county_name, v.category, v.supplier_name)
 }
@@ -294,9 +294,9 @@ async fn feed(state: State, req: HttpRequest, source: Source, format: Format) ->
         (Source::Notices, Format::Json) => "notices.json",
     });
     let reading = wanted.clone();
+    let key = |stamp: &str| format!("{stamp} {query}");
     let stamp = state.db(move |conn| reading.stamp(conn)).await?;
-    let key = format!("{stamp} {query}");
-    let body = match state.response_cache.get(0, audience, &key) {
+    let body = match state.response_cache.get(0, audience, &key(&stamp)) {
         Some(body) => body,
         None => {
             let base = state.settings.public_base();
@@ -314,9 +314,7 @@ async fn feed(state: State, req: HttpRequest, source: Source, format: Format) ->
                 Format::Atom => atom_body(data),
                 Format::Json => json_body(data),
             });
-            state
-                .response_cache
-                .put(0, audience, &format!("{stamp} {query}"), body.clone());
+            state.response_cache.put(0, audience, &key(&stamp), body.clone());
             body
         }
     };
