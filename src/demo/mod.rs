@@ -111,7 +111,7 @@ fn logins(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, DemoError> {
         (
             "省总工会指挥部办公室",
             "office",
-            "在“审核”里处理岚皋县报来的推荐名录；看“消费扶贫统计”和各单位年度统计表的上报情况；在 /notices 更正或撤回一份公告，在 /changes 和 /open-data 看目录的历史。",
+            "在“审核”里处理岚皋县报来的推荐名录；看“消费扶贫统计”和各单位年度统计表的上报情况；在 /notices 更正或撤回一份公告；在“目录产品管理”的产品页更正价格或商标，再到 /changes 和 /open-data 看目录的历史。",
         ),
         (
             "市总工会（安康市）",
