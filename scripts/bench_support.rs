@@ -114,8 +114,13 @@ impl PgBench {
 }
 
 impl Drop for PgBench {
+    /// Drops the database, unless `BENCH_KEEP_DATABASE` is set (to look at its plans afterwards).
     fn drop(&mut self) {
         use diesel::Connection;
+        if std::env::var_os("BENCH_KEEP_DATABASE").is_some() {
+            println!("kept the database: {}", self.url);
+            return;
+        }
         if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
             let _ = diesel::connection::SimpleConnection::batch_execute(
                 &mut conn,

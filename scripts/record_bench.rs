@@ -12,6 +12,8 @@
 //!
 //! `cargo bench --bench record_bench -- [PRODUCTS=100000] [CHANGES_PER_PRODUCT=10] [RUNS=300]`
 //! `BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench record_bench`
+//! `BENCH_QUERY_PROFILE=1` also prints the queries of one `changes?since=` page with their times;
+//! `BENCH_KEEP_DATABASE=1` leaves the PostgreSQL database in place afterwards.
 
 use std::path::Path;
 use std::process::Command;
@@ -23,6 +25,7 @@ use fupin_catalog::config::Settings;
 use fupin_catalog::db::schema::{listing_spans, product_versions, products, suppliers};
 use fupin_catalog::db::{self, DbConnection};
 use fupin_catalog::demo::{self, spending::SpendingScale};
+use fupin_catalog::domain::details::{Details, field_changes};
 use fupin_catalog::domain::versions::ChangeKind;
 use fupin_catalog::domain::{ListingStatus, china_date};
 use rand::rngs::SmallRng;
@@ -72,8 +75,22 @@ fn synthesize(conn: &mut DbConnection, batch: &[ProductRow], per_product: usize,
                     next_change(&mut rng, status)
                 };
                 status = kind.status_after(Some(status));
+                // A details change keeps the fields it changed as they were, as the application
+                // writes it.
+                let mut details_before = None;
                 if kind == ChangeKind::DetailsChanged {
+                    let before = Details {
+                        name: name.clone(),
+                        specification: specification.clone(),
+                        unit_price_fen: price,
+                        trademark: String::new(),
+                    };
                     price = (price + rng.random_range(-200..=300)).max(100);
+                    let after = Details {
+                        unit_price_fen: price,
+                        ..before.clone()
+                    };
+                    details_before = Some(before.stored(&field_changes(&before, &after)));
                 }
                 let lot = (kind == ChangeKind::LotRecalled)
                     .then(|| format!("L{}-{i:02}", china_date(*from).format("%Y%m%d")));
@@ -93,6 +110,7 @@ fn synthesize(conn: &mut DbConnection, batch: &[ProductRow], per_product: usize,
                     product_versions::unit_price_fen.eq(price),
                     product_versions::county_code.eq(county.clone()),
                     product_versions::supplier_name.eq(supplier.clone()),
+                    product_versions::details_before.eq(details_before),
                 ));
                 if rows.len() == 2_000 {
                     fupin_catalog::batch_insert!(conn, product_versions::table, &rows)?;
@@ -292,6 +310,10 @@ fn main() -> anyhow::Result<()> {
     let counties: Vec<String> = catalogue.iter().map(|p| p.6.clone()).take(200).collect();
     drop(conn);
 
+    let profiling = std::env::var_os("BENCH_QUERY_PROFILE").is_some();
+    if profiling {
+        support::install_query_profiler();
+    }
     let (base, handle) = start_server(settings.clone());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
@@ -340,6 +362,13 @@ fn main() -> anyhow::Result<()> {
             since.push(took);
         }
         report("/api/v1/changes?since= (1,000 changes)", since);
+        if profiling {
+            support::profile_queries(true);
+            let cursor = rng.random_range(min_id..(max_id - 1_000).max(min_id + 1));
+            let (took, _) = fetch(format!("/api/v1/changes?since={cursor}&per_page=1000")).await;
+            support::profile_queries(false);
+            println!("  the whole request: {:.2} ms", took.as_secs_f64() * 1e3);
+        }
     });
     drop(handle.stop(true));
     Ok(())

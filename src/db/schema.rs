@@ -635,6 +635,7 @@ diesel::table! {
         county_code -> Text,
         supplier_name -> Text,
         trademark -> Text,
+        details_before -> Nullable<Text>,
     }
 }
 

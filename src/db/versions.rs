@@ -266,6 +266,7 @@ fn insert(conn: &mut DbConnection, versions: &[(Snapshot, Span)], recorded_at: N
                 product_versions::county_code.eq(snapshot.county_code.clone()),
                 product_versions::supplier_name.eq(snapshot.supplier_name.clone()),
                 product_versions::trademark.eq(snapshot.trademark.clone()),
+                product_versions::details_before.eq(s.details_before.clone()),
             )
         })
         .collect();
@@ -429,6 +430,10 @@ pub struct VersionRow {
     pub county_name: String,
     pub supplier_name: String,
     pub trademark: String,
+    /// For a details change, the fields it changed as they were before (see
+    /// [`Change::details_before`]).
+    #[serde(skip)]
+    pub details_before: Option<String>,
 }
 
 impl VersionRow {
@@ -438,6 +443,18 @@ impl VersionRow {
             specification: self.specification.clone(),
             unit_price_fen: self.unit_price_fen,
             trademark: self.trademark.clone(),
+        }
+    }
+
+    /// What the change that opened this version changed, from → to: empty but for a details
+    /// change. Read from the version alone, so a page of changes needs no other row.
+    pub fn changed_fields(&self) -> Vec<FieldChange> {
+        match &self.details_before {
+            Some(before) if self.change_kind == ChangeKind::DetailsChanged.as_str() => {
+                let after = self.details();
+                field_changes(&after.with_stored(before), &after)
+            }
+            _ => Vec::new(),
         }
     }
 }
@@ -464,6 +481,7 @@ fn version_rows() -> _ {
             counties::name,
             product_versions::supplier_name,
             product_versions::trademark,
+            product_versions::details_before,
         ))
 }
 
@@ -613,46 +631,17 @@ pub fn changes(
         query().order((product_versions::valid_from.desc(), product_versions::id.desc()))
     };
     let rows: Vec<VersionRow> = ordered.limit(limit).offset(offset).load(conn)?;
-    let before = versions_before_corrections(conn, &rows)?;
     Ok((
         total,
         rows.into_iter()
             .map(|v| ChangeRow {
                 cursor: v.id,
                 at: v.valid_from,
-                fields: before
-                    .get(&(v.product_id, v.valid_from))
-                    .map(|b| field_changes(&b.details(), &v.details()))
-                    .unwrap_or_default(),
+                fields: v.changed_fields(),
                 version: v,
             })
             .collect(),
     ))
-}
-
-/// The version each details change among `rows` closed, by (product, when the change was made):
-/// what it changed is the difference. One query for the page.
-fn versions_before_corrections(
-    conn: &mut DbConnection,
-    rows: &[VersionRow],
-) -> DbResult<std::collections::HashMap<(i32, NaiveDateTime), VersionRow>> {
-    let corrections: Vec<&VersionRow> = rows
-        .iter()
-        .filter(|v| v.change_kind == ChangeKind::DetailsChanged.as_str())
-        .collect();
-    if corrections.is_empty() {
-        return Ok(Default::default());
-    }
-    let products: Vec<i32> = corrections.iter().map(|v| v.product_id).collect();
-    let closed_at: Vec<NaiveDateTime> = corrections.iter().map(|v| v.valid_from).collect();
-    let before: Vec<VersionRow> = version_rows()
-        .filter(product_versions::product_id.eq_any(products))
-        .filter(product_versions::valid_to.eq_any(closed_at.into_iter().map(Some)))
-        .load(conn)?;
-    Ok(before
-        .into_iter()
-        .filter_map(|v| Some(((v.product_id, v.valid_to?), v)))
-        .collect())
 }
 
 /// The id of the version of `product_id` in force now, if it has one.
