@@ -206,6 +206,16 @@ async fn a_correction_is_a_change_that_says_what_it_changed_everywhere_the_recor
     let now: Value = app.get(&on(china_today())).await.json().await.unwrap();
     assert_eq!(price_on(&then, &code), Some(old_price), "rebuilt: {then}");
     assert_eq!(price_on(&now, &code), Some(new_price), "rebuilt: {now}");
+    let rebuilt: Value = app
+        .get("/api/v1/changes?kind=details_changed")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        rebuilt["items"][0]["fields"], newest["fields"],
+        "the rebuilt change says what it changed: {rebuilt}"
+    );
 
     // Today's delta names the fields; the dump has the trademark.
     run_open_data(&app);
