@@ -179,6 +179,9 @@ async fn a_correction_is_a_change_that_says_what_it_changed_everywhere_the_recor
         page.contains(&price_line) && page.contains("商标：（空） → 汉水韵"),
         "{page}"
     );
+    // So does the product's history on its page as of today.
+    let (_, history) = app.get_text(&format!("/products/{code}?as_of={}", china_today())).await;
+    assert!(history.contains(&price_line), "{history}");
 
     // The feeds carry it: the Atom entry's summary, the JSON item's fields.
     let (_, atom) = app.get_text(&format!("/changes.atom?county={county}")).await;

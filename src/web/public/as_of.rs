@@ -9,7 +9,7 @@ use askama::Template;
 use chrono::NaiveDate;
 
 use crate::db::versions::{self, Narrowing, VersionRow};
-use crate::domain::details::{FieldChange, field_changes};
+use crate::domain::details::FieldChange;
 use crate::domain::versions::{ChangeKind, end_of_china_day};
 use crate::domain::{Fen, ListingStatus, china_time, region};
 use crate::error::AppError;
@@ -159,15 +159,7 @@ pub async fn product(state: &State, nav: Nav, code: String, query: &str) -> Resu
             reason: v.reason.clone(),
             lot: v.lot_code.clone().unwrap_or_default(),
             in_force: Some(i) == in_force,
-            fields: match i.checked_sub(1).map(|before| &history[before]) {
-                Some(before) if v.change_kind == ChangeKind::DetailsChanged.as_str() => {
-                    field_changes(&before.details(), &v.details())
-                        .iter()
-                        .map(FieldChange::describe)
-                        .collect()
-                }
-                _ => Vec::new(),
-            },
+            fields: v.changed_fields().iter().map(FieldChange::describe).collect(),
         })
         .collect();
     let then = in_force.map(|i| {
